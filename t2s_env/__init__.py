@@ -1,0 +1,42 @@
+"""Task2Sim-Gym: Task2Sim (Mishra et al., CVPR 2022) as a contextual-bandit Gymnasium environment.
+
+Importing the package registers the environments::
+
+    import gymnasium as gym
+    env = gym.make("t2s_env:Task2Sim-Seen-v0")   # or gym.register_envs(t2s_env)
+
+| id                   | tasks                        |
+|----------------------|------------------------------|
+| `Task2Sim-Seen-v0`   | the paper's 12 seen tasks    |
+| `Task2Sim-Unseen-v0` | the paper's 8 unseen tasks   |
+| `Task2Sim-All-v0`    | all 20 tasks                 |
+"""
+
+from gymnasium.envs.registration import register, registry
+
+from t2s_env.envs import Task2SimEnv, Task2SimVectorEnv
+from t2s_env.rewards import RewardSource, TableRewardSource
+from t2s_env.space import DOMAIN_RANDOMIZATION_KEY, PAPER_SPACE, Knob, KnobSpace
+
+__version__ = "0.1.0"
+__all__ = [
+    "DOMAIN_RANDOMIZATION_KEY",
+    "PAPER_SPACE",
+    "Knob",
+    "KnobSpace",
+    "RewardSource",
+    "TableRewardSource",
+    "Task2SimEnv",
+    "Task2SimVectorEnv",
+]
+
+ENV_IDS = {"Task2Sim-Seen-v0": "seen", "Task2Sim-Unseen-v0": "unseen", "Task2Sim-All-v0": "all"}
+
+for _env_id, _tasks in ENV_IDS.items():
+    if _env_id not in registry:
+        register(
+            id=_env_id,
+            entry_point="t2s_env.envs:Task2SimEnv",
+            vector_entry_point="t2s_env.envs:Task2SimVectorEnv",
+            kwargs={"tasks": _tasks},
+        )

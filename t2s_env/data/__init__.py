@@ -1,0 +1,211 @@
+"""Data released with the Task2Sim paper, shipped inside the package.
+
+Every loader reads a bundled file through :mod:`importlib.resources` and raises
+:class:`DataFileError` naming the file when it is missing or corrupt. Provenance, formats and
+units are documented in ``t2s_env/data/README.md``; the files are produced from the authors'
+release by ``scripts/convert_paper_data.py``.
+
+>>> table = load_reward_table()
+>>> table.accuracy.shape, table.accuracy.dtype
+((20, 256), dtype('float64'))
+>>> load_task2vec().embedding.shape
+(20, 9600)
+>>> split = load_task_split()
+>>> len(split["seen"]), len(split["unseen"])
+(12, 8)
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "DataFileError",
+    "RewardTable",
+    "Task2VecTable",
+    "load_knob_records",
+    "load_materials",
+    "load_object_classes",
+    "load_reward_table",
+    "load_task2vec",
+    "load_task_split",
+    "data_path",
+]
+
+
+class DataFileError(RuntimeError):
+    """A packaged (or user-supplied) data file is missing or cannot be read."""
+
+
+def data_path(name: str) -> Path:
+    """Filesystem path of a bundled data file."""
+    return Path(str(resources.files("t2s_env.data") / name))
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DataFileError(f"cannot read data file {path}: {exc}") from exc
+
+
+def _read_json(path: Path) -> Any:
+    text = _read_text(path)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataFileError(f"data file {path} is not valid JSON: {exc}") from exc
+
+
+def _read_npz(path: Path, fields: dict[str, tuple[str, int]]) -> dict[str, np.ndarray]:
+    """Read ``fields`` ({name: (dtype kind(s), ndim)}) from an npz file, checking each."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            out = {}
+            for name, (kinds, ndim) in fields.items():
+                if name not in npz.files:
+                    raise DataFileError(f"data file {path} has no array {name!r} ({npz.files})")
+                arr = npz[name]
+                if arr.dtype.kind not in kinds or arr.ndim != ndim:
+                    raise DataFileError(
+                        f"data file {path}: array {name!r} has dtype {arr.dtype} and "
+                        f"{arr.ndim} dims, expected kind {kinds!r} and {ndim} dims"
+                    )
+                out[name] = arr
+            return out
+    except DataFileError:
+        raise
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise DataFileError(f"cannot read data file {path}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class RewardTable:
+    """The measured reward table.
+
+    Attributes:
+        tasks: Task names, seen tasks first (shape ``(T,)``).
+        keys: Configuration keys in the knob space's flat-index order (shape ``(C,)``).
+        accuracy: 5-NN top-1 accuracy in **percent**, ``accuracy[t, c]`` (float64, ``(T, C)``).
+    """
+
+    tasks: tuple[str, ...]
+    keys: tuple[str, ...]
+    accuracy: np.ndarray
+
+    def task_index(self, task: str) -> int:
+        """Row of ``task``; raises ``KeyError`` listing the known tasks."""
+        try:
+            return self.tasks.index(task)
+        except ValueError:
+            raise KeyError(f"unknown task {task!r}; known tasks: {list(self.tasks)}") from None
+
+    def to_dict(self) -> dict[str, dict[str, float]]:
+        """``{task: {key: accuracy_percent}}``, the layout of the authors' ``reward_db.json``."""
+        return {
+            t: {k: float(v) for k, v in zip(self.keys, row, strict=True)}
+            for t, row in zip(self.tasks, self.accuracy, strict=True)
+        }
+
+    def save(self, path: str | Path) -> None:
+        """Write the table in the packaged npz format."""
+        np.savez_compressed(
+            path, tasks=np.array(self.tasks), keys=np.array(self.keys), accuracy=self.accuracy
+        )
+
+
+@dataclass(frozen=True)
+class Task2VecTable:
+    """Task2Vec embeddings (``hessian / scale``, not normalised), float32 ``(T, 9600)``."""
+
+    tasks: tuple[str, ...]
+    embedding: np.ndarray
+
+
+def read_reward_table(path: str | Path) -> RewardTable:
+    """Read a reward table in the packaged npz format from ``path`` (a user's own, say)."""
+    path = Path(path)
+    arrs = _read_npz(path, {"tasks": ("U", 1), "keys": ("U", 1), "accuracy": ("f", 2)})
+    acc = arrs["accuracy"]
+    if acc.shape != (len(arrs["tasks"]), len(arrs["keys"])):
+        raise DataFileError(
+            f"data file {path}: accuracy has shape {acc.shape}, expected "
+            f"({len(arrs['tasks'])} tasks, {len(arrs['keys'])} keys)"
+        )
+    if not np.all(np.isfinite(acc)) or acc.min() < 0 or acc.max() > 100:
+        raise DataFileError(f"data file {path}: accuracies must be finite percentages in [0, 100]")
+    acc.setflags(write=False)
+    return RewardTable(tuple(arrs["tasks"].tolist()), tuple(arrs["keys"].tolist()), acc)
+
+
+@lru_cache(maxsize=1)
+def load_reward_table() -> RewardTable:
+    """The paper's 20 x 256 reward table (``reward_table.npz``).
+
+    Provenance: ``reward_db.json`` of the authors' release. Values are 5-NN top-1 accuracies in
+    percent of a ResNet-50 pre-trained on 40,000 ThreeDWorld images rendered with each
+    configuration, one measurement per cell.
+    """
+    return read_reward_table(data_path("reward_table.npz"))
+
+
+@lru_cache(maxsize=1)
+def load_task2vec() -> Task2VecTable:
+    """Task2Vec embeddings of the 20 tasks (``task2vec.npz``), float32 ``(20, 9600)``.
+
+    Provenance: the authors' ``resnet18_imagenet_{12_seen,8_unseen}_tasks.pt``; each vector is
+    ``hessian / scale`` of a Monte-Carlo Fisher embedding with an ImageNet ResNet-18 probe.
+    """
+    path = data_path("task2vec.npz")
+    arrs = _read_npz(path, {"tasks": ("U", 1), "embedding": ("f", 2)})
+    emb = arrs["embedding"].astype(np.float32, copy=False)
+    if emb.shape[0] != len(arrs["tasks"]) or not np.all(np.isfinite(emb)):
+        raise DataFileError(f"data file {path}: embedding must be finite, one row per task")
+    emb.setflags(write=False)
+    return Task2VecTable(tuple(arrs["tasks"].tolist()), emb)
+
+
+@lru_cache(maxsize=1)
+def load_task_split() -> dict[str, tuple[str, ...]]:
+    """``{"seen": (12 names), "unseen": (8 names)}`` (``tasks.json``)."""
+    path = data_path("tasks.json")
+    raw = _read_json(path)
+    if not isinstance(raw, dict) or set(raw) != {"seen", "unseen"}:
+        raise DataFileError(f"data file {path} must hold {{'seen': [...], 'unseen': [...]}}")
+    return {k: tuple(map(str, v)) for k, v in raw.items()}
+
+
+@lru_cache(maxsize=1)
+def load_knob_records() -> tuple[dict[str, Any], ...]:
+    """The paper's knob definitions (``knobs.json``) as plain records."""
+    path = data_path("knobs.json")
+    raw = _read_json(path)
+    try:
+        records = tuple(raw["knobs"])
+        for r in records:
+            _ = r["name"], r["options"]
+    except (KeyError, TypeError) as exc:
+        raise DataFileError(f"data file {path}: every knob needs 'name' and 'options'") from exc
+    return records
+
+
+@lru_cache(maxsize=1)
+def load_object_classes() -> dict[str, tuple[str, ...]]:
+    """The 100 object classes: WordNet id -> ThreeDWorld model names (``objects.json``)."""
+    raw = _read_json(data_path("objects.json"))
+    return {str(k): tuple(v) for k, v in raw.items()}
+
+
+@lru_cache(maxsize=1)
+def load_materials() -> tuple[str, ...]:
+    """The 140 ThreeDWorld material names drawn for random materials (``materials.txt``)."""
+    lines = _read_text(data_path("materials.txt")).splitlines()
+    return tuple(m.strip() for m in lines if m.strip())

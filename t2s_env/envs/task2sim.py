@@ -1,0 +1,227 @@
+"""Task2Sim as a contextual-bandit Gymnasium environment."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from t2s_env.rewards import RewardSource, TableRewardSource, UnknownTaskError
+from t2s_env.space import KnobSpace
+
+TaskSelection = str | Sequence[str]
+
+
+def resolve_tasks(source: RewardSource, tasks: TaskSelection) -> tuple[str, ...]:
+    """Task names for ``tasks``: ``"seen"``, ``"unseen"``, ``"all"`` or an explicit list."""
+    if isinstance(tasks, str):
+        if tasks == "all":
+            return tuple(source.tasks)
+        if tasks in ("seen", "unseen", "user"):
+            chosen = tuple(t for t in source.tasks if source.split(t) == tasks)
+            if not chosen:
+                raise ValueError(f"the {source.name!r} reward source has no {tasks!r} tasks")
+            return chosen
+        tasks = [tasks]
+    chosen = tuple(tasks)
+    if not chosen:
+        raise ValueError("tasks must name at least one task")
+    for t in chosen:
+        if t not in source.tasks:
+            raise UnknownTaskError(t, tuple(source.tasks))
+    if len(set(chosen)) != len(chosen):
+        raise ValueError(f"tasks repeat a name: {list(chosen)}")
+    return chosen
+
+
+def normalised_embeddings(source: RewardSource, tasks: Sequence[str]) -> np.ndarray:
+    """Rows of L2-normalised Task2Vec vectors (float32), one per task."""
+    emb = np.stack([source.embedding(t) for t in tasks]).astype(np.float32)
+    norms = np.linalg.norm(emb, axis=1, keepdims=True)
+    if np.any(norms == 0):
+        raise ValueError("a task has an all-zero Task2Vec embedding")
+    return emb / norms
+
+
+class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
+    """
+    ## Description
+
+    Task2Sim (Mishra et al., CVPR 2022) as a contextual bandit. Each episode is one downstream
+    task; the agent sees the task's Task2Vec embedding and answers with a simulator
+    configuration (one option per knob). The reward is the downstream accuracy of a
+    5-nearest-neighbour classifier on the features of a network pre-trained on images rendered
+    with that configuration. With the default table reward source the accuracy is looked up in
+    the paper's released measurements (20 tasks x 256 configurations); with the live source
+    (``Task2Sim-Live-v0``) it is measured by rendering, pre-training and evaluating.
+
+    ## Action Space
+
+    ``MultiDiscrete(nvec)``, one option index per varying knob, knobs in alphabetical order.
+    For the paper's space (``nvec = [2] * 8``; ``pose_cam`` is fixed at 0):
+
+    | Index | Knob               | Option 0 | Option 1 |
+    |-------|--------------------|----------|----------|
+    | 0     | backgr             | fixed    | varying camera look direction + sky |
+    | 1     | blur               | off      | depth of field on ~75% of images |
+    | 2     | lighting_color     | white    | random RGB per image |
+    | 3     | lighting_dir       | fixed    | random yaw/pitch per image |
+    | 4     | lighting_intensity | fixed    | random +-0.6 per image |
+    | 5     | materials          | natural (1) | random per image (3) |
+    | 6     | pose_rot           | fixed    | random pitch/yaw/roll |
+    | 7     | pose_scale         | fixed    | random distance 0.4-1.5x |
+
+    ## Observation Space
+
+    ``Box(-1, 1, (9600,), float32)``: the task's Task2Vec vector (filter-wise Fisher
+    information of a ResNet-18 probe), L2-normalised as the authors fed it to their policy.
+
+    ## Rewards
+
+    The downstream 5-NN top-1 accuracy of the chosen configuration, as a fraction in
+    ``[0, 1]``. With ``noise_std > 0``, Gaussian noise of that standard deviation is added to the
+    table's single measurement (clipped to ``[0, 1]``), since real pre-training runs vary by seed.
+
+    ## Starting State
+
+    ``reset`` picks the episode's task uniformly from the env's task set with ``self.np_random``,
+    or the task named by ``options={"task": name}`` (as the paper's greedy baseline needs a
+    second action on the same task).
+
+    ## Episode End
+
+    Every episode is one step: ``terminated`` is always ``True``, ``truncated`` always ``False``.
+
+    ## Information
+
+    ``reset`` and ``step`` return ``task`` (name), ``split`` (``"seen"``, ``"unseen"`` or
+    ``"user"``) and ``best_reward`` (the task's best achievable reward, ``nan`` if unknown).
+    ``step`` adds ``config`` (``{knob: value}``), ``key`` (the paper's key string),
+    ``true_reward`` (the reward before noise) and ``regret`` (``best_reward - true_reward``).
+    The env counts its reward queries and distinct (task, configuration) pairs in the
+    attributes ``reward_queries`` and ``distinct_evaluations`` (each distinct pair costs a full
+    pre-training run in reality).
+
+    ## Arguments
+
+    | Argument        | Default   | Meaning |
+    |-----------------|-----------|---------|
+    | `tasks`         | `"seen"`  | `"seen"`, `"unseen"`, `"all"` or a list of task names |
+    | `reward_source` | table     | any :class:`~t2s_env.rewards.RewardSource` |
+    | `noise_std`     | `0.0`     | std of Gaussian measurement noise on the reward (fraction) |
+
+    ```python
+    >>> import gymnasium as gym
+    >>> env = gym.make("t2s_env:Task2Sim-Seen-v0")
+    >>> obs, info = env.reset(seed=0, options={"task": "SVHN"})
+    >>> obs.shape, info["task"]
+    ((9600,), 'SVHN')
+    >>> _, reward, terminated, truncated, info = env.step(env.action_space.sample())
+    >>> 0.0 <= reward <= 1.0, terminated, info["regret"] >= 0
+    (True, True, True)
+
+    ```
+
+    ## References
+
+    Mishra, Panda, Saenko, et al. "Task2Sim: Towards Effective Pre-training and Transfer from
+    Synthetic Data", CVPR 2022. Achille et al. "Task2Vec: Task Embedding for Meta-Learning",
+    ICCV 2019.
+
+    ## Version History
+
+    * v0: Initial version: the paper's 20-task table, 8 binary knobs.
+    """
+
+    metadata: dict[str, Any] = {"render_modes": []}
+
+    def __init__(
+        self,
+        tasks: TaskSelection = "seen",
+        reward_source: RewardSource | None = None,
+        noise_std: float = 0.0,
+    ) -> None:
+        if not (np.isfinite(noise_std) and noise_std >= 0):
+            raise ValueError(f"noise_std must be a finite number >= 0, got {noise_std}")
+        self.reward_source: RewardSource = (
+            TableRewardSource() if reward_source is None else reward_source
+        )
+        self.space: KnobSpace = self.reward_source.space
+        self.tasks = resolve_tasks(self.reward_source, tasks)
+        self.noise_std = float(noise_std)
+        self._obs = normalised_embeddings(self.reward_source, self.tasks)
+        self._best = np.array(
+            [np.nan if (b := self.reward_source.best_reward(t)) is None else b for t in self.tasks]
+        )
+        self.observation_space = spaces.Box(-1.0, 1.0, (self._obs.shape[1],), np.float32)
+        self.action_space = spaces.MultiDiscrete(self.space.nvec)
+        self.reward_queries = 0
+        self._evaluated: set[tuple[str, str]] = set()
+        self._task: int | None = None
+
+    @property
+    def distinct_evaluations(self) -> int:
+        """Distinct (task, configuration) pairs queried so far."""
+        return len(self._evaluated)
+
+    @property
+    def task(self) -> str | None:
+        """The current episode's task (``None`` before the first ``reset``)."""
+        return None if self._task is None else self.tasks[self._task]
+
+    def task_observation(self, task: str) -> np.ndarray:
+        """The observation of ``task`` (a fresh array)."""
+        return self._obs[self._task_index(task)].copy()
+
+    def _task_index(self, task: str) -> int:
+        try:
+            return self.tasks.index(task)
+        except ValueError:
+            raise UnknownTaskError(task, self.tasks) from None
+
+    def _info(self) -> dict[str, Any]:
+        task = self.tasks[self._task]  # type: ignore[index]
+        return {
+            "task": task,
+            "split": self.reward_source.split(task),
+            "best_reward": float(self._best[self._task]),
+        }
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        super().reset(seed=seed)
+        options = options or {}
+        unknown = set(options) - {"task"}
+        if unknown:
+            raise ValueError(f"unknown reset options {sorted(unknown)}; supported: ['task']")
+        if options.get("task") is not None:
+            self._task = self._task_index(options["task"])
+        else:
+            self._task = int(self.np_random.integers(len(self.tasks)))
+        return self._obs[self._task].copy(), self._info()
+
+    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        if self._task is None:
+            raise RuntimeError("call reset() before step(): no task has been drawn yet")
+        action = self.space.validate_action(action)
+        config = self.space.action_to_dict(action)
+        task = self.tasks[self._task]
+        true_reward = float(self.reward_source.reward(task, config))
+        reward = true_reward
+        if self.noise_std > 0:
+            reward = float(np.clip(true_reward + self.noise_std * self.np_random.normal(), 0, 1))
+        key = self.space.action_to_key(action)
+        self.reward_queries += 1
+        self._evaluated.add((task, key))
+        info = self._info()
+        info.update(
+            config=config,
+            key=key,
+            true_reward=true_reward,
+            regret=info["best_reward"] - true_reward,
+        )
+        return self._obs[self._task].copy(), reward, True, False, info

@@ -1,0 +1,10 @@
+"""Reward sources: what scores a (task, configuration) pair.
+
+- :class:`TableRewardSource`: the paper's measured table (fast, the default).
+- the live source (render, pre-train, 5-NN evaluate) lives in :mod:`t2s_env.rewards.live`.
+"""
+
+from t2s_env.rewards.base import RewardSource, UnknownTaskError
+from t2s_env.rewards.table import TableRewardSource
+
+__all__ = ["RewardSource", "TableRewardSource", "UnknownTaskError"]
