@@ -1,0 +1,49 @@
+"""Downstream tasks as data: an image folder, a torchvision dataset, or scikit-learn's digits.
+
+A spec string (``digits``, ``folder:/path``, ``torchvision:SVHN:/root``) or a
+:class:`DatasetSpec` resolves to a :class:`DownstreamTask` with ``train`` and ``test``
+:class:`ImageSet` splits that yield ``(uint8 (H, W, 3) image, int label)`` and share the class
+names. Errors (:class:`DatasetError`) name the problem: an unknown name (with the known ones),
+an unreadable or empty folder, a torchvision dataset whose files are missing (with what to put
+where). Nothing is downloaded unless ``download=True``.
+
+>>> task = load_dataset("digits")
+>>> image, label = task.test[0]
+>>> image.shape, label in range(len(task.classes))
+((8, 8, 3), True)
+"""
+
+from t2s_env.datasets.base import (
+    DatasetError,
+    DownstreamTask,
+    ImageSet,
+    balanced_indices,
+    stratified_split,
+)
+from t2s_env.datasets.digits import load_digits_task
+from t2s_env.datasets.folder import IMAGE_EXTENSIONS, load_folder_task
+from t2s_env.datasets.spec import DatasetSpec, known_datasets, load_dataset
+from t2s_env.datasets.torchvision_tasks import (
+    TORCHVISION_TASKS,
+    TorchvisionTask,
+    known_torchvision_tasks,
+    load_torchvision_task,
+)
+
+__all__ = [
+    "IMAGE_EXTENSIONS",
+    "TORCHVISION_TASKS",
+    "DatasetError",
+    "DatasetSpec",
+    "DownstreamTask",
+    "ImageSet",
+    "TorchvisionTask",
+    "balanced_indices",
+    "known_datasets",
+    "known_torchvision_tasks",
+    "load_dataset",
+    "load_digits_task",
+    "load_folder_task",
+    "load_torchvision_task",
+    "stratified_split",
+]
