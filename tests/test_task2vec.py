@@ -1,0 +1,229 @@
+"""Task2Vec: layout of the shipped vectors, the Fisher embedding, probes, distances."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from urllib.error import URLError
+
+import numpy as np
+import pytest
+import torch
+import torchvision
+from torch.nn import functional as F
+
+from t2s_env.data import load_task2vec
+from t2s_env.datasets import ImageSet, load_dataset
+from t2s_env.task2vec import (
+    ProbeWeightsError,
+    Task2VecConfig,
+    TaskEmbedding,
+    build_probe,
+    cosine_distance,
+    embed_task,
+    embedding_modules,
+    nearest_tasks,
+    preprocess,
+    resnet18_layout,
+    task2vec_distance,
+)
+
+TINY = Task2VecConfig(n_images=64, batch_size=32, image_size=32, probe="random", head_epochs=3)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_dataset("digits").train
+
+
+@pytest.fixture(scope="module")
+def photos():
+    """A second real task: 48x48 patches of scikit-learn's two bundled photos, one class each."""
+    from sklearn.datasets import load_sample_images
+
+    rng = np.random.default_rng(0)
+    patches, labels = [], []
+    for k, im in enumerate(load_sample_images().images):
+        for _ in range(150):
+            y, x = rng.integers(0, im.shape[0] - 48), rng.integers(0, im.shape[1] - 48)
+            patches.append(im[y : y + 48, x : x + 48])
+            labels.append(k)
+    return ImageSet("photos", ["china", "flower"], np.array(labels), lambda j: patches[j])
+
+
+# ---- layout -------------------------------------------------------------------------------------
+
+
+def test_layout_is_resnet18_convs_and_batchnorms_in_module_order():
+    layout = resnet18_layout()
+    model = torchvision.models.resnet18(weights=None)
+    expected = [
+        (n, m.weight.shape[0])
+        for n, m in model.named_modules()
+        if isinstance(m, torch.nn.Conv2d | torch.nn.BatchNorm2d)
+    ]
+    assert [(s.name, s.stop - s.start) for s in layout] == expected
+    assert layout[-1].stop == 9600 == load_task2vec().embedding.shape[1]
+    assert [s.kind for s in layout] == ["conv", "bn"] * 20
+    assert sum(s.stop - s.start for s in layout if s.kind == "conv") == 4800
+    assert all(a.stop == b.start for a, b in zip(layout[:-1], layout[1:], strict=True))
+    assert layout[14].name == "layer2.0.downsample.0"  # the shortcut conv sits after conv2/bn2
+
+
+def _bn_above_neighbours(vectors, layout) -> bool:
+    def med(e, s):
+        return np.median(e[s.start : s.stop])
+
+    return all(
+        med(e, s) > 2 * med(e, layout[j])
+        for e in vectors
+        for i, s in enumerate(layout)
+        if s.kind == "bn"
+        for j in (i - 1, i + 1)
+        if 0 <= j < len(layout)
+    )
+
+
+def test_shipped_vectors_follow_the_layout():
+    """Batch-norm entries (single squared gradients) sit far above the filter-means of the
+    conv blocks on either side, at exactly these boundaries, in all 20 shipped tasks; a
+    "all convs, then all batch-norms" layout does not fit."""
+    vectors = load_task2vec().embedding.astype(np.float64)
+    layout = resnet18_layout()
+    assert _bn_above_neighbours(vectors, layout)
+    convs_first, start = [], 0
+    for s in [s for s in layout if s.kind == "conv"] + [s for s in layout if s.kind == "bn"]:
+        n = s.stop - s.start
+        convs_first.append(replace(s, start=start, stop=start + n))
+        start += n
+    assert not _bn_above_neighbours(vectors, tuple(convs_first))
+
+
+# ---- the embedding ------------------------------------------------------------------------------
+
+
+def test_embedding_shape_meta_and_round_trip(digits, tmp_path):
+    emb = embed_task(digits, TINY, progress=False, dataset="digits")
+    assert emb.vector.shape == (9600,) and emb.vector.dtype == np.float32
+    assert np.all(emb.vector >= 0) and np.all(np.isfinite(emb.vector)) and emb.vector.max() > 0
+    assert np.array_equal(emb.scale, np.ones(9600, np.float32))
+    assert emb.meta["random_probe"] and emb.meta["probe"] == "random (seed 0)"
+    assert emb.meta["n_images"] == 64 and emb.meta["dataset"] == "digits"
+    emb.save(tmp_path / "e.npz")
+    back = TaskEmbedding.load(tmp_path / "e.npz")
+    assert np.array_equal(back.vector, emb.vector) and back.meta == emb.meta
+    with pytest.raises(ValueError, match="not a Task2Vec embedding file"):
+        TaskEmbedding.load(tmp_path / "missing.npz")
+
+
+def test_entries_are_filterwise_mean_squared_gradients_in_layout_order(digits):
+    """One batch, no head fit: recompute the Fisher of that batch by hand and compare."""
+    cfg = replace(TINY, n_images=32, head_epochs=0)
+    emb = embed_task(digits, cfg, progress=False)
+    probe, _ = build_probe("random", 10, seed=cfg.probe_seed)
+    probe.eval()
+    sample = digits.balanced_sample(32, seed=cfg.seed)
+    x = preprocess([sample[i][0] for i in range(32)], cfg.image_size)
+    logits = probe(x)
+    gen = torch.Generator().manual_seed(cfg.seed + 2)
+    y = torch.multinomial(F.softmax(logits.detach(), 1), 1, generator=gen).view(-1)
+    F.cross_entropy(logits, y).backward()
+    layout = resnet18_layout()
+    for (name, module), sl in zip(embedding_modules(probe.trunk), layout, strict=True):
+        assert name == sl.name
+        g2 = module.weight.grad**2
+        expected = g2.reshape(g2.shape[0], -1).mean(1).numpy()
+        np.testing.assert_allclose(emb.vector[sl.start : sl.stop], expected, rtol=1e-4, atol=1e-12)
+
+
+def test_same_seed_same_vector(digits):
+    a = embed_task(digits, TINY, progress=False).vector
+    b = embed_task(digits, TINY, progress=False).vector
+    c = embed_task(digits, replace(TINY, seed=1), progress=False).vector
+    assert np.array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_different_tasks_are_farther_apart_than_two_samples_of_one(digits, photos):
+    cfg = replace(TINY, n_images=192)
+    d0, d1 = (embed_task(digits, replace(cfg, seed=s), progress=False).vector for s in (0, 1))
+    p0, p1 = (embed_task(photos, replace(cfg, seed=s), progress=False).vector for s in (0, 1))
+    for dist in (task2vec_distance, cosine_distance):
+        within = max(dist(d0, d1), dist(p0, p1))
+        between = min(dist(d0, p0), dist(d0, p1), dist(d1, p0), dist(d1, p1))
+        assert between > within, (dist.__name__, within, between)
+
+
+# ---- probe weights ------------------------------------------------------------------------------
+
+
+def test_offline_imagenet_without_file_says_how_to_provide_it(monkeypatch, tmp_path, digits):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.setenv("T2S_OFFLINE", "1")
+    with pytest.raises(ProbeWeightsError) as err:
+        embed_task(digits, replace(TINY, probe="imagenet"), progress=False)
+    msg = str(err.value)
+    cache = tmp_path / "torch" / "hub" / "checkpoints" / "resnet18-f37072fd.pth"
+    assert str(cache) in msg and "resnet18-f37072fd.pth" in msg and "--probe" in msg
+
+
+def test_failed_download_says_how_to_provide_it(monkeypatch, tmp_path):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.delenv("T2S_OFFLINE", raising=False)
+
+    def offline(*args, **kwargs):
+        raise URLError("Name or service not known")
+
+    monkeypatch.setattr(torch.hub, "load_state_dict_from_url", offline)
+    with pytest.raises(ProbeWeightsError, match=r"download failed .*Name or service not known"):
+        build_probe("imagenet", 10)
+
+
+def test_local_weights_file_is_loaded_and_bad_files_are_named(tmp_path):
+    with torch.random.fork_rng():
+        torch.manual_seed(7)
+        state = torchvision.models.resnet18(weights=None).state_dict()
+    torch.save({"state_dict": {f"module.{k}": v for k, v in state.items()}}, tmp_path / "r18.pth")
+    probe, what = build_probe(tmp_path / "r18.pth", 5)
+    assert what == f"file ({tmp_path / 'r18.pth'})"
+    assert torch.equal(probe.trunk.layer3[1].conv2.weight, state["layer3.1.conv2.weight"])
+    with pytest.raises(ProbeWeightsError, match="does not exist"):
+        build_probe(tmp_path / "nope.pth", 5)
+    (tmp_path / "junk.pth").write_bytes(b"junk")
+    with pytest.raises(ProbeWeightsError, match=r"cannot read probe weights file .*junk\.pth"):
+        build_probe(tmp_path / "junk.pth", 5)
+    torch.save({"conv1.weight": torch.zeros(1)}, tmp_path / "other.pth")
+    with pytest.raises(ProbeWeightsError, match="do not fit torchvision's ResNet-18"):
+        build_probe(tmp_path / "other.pth", 5)
+
+
+def test_config_validation():
+    with pytest.raises(ValueError, match="n_images must be >= 1"):
+        Task2VecConfig(n_images=0)
+    with pytest.raises(ValueError, match="head_epochs"):
+        Task2VecConfig(head_epochs=-1)
+
+
+# ---- distances ----------------------------------------------------------------------------------
+
+
+def test_distances_and_nearest_shipped_tasks():
+    table = load_task2vec()
+    a, b = table.embedding[0], table.embedding[1]
+    for dist in (cosine_distance, task2vec_distance):
+        assert dist(a, a) == pytest.approx(0, abs=1e-9)
+        assert dist(a, b) == pytest.approx(dist(b, a)) and dist(a, b) > 0
+        assert dist(3 * a, 3 * b) == pytest.approx(dist(a, b), rel=1e-6)
+    assert cosine_distance(a, 5 * a) == pytest.approx(0, abs=1e-9)
+    with pytest.raises(ValueError, match="differ in length"):
+        cosine_distance(a, b[:10])
+    for i, task in enumerate(table.tasks):
+        (first, d), *_ = nearest_tasks(table.embedding[i], k=3)
+        assert first == task and d == pytest.approx(0, abs=1e-6)
+    pairs = {
+        t: nearest_tasks(table.embedding[table.tasks.index(t)], k=2)[1][0] for t in table.tasks
+    }
+    assert (
+        pairs["Flowers102"] == "CUB" and pairs["PacsS"] == "Sketch" and pairs["AID"] == "Resisc45"
+    )
+    with pytest.raises(ValueError, match="metric must be one of"):
+        nearest_tasks(a, metric="l2")
