@@ -89,3 +89,8 @@ class ToySimulator:
         return ImageBatch(
             np.concatenate([p.images for p in parts]), np.concatenate([p.labels for p in parts])
         )
+
+
+def toy_embedding(dim: int = 9600) -> np.ndarray:
+    """A fixed stand-in Task2Vec vector for tests that do not exercise Task2Vec."""
+    return np.random.default_rng(7).random(dim).astype(np.float32)

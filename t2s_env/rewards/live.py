@@ -29,6 +29,7 @@ import torch
 
 from t2s_env.data import load_task2vec, load_task_split
 from t2s_env.datasets import DatasetSpec, DownstreamTask
+from t2s_env.envs.task2sim import Task2SimEnv  # the live env's class lives with its source
 from t2s_env.knn import extract_features, knn_accuracy, prepare_images
 from t2s_env.pretrain import Recipe, default_device, get_recipe, render_dataset, train_backbone
 from t2s_env.rewards.base import UnknownTaskError
@@ -352,16 +353,36 @@ class LiveRewardSource:
         return None
 
 
+class LiveTask2SimEnv(Task2SimEnv):
+    """:class:`~t2s_env.envs.Task2SimEnv` over a :class:`LiveRewardSource` (``Task2Sim-Live-v0``).
+
+    Identical to the base env except that, the live source knowing no best reward,
+    ``info["best_reward"]`` and ``info["regret"]`` are ``None`` rather than ``nan``
+    (``nan != nan`` fails Gymnasium's determinism check).
+    """
+
+    def reset(self, *, seed=None, options=None):
+        obs, info = super().reset(seed=seed, options=options)
+        return obs, _unknown_to_none(info)
+
+    def step(self, action):
+        obs, reward, terminated, truncated, info = super().step(action)
+        return obs, reward, terminated, truncated, _unknown_to_none(info)
+
+
+def _unknown_to_none(info: dict[str, Any]) -> dict[str, Any]:
+    for name in ("best_reward", "regret"):
+        if isinstance(info.get(name), float) and np.isnan(info[name]):
+            info[name] = None
+    return info
+
+
 def make_live_env(
     tasks: Sequence[str | DatasetSpec] | Mapping[str, str | DatasetSpec] = ("digits",),
     noise_std: float = 0.0,
     **source_kwargs: Any,
-):
-    """``Task2Sim-Live-v0``: a :class:`~t2s_env.envs.Task2SimEnv` over a :class:`LiveRewardSource`.
-
-    Every keyword but ``noise_std`` goes to :class:`LiveRewardSource`.
-    """
-    from t2s_env.envs import Task2SimEnv  # the env sits above reward sources; import lazily
-
+) -> LiveTask2SimEnv:
+    """The ``Task2Sim-Live-v0`` entry point: every keyword but ``noise_std`` goes to
+    :class:`LiveRewardSource`; the env plays all of its tasks."""
     source = LiveRewardSource(tasks, **source_kwargs)
-    return Task2SimEnv(tasks="all", reward_source=source, noise_std=noise_std)
+    return LiveTask2SimEnv(tasks="all", reward_source=source, noise_std=noise_std)

@@ -206,6 +206,12 @@ class RewardStore:
     def __repr__(self) -> str:
         return f"RewardStore({str(self.path)!r})"
 
+    def __getstate__(self) -> dict[str, object]:
+        return {"path": str(self.path), "timeout": self.timeout}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__init__(state["path"], state["timeout"])  # type: ignore[misc]
+
     # -- reading -------------------------------------------------------------------------------
     def _query(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
         with self._lock:
