@@ -221,3 +221,29 @@ def test_bad_arguments():
         venv = Task2SimVectorEnv(num_envs=2)
         venv.reset(seed=0)
         venv.step(np.array([[0] * 8, [0, 0, 0, 0, 0, 5, 0, 0]]))
+
+
+def test_env_over_a_user_table_with_multi_level_knobs():
+    """A reward source over a non-binary knob space: single and vector envs agree with it."""
+    from t2s_env.data import RewardTable, Task2VecTable
+    from t2s_env.space import Knob, KnobSpace
+
+    space = KnobSpace(
+        (Knob("a", (0, 1, 2), "a"), Knob("b", (0, 1), "b"), Knob("c", (5, 6, 7, 8), "c"))
+    )
+    rng = np.random.default_rng(0)
+    tasks = ("t0", "t1", "t2")
+    table = RewardTable(tasks, tuple(space.all_keys()), rng.uniform(0, 100, (3, space.size)))
+    emb = Task2VecTable(tasks, rng.uniform(0, 1, (3, 16)).astype(np.float32))
+    source = TableRewardSource(table=table, embeddings=emb, space=space, split={"seen": tasks[:2]})
+    assert source.split("t2") == "user"
+    env = Task2SimEnv(tasks="all", reward_source=source)
+    venv = Task2SimVectorEnv(num_envs=24, tasks="all", reward_source=source)
+    assert env.action_space.nvec.tolist() == [3, 2, 4]
+    venv.reset(seed=0, options={"task": "t1"})
+    actions = space.all_actions()
+    _, rewards, *_ = venv.step(actions)
+    for action, r in zip(actions, rewards, strict=True):
+        env.reset(options={"task": "t1"})
+        _, reward, _, _, info = env.step(action)
+        assert r == reward == table.accuracy[1, table.keys.index(info["key"])] / 100
