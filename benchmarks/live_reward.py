@@ -33,7 +33,7 @@ import numpy as np
 import torch
 
 from t2s_env.pretrain import get_recipe, train_backbone
-from t2s_env.rewards.live import LiveRewardSource, default_simulator
+from t2s_env.rewards.live import LiveRewardSource, default_simulator, default_space
 from t2s_env.rewards.store import RewardStore
 from t2s_env.sweep import LocalExecutor, plan_sweep, run_sweep
 
@@ -89,7 +89,7 @@ def part_single(sim, args) -> dict:
 
 
 def part_throughput(sim, args) -> dict:
-    keys = signal_configs(sim.space, args.throughput_evals, seed=1)
+    keys = signal_configs(default_space(sim), args.throughput_evals, seed=1)
     out = {"recipe": args.throughput_recipe, "evaluations": len(keys)}
     for workers in (1, 2):
         with tempfile.TemporaryDirectory() as tmp:
@@ -108,7 +108,7 @@ def part_throughput(sim, args) -> dict:
 def part_signal(sim, args) -> dict:
     from scipy import stats
 
-    keys = signal_configs(sim.space, 16)
+    keys = signal_configs(default_space(sim), 16)
     seeds = [0, 1]
     store = RewardStore(args.store)
     requests = plan_sweep(["digits"], keys, sim, "smoke", seeds)
