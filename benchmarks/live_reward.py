@@ -112,7 +112,12 @@ def part_signal(sim, args) -> dict:
     seeds = [0, 1]
     store = RewardStore(args.store)
     requests = plan_sweep(["digits"], keys, sim, "smoke", seeds)
-    report = run_sweep(requests, store, LocalExecutor(args.workers, threads_per_worker=1))
+    if args.analyse_only:
+        done_before = sum(store.get(r.key) is not None for r in requests)
+        summary = f"analysed the {done_before} of {len(requests)} evaluations in the store"
+    else:
+        report = run_sweep(requests, store, LocalExecutor(args.workers, threads_per_worker=1))
+        summary = report.summary()
     acc = np.full((len(keys), len(seeds)), np.nan)
     for r in requests:
         e = store.get(r.key)
@@ -134,7 +139,7 @@ def part_signal(sim, args) -> dict:
         "recipe": get_recipe("smoke").id,
         "configs": [k for k, d in zip(keys, done, strict=True) if d],
         "accuracy_percent": acc.round(3).tolist(),
-        "sweep": report.summary(),
+        "sweep": summary,
         "across_configs_sd": round(between_sd, 3),
         "across_seeds_sd": round(within_sd, 3),
         "true_config_sd_estimate": round(float(np.sqrt(true_var)), 3),
@@ -241,6 +246,11 @@ def main() -> None:
     parser.add_argument("--throughput-evals", type=int, default=6)
     parser.add_argument("--workers", type=int, default=1, help="workers of the signal sweep")
     parser.add_argument("--store", default=str(RESULTS / "live_reward_signal.sqlite"))
+    parser.add_argument(
+        "--analyse-only",
+        action="store_true",
+        help="signal: analyse what the store holds, evaluate nothing",
+    )
     parser.add_argument("--out", default=str(RESULTS / "live_reward.json"))
     args = parser.parse_args()  # fmt: skip
     sim = load_simulator(args.simulator)
