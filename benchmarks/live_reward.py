@@ -123,6 +123,11 @@ def part_signal(sim, args) -> dict:
         e = store.get(r.key)
         if e is not None:
             acc[keys.index(r.config_key), seeds.index(r.seed)] = 100 * e.accuracy
+    stored = [e for r in requests if (e := store.get(r.key)) is not None]
+    timings = {
+        stage: round(float(np.median([e.timings[stage] for e in stored])), 2)
+        for stage in ("load_task", "render", "pretrain", "features", "knn", "total")
+    } if stored else {}  # fmt: skip
     done = ~np.isnan(acc).any(axis=1)
     acc = acc[done]
     config_means = acc.mean(axis=1)
@@ -140,6 +145,7 @@ def part_signal(sim, args) -> dict:
         "configs": [k for k, d in zip(keys, done, strict=True) if d],
         "accuracy_percent": acc.round(3).tolist(),
         "sweep": summary,
+        "median_timings_seconds": timings,
         "across_configs_sd": round(between_sd, 3),
         "across_seeds_sd": round(within_sd, 3),
         "true_config_sd_estimate": round(float(np.sqrt(true_var)), 3),
@@ -220,6 +226,8 @@ def markdown(results: dict) -> str:
             f"- one-way ANOVA across configurations: F = {r['anova_F']}, p = {r['anova_p']}",
             f"- reliability of one seed: {r['single_seed_reliability']}; seeds per "
             f"configuration for reliability 0.8: {r['seeds_per_config_for_reliability_0.8']}",
+            f"- median seconds per stage over these evaluations: {r['median_timings_seconds']}",
+            f"- {r['sweep']}",
             "",
         ]
     g = results.get("gpu")
