@@ -105,6 +105,24 @@ def part_throughput(sim, args) -> dict:
     return out
 
 
+def untrained_baseline(seeds: list[int]) -> list[float]:
+    """5-NN accuracy (%) on digits of randomly initialised (never trained) smoke backbones."""
+    from t2s_env.knn import extract_features, knn_accuracy
+    from t2s_env.pretrain import build_backbone
+    from t2s_env.rewards.live import _prepare_task, as_spec
+
+    recipe = get_recipe("smoke")
+    task = _prepare_task(as_spec("digits"), recipe)
+    out = []
+    for seed in seeds:
+        model = build_backbone(recipe.arch, 10, seed).eval()
+        tr = extract_features(model, task.train, progress=False)
+        te = extract_features(model, task.test, progress=False)
+        acc = knn_accuracy(tr, task.train_labels, te, task.test_labels, task.num_classes)
+        out.append(round(100 * acc, 3))
+    return out
+
+
 def part_signal(sim, args) -> dict:
     from scipy import stats
 
@@ -156,6 +174,7 @@ def part_signal(sim, args) -> dict:
         "anova_p": round(float(anova.pvalue), 4),
         "single_seed_reliability": round(float(reliability), 3),
         "seeds_per_config_for_reliability_0.8": seeds_for_08,
+        "untrained_backbone_accuracy_percent": untrained_baseline(seeds),
         "test_images": 359,
         "binomial_se_at_90pct": round(100 * float(np.sqrt(0.9 * 0.1 / 359)), 3),
     }
@@ -227,6 +246,8 @@ def markdown(results: dict) -> str:
             f"- reliability of one seed: {r['single_seed_reliability']}; seeds per "
             f"configuration for reliability 0.8: {r['seeds_per_config_for_reliability_0.8']}",
             f"- median seconds per stage over these evaluations: {r['median_timings_seconds']}",
+            f"- untrained (random-init) backbone, same evaluation: "
+            f"{r['untrained_backbone_accuracy_percent']} % (seeds 0, 1)",
             f"- {r['sweep']}",
             "",
         ]
