@@ -121,11 +121,13 @@ class EmbeddedSimulator:
         self._classes: tuple[ObjectClass, ...] = OBJECT_CLASSES
         self._env = environment_library(N_ENVIRONMENTS).to(self.device)
         self._random_materials = material_library().rows.to(self.device)
-        self._natural = [
-            torch.as_tensor(np.stack([material_row(m) for m in c.natural])).to(self.device)
-            for c in self._classes
-        ]
         self._slots = max(len(c.natural) for c in self._classes)
+        # natural materials, (n_classes, slots, MAT_WIDTH); missing slots repeat slot 0
+        natural = np.zeros((len(self._classes), self._slots, len(material_row("x"))), np.float32)
+        for i, c in enumerate(self._classes):
+            rows = [material_row(m) for m in c.natural]
+            natural[i] = rows + [rows[0]] * (self._slots - len(rows))
+        self._natural = torch.as_tensor(natural, device=self.device)
 
     # -- protocol ---------------------------------------------------------------------------
     @property
@@ -200,7 +202,9 @@ class EmbeddedSimulator:
         oc = self._classes[cls]
         parts = oc.build(np.random.default_rng([cls, instance, 7]))
         ps = sample_object(parts, n, seed=cls * 1000 + instance)
-        ps = PointSet(*(t.to(self.device) for t in (ps.position, ps.normal, ps.slot, ps.pattern)))
+        ps = PointSet(
+            *(t.to(self.device) for t in (ps.position, ps.normal, ps.slot, ps.pattern)), ps.area
+        )
         self._cache[key] = ps
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
@@ -237,19 +241,16 @@ class EmbeddedSimulator:
         u = lambda stream, k=1: crng.uniform(seed, index, stream, k)  # noqa: E731
         # geometry: one instance of the image's class
         p_count = max(256, int(self.points_per_pixel * res * res))
-        inst = np.array(
-            [
-                crng.integers(seed, index[i : i + 1], _S_INSTANCE, self._classes[c].instances)[0, 0]
-                for i, c in enumerate(labels)
-            ]
-        )
-        keys = list(dict.fromkeys(zip(labels.tolist(), inst.tolist(), strict=True)))
+        n_inst = np.array([self._classes[c].instances for c in labels])
+        inst = np.floor(u(_S_INSTANCE)[:, 0] * n_inst).astype(np.int64)
+        pairs = list(zip(labels.tolist(), inst.tolist(), strict=True))
+        keys = list(dict.fromkeys(pairs))
         sets = [self._points(c, k, p_count) for c, k in keys]
         where = {k: i for i, k in enumerate(keys)}
-        sel = torch.as_tensor([where[k] for k in zip(labels.tolist(), inst.tolist(), strict=True)], device=dev)
+        instance = torch.as_tensor([where[k] for k in pairs], dtype=torch.int64, device=dev)
 
-        def gather(attr: str) -> torch.Tensor:
-            return torch.stack([getattr(s, attr) for s in sets])[sel]
+        def stack(attr: str) -> torch.Tensor:
+            return torch.stack([getattr(s, attr) for s in sets])
 
         # pose_rot
         rot = np.broadcast_to(_CANONICAL, (n, 3, 3)).copy()
@@ -271,6 +272,12 @@ class EmbeddedSimulator:
         if cfg["pose_cam"] == 1:  # object off-centre by up to 30% of the frame
             half = dist * math.tan(math.radians(FOV_DEG) / 2)
             trans[:, :2] = (u(_S_CAM, 2) * 2 - 1) * 0.6 * half[:, None]
+        # splat size: about one point per pixel of the object whatever its distance
+        focal = (res / 2) / math.tan(math.radians(FOV_DEG) / 2)
+        area = np.array([sets[where[k]].area for k in pairs])
+        near = np.maximum(dist - 0.7, 0.3)  # depth of the nearest surfaces
+        per_pixel = p_count * (near / focal) ** 2 / area
+        splat = np.clip(np.ceil(np.sqrt(1.5 / per_pixel)), 1, 4).astype(np.int64)
         # backgr: environment image and camera look direction
         sky = np.zeros(n, dtype=np.int64)
         look = np.broadcast_to(_FIXED_LOOK, (n, 3, 3)).copy()
@@ -307,30 +314,30 @@ class EmbeddedSimulator:
             a = u(_S_BLUR, 3)
             blur = a[:, 0] < (0.75 if cfg["blur"] == 1 else 1.0)
             focus = dist * (0.6 + 1.4 * a[:, 1])
-            aperture = (8 + 10 * a[:, 2]) * (1 if cfg["blur"] == 1 else 2)
+            aperture = (1.5 + 3.0 * a[:, 2]) * (1 if cfg["blur"] == 1 else 2)
         # materials
-        mats = torch.zeros(n, self._slots, self._random_materials.shape[1], device=dev)
-        for i, c in enumerate(labels.tolist()):
-            nat = self._natural[c]
-            mats[i, : len(nat)] = nat
-            mats[i, len(nat) :] = nat[0]
+        lab = torch.as_tensor(labels, dtype=torch.int64, device=dev)
+        mats = self._natural[lab]
         if cfg["materials"] == 3:
             pick = crng.integers(seed, index, _S_MAT, len(self._random_materials), self._slots)
             mats = self._random_materials[torch.as_tensor(pick, device=dev)]
         elif cfg["materials"] == 2:
             tint = torch.as_tensor(0.35 + 0.9 * u(_S_TINT, 3), dtype=torch.float32, device=dev)
-            mats[:, :, 0:6] = (mats[:, :, 0:6].view(n, -1, 2, 3) * tint[:, None, None]).view(
-                n, -1, 6
-            ).clamp(0, 1)
+            mats = mats.clone()
+            mats[:, :, 0:6] = (
+                (mats[:, :, 0:6].view(n, -1, 2, 3) * tint[:, None, None]).view(n, -1, 6).clamp(0, 1)
+            )
 
         def t(x: np.ndarray, dtype: torch.dtype = torch.float32) -> torch.Tensor:
             return torch.as_tensor(np.ascontiguousarray(x), dtype=dtype, device=dev)
 
         return Scene(
-            position=gather("position"),
-            normal=gather("normal"),
-            slot=gather("slot"),
-            pattern=gather("pattern"),
+            position=stack("position"),
+            normal=stack("normal"),
+            slot=stack("slot"),
+            pattern=stack("pattern"),
+            instance=instance,
+            splat=t(splat, torch.int64),
             rotation=t(rot),
             translation=t(trans),
             materials=mats,
