@@ -275,9 +275,9 @@ class EmbeddedSimulator:
         # splat size: about one point per pixel of the object whatever its distance
         focal = (res / 2) / math.tan(math.radians(FOV_DEG) / 2)
         area = np.array([sets[where[k]].area for k in pairs])
-        near = np.maximum(dist - 0.7, 0.3)  # depth of the nearest surfaces
+        near = np.maximum(dist - 0.5, 0.3)  # depth of the nearer surfaces
         per_pixel = p_count * (near / focal) ** 2 / area
-        splat = np.clip(np.ceil(np.sqrt(1.5 / per_pixel)), 1, 4).astype(np.int64)
+        splat = np.clip(np.ceil(np.sqrt(0.8 / per_pixel)), 1, 4).astype(np.int64)
         # backgr: environment image and camera look direction
         sky = np.zeros(n, dtype=np.int64)
         look = np.broadcast_to(_FIXED_LOOK, (n, 3, 3)).copy()

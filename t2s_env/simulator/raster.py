@@ -231,9 +231,8 @@ def _antialias(img: torch.Tensor, hit: torch.Tensor) -> torch.Tensor:
 def _zbuffer(scene: Scene, res: int, focal: float) -> torch.Tensor:
     """Project every point of every image and z-buffer them: ``(B, H, W)`` packed keys.
 
-    Images are processed per distinct instance, so no ``(B, P, ...)`` copy of the geometry is
-    ever made: one broadcast matmul per instance transforms all its images, and one
-    ``scatter_reduce`` per instance writes its points' keys.
+    Images are processed in groups of equal splat size: one ``bmm`` transforms all their
+    points and one ``scatter_reduce`` writes all their keys.
     """
     b = scene.rotation.shape[0]
     u, p, _ = scene.position.shape
@@ -244,30 +243,34 @@ def _zbuffer(scene: Scene, res: int, focal: float) -> torch.Tensor:
     rot_t = scene.rotation.transpose(1, 2)
     # camera at origin: a point faces it iff n . (p + R^T t) < 0
     local_t = torch.bmm(rot_t, scene.translation.unsqueeze(-1)).squeeze(-1)  # (B, 3)
-    ndotp = (scene.normal * scene.position).sum(-1)  # (U, P)
     half = res / 2
-    for k in range(u):
-        mine = scene.instance == k
-        for size in scene.splat[mine].unique().tolist():
-            sel = (mine & (scene.splat == size)).nonzero().squeeze(1)
-            cam = torch.matmul(scene.position[k].unsqueeze(0), rot_t[sel])
-            facing = torch.matmul(local_t[sel], scene.normal[k].T) < -ndotp[k]
-            t = scene.translation[sel].unsqueeze(1)
-            z = cam[..., 2] + t[..., 2]
-            inv = focal / z.clamp_min(1e-3)
-            # pixel coordinates shifted by +res so truncation is a floor for visible points
-            lo = half + res - (size - 1) / 2
-            px = ((cam[..., 0] + t[..., 0]) * inv + lo).to(torch.int64)
-            py = ((-(cam[..., 1] + t[..., 1])) * inv + lo).to(torch.int64)
-            front = facing & (z > 0.05)
-            key = ((z * _DEPTH_SCALE).to(torch.int64) << _INDEX_BITS) | idx
-            base = sel.unsqueeze(1) * hw - res * res - res
-            for dy in range(size):
-                for dx in range(size):
-                    x, y = px + dx, py + dy
-                    ok = front & (x >= res) & (x < 2 * res) & (y >= res) & (y < 2 * res)
-                    pix = torch.where(ok, base + y * res + x, b * hw)
-                    zbuf.scatter_reduce_(0, pix.view(-1), key.view(-1), "amin")
+    pos_t = scene.position.transpose(1, 2).contiguous()  # (U, 3, P): rows are contiguous
+    nrm_t = scene.normal.transpose(1, 2).contiguous()
+    ndotp = (scene.normal * scene.position).sum(-1)  # (U, P)
+    for size in scene.splat.unique().tolist():
+        # images with this splat size; their geometry gathered from the instance arrays
+        sel = (scene.splat == size).nonzero().squeeze(1)
+        inst = scene.instance[sel]
+        cam = torch.bmm(scene.rotation[sel], pos_t[inst]) + scene.translation[sel].unsqueeze(-1)
+        facing = torch.bmm(local_t[sel].unsqueeze(1), nrm_t[inst]).squeeze(1) < -ndotp[inst]
+        x, y, z = cam.unbind(1)
+        inv = focal / z.clamp_min(1e-3)
+        # pixel coordinates shifted by +res so truncation is a floor for visible points
+        lo = half + res - (size - 1) / 2
+        px = (x * inv + lo).to(torch.int64)
+        py = (lo - y * inv).to(torch.int64)
+        front = facing & (z > 0.05)
+        key = ((z * _DEPTH_SCALE).to(torch.int64) << _INDEX_BITS) | idx
+        base = sel.unsqueeze(1) * hw - res * res - res
+        if size > 1:  # every point covers size x size pixels
+            off = torch.arange(size, device=dev)
+            px = (px.unsqueeze(-1) + off.repeat(size)).flatten(1)
+            py = (py.unsqueeze(-1) + off.repeat_interleave(size)).flatten(1)
+            front = front.repeat_interleave(size * size, 1)
+            key = key.repeat_interleave(size * size, 1)
+        ok = front & (px >= res) & (px < 2 * res) & (py >= res) & (py < 2 * res)
+        pix = torch.where(ok, base + py * res + px, b * hw)
+        zbuf.scatter_reduce_(0, pix.view(-1), key.reshape(-1), "amin")
     return zbuf[:-1].view(b, res, res)
 
 
@@ -321,39 +324,70 @@ def rasterise(
     return (img.clamp(0, 1) * 255 + 0.5).to(torch.uint8)
 
 
+def _dot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Row-wise dot products of structure-of-arrays vectors ``(3, N)``."""
+    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+
+
+def _matvec(m: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """``(9, N)`` row-major matrices times ``(3, N)`` vectors, structure of arrays."""
+    return torch.stack([m[3 * i] * v[0] + m[3 * i + 1] * v[1] + m[3 * i + 2] * v[2] for i in range(3)])
+
+
 def _shade(scene, env, rays, key, flat, hw, p) -> torch.Tensor:
-    """Colours of covered pixels ``flat`` (flat indices) whose nearest point keys are ``key``."""
+    """Colours ``(N, 3)`` of covered pixels ``flat`` whose nearest point keys are ``key``.
+
+    Per-image, per-point and material attributes are packed into one table each and gathered
+    once per pixel; the arithmetic runs on structure-of-arrays rows (``(3, N)``), which is
+    several times faster on a CPU than ``(N, 3)`` rows.
+    """
+    b = scene.rotation.shape[0]
     bi = flat // hw
-    g = scene.instance[bi] * p + (key & ((1 << _INDEX_BITS) - 1))
-    n = torch.bmm(scene.rotation[bi], scene.normal.reshape(-1, 3)[g].unsqueeze(-1)).squeeze(-1)
-    v = -rays[flat % hw]
+    per_image = torch.cat(
+        [
+            scene.rotation.reshape(b, 9),
+            scene.light_dir,
+            scene.light_rgb,
+            scene.env_rotation.reshape(b, 9),
+            env.ambient[scene.sky].reshape(b, 6),
+            scene.sky.unsqueeze(1).to(scene.rotation.dtype),
+        ],
+        dim=1,
+    ).T.contiguous()
+    img = per_image.index_select(1, bi)
+    rot, light, lrgb, look = img[0:9], img[9:12], img[12:15], img[15:24]
+    amb_lo, amb_hi = img[24:27], img[27:30]
+    u = scene.position.shape[0]
+    per_point = torch.cat(
+        [scene.normal, scene.slot.unsqueeze(-1).to(scene.normal.dtype), scene.pattern], dim=-1
+    ).view(u * p, -1).T.contiguous()
+    pts = per_point.index_select(1, scene.instance[bi] * p + (key & ((1 << _INDEX_BITS) - 1)))
+    n = _matvec(rot, pts[0:3])
     n_slots = scene.materials.shape[1]
-    mat = scene.materials.reshape(-1, MAT_WIDTH)[bi * n_slots + scene.slot.reshape(-1)[g]]
-    pat = scene.pattern.reshape(-1, scene.pattern.shape[-1])[g]
-    t = pat.gather(1, mat[:, MAT_PATTERN].long().unsqueeze(1))
-    albedo = mat[:, MAT_C0] + (mat[:, MAT_C1] - mat[:, MAT_C0]) * t
-    light = scene.light_dir[bi]
-    ndl = (n * light).sum(1, keepdim=True).clamp_min(0)
-    half = F.normalize(light + v, dim=1)
-    ndh = (n * half).sum(1, keepdim=True).clamp(0, 1)
-    lrgb = scene.light_rgb[bi]
-    rot_w = scene.env_rotation[bi]
-    ny = (rot_w[:, 1, :] * n).sum(1, keepdim=True)
-    amb = env.ambient[scene.sky[bi]]
-    ambient = amb[:, 0] + (amb[:, 1] - amb[:, 0]) * (0.5 + 0.5 * ny)
-    spec = mat[:, MAT_KS : MAT_KS + 1] * ndh.pow(mat[:, MAT_SHINE : MAT_SHINE + 1]) * lrgb
-    spec = spec * (ndl > 0)
+    mats = scene.materials.reshape(-1, MAT_WIDTH).T.contiguous()
+    mat = mats.index_select(1, bi * n_slots + pts[3].long())
+    t = pts[4:].gather(0, mat[MAT_PATTERN].long().unsqueeze(0))
+    albedo = torch.lerp(mat[MAT_C0], mat[MAT_C1], t)
+    v = -rays.T.contiguous().index_select(1, flat % hw)
+    ndl = _dot(n, light).clamp_min(0)
+    half = light + v
+    half = half * torch.rsqrt(_dot(half, half).clamp_min(1e-12))
+    ndh = _dot(n, half).clamp(0, 1)
+    ny = look[3] * n[0] + look[4] * n[1] + look[5] * n[2]  # world "up" component
+    ambient = torch.lerp(amb_lo, amb_hi, 0.5 + 0.5 * ny)
+    spec = mat[MAT_KS] * ndh.pow(mat[MAT_SHINE]) * (ndl > 0)
     colour = albedo * (0.55 * ambient + lrgb * ndl)
-    metal = mat[:, MAT_METAL : MAT_METAL + 1]
-    shiny = (metal > 0).squeeze(1).nonzero().squeeze(1)
+    metal = mat[MAT_METAL]
+    shiny = (metal > 0).nonzero().squeeze(1)
     if shiny.numel():  # reflections of the environment, metals only
-        ns, vs, ms = n[shiny], v[shiny], metal[shiny]
-        r = 2 * (ns * vs).sum(1, keepdim=True) * ns - vs
-        rw = torch.bmm(rot_w[shiny], r.unsqueeze(-1)).squeeze(-1)
-        gx, gy = _directions_to_grid(rw).unbind(-1)
+        ns, vs, ms = n[:, shiny], v[:, shiny], metal[shiny]
+        r = 2 * _dot(ns, vs) * ns - vs
+        rw = _matvec(look[:, shiny], r)
+        gx, gy = _directions_to_grid(rw.T).unbind(-1)
         hs, ws = env.small_hw
         ix = ((gx + 1) * 0.5 * ws).long().clamp(0, ws - 1)
         iy = ((gy + 1) * 0.5 * hs).long().clamp(0, hs - 1)
-        refl = env.small.reshape(-1, 3)[scene.sky[bi[shiny]] * (hs * ws) + iy * ws + ix]
-        colour[shiny] = colour[shiny] * (1 - ms) + ms * albedo[shiny] * (0.25 + 1.1 * refl)
-    return colour + spec
+        sky = img[30, shiny].long()
+        refl = env.small.reshape(-1, 3)[sky * (hs * ws) + iy * ws + ix].T
+        colour[:, shiny] = colour[:, shiny] * (1 - ms) + ms * albedo[:, shiny] * (0.25 + 1.1 * refl)
+    return (colour + spec * lrgb).T
