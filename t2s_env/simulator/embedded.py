@@ -52,6 +52,13 @@ _FIXED_LOOK = rotation(-8.0, 0.0, 0.0)  # camera -> world for the fixed backgrou
 _FIXED_LIGHT = np.array([-0.45, 0.75, -0.5]) / np.linalg.norm([-0.45, 0.75, -0.5])
 
 
+def point_budget(points_per_pixel: float, res: int) -> int:
+    """Points per object for a resolution, rounded up to a half-octave step (``2^(k/2)``)
+    so nearby resolutions share the cached geometry."""
+    want = max(256.0, points_per_pixel * res * res)
+    return int(round(2 ** (math.ceil(2 * math.log2(want)) / 2)))
+
+
 def _euler(angles: np.ndarray) -> np.ndarray:
     """``(N, 3)`` pitch/yaw/roll in radians -> ``(N, 3, 3)`` rotations ``Rz Ry Rx``."""
     a, b, c = angles[:, 0], angles[:, 1], angles[:, 2]
@@ -240,7 +247,7 @@ class EmbeddedSimulator:
         dev = self.device
         u = lambda stream, k=1: crng.uniform(seed, index, stream, k)  # noqa: E731
         # geometry: one instance of the image's class
-        p_count = max(256, int(self.points_per_pixel * res * res))
+        p_count = point_budget(self.points_per_pixel, res)
         n_inst = np.array([self._classes[c].instances for c in labels])
         inst = np.floor(u(_S_INSTANCE)[:, 0] * n_inst).astype(np.int64)
         pairs = list(zip(labels.tolist(), inst.tolist(), strict=True))
