@@ -110,7 +110,7 @@ class EmbeddedSimulator:
     def __init__(
         self,
         device: str | torch.device | None = None,
-        points_per_pixel: float = 1.3,
+        points_per_pixel: float = 1.0,
         supersample: int = 1,
         cache_size: int = 256,
     ) -> None:

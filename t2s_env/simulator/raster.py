@@ -202,30 +202,16 @@ def _depth_of_field(img: torch.Tensor, coc: torch.Tensor) -> torch.Tensor:
 
 
 def _antialias(img: torch.Tensor, hit: torch.Tensor) -> torch.Tensor:
-    """Blend silhouette pixels (covered next to uncovered, 4-neighbourhood) half-and-half with
-    the mean of their plus-shaped neighbourhood. ``img: (B, H, W, 3)``, ``hit: (B, H, W)``."""
+    """Blend silhouette pixels (covered next to uncovered, 4-neighbourhood) with the mean of
+    their plus-shaped neighbourhood. Planar ``img: (3, B, H, W)``, ``hit: (B, H, W)``."""
     hp = _pad(hit, False)
     edge = (hp[:, 1:-1, :-2] ^ hit) | (hp[:, 1:-1, 2:] ^ hit) | (hp[:, :-2, 1:-1] ^ hit) | (
         hp[:, 2:, 1:-1] ^ hit
     )
-    rows = edge.any(2).any(0).nonzero().squeeze(1)
-    if rows.numel() == 0:
-        return img
-    y0, y1 = int(rows[0]), int(rows[-1]) + 1  # only the band of rows holding edges
-    band = img[:, max(0, y0 - 1) : y1 + 1]
-    ip = F.pad(band.permute(0, 3, 1, 2), (1, 1, 1, 1), mode="replicate").permute(0, 2, 3, 1)
-    o = 1 if y0 > 0 else 0
-    h = y1 - y0
-    cross = (
-        ip[:, 1 + o : 1 + o + h, :-2]
-        + ip[:, 1 + o : 1 + o + h, 2:]
-        + ip[:, o : o + h, 1:-1]
-        + ip[:, 2 + o : 2 + o + h, 1:-1]
-    )
-    centre = img[:, y0:y1]
-    smooth = 0.625 * centre + 0.09375 * cross
-    img[:, y0:y1] = torch.where(edge[:, y0:y1].unsqueeze(-1), smooth, centre)
-    return img
+    ip = F.pad(img, (1, 1, 1, 1), mode="replicate")
+    cross = ip[..., 1:-1, :-2] + ip[..., 1:-1, 2:] + ip[..., :-2, 1:-1] + ip[..., 2:, 1:-1]
+    smooth = 0.625 * img + 0.09375 * cross
+    return torch.where(edge, smooth, img)
 
 
 def _zbuffer(scene: Scene, res: int, focal: float) -> torch.Tensor:
@@ -301,16 +287,17 @@ def rasterise(
     hit = key != _EMPTY
     # 4. background, then shade the covered pixels
     rays = camera_rays(res, focal, dev)
+    # planar colour buffer (3, B*H*W): contiguous channels for the image-space passes
     if scene.shared_background:
         bg = background(env, scene.sky[:1], scene.env_rotation[:1], rays, res)
-        img = bg.permute(0, 2, 3, 1).expand(b, -1, -1, -1).reshape(b * hw, 3).clone()
+        img = bg.view(3, 1, hw).expand(3, b, hw).reshape(3, b * hw).clone()
     else:
         bg = background(env, scene.sky, scene.env_rotation, rays, res)
-        img = bg.permute(0, 2, 3, 1).reshape(b * hw, 3)
+        img = bg.permute(1, 0, 2, 3).reshape(3, b * hw)
     flat = hit.view(-1).nonzero().squeeze(1)
     if flat.numel():
-        img[flat] = _shade(scene, env, rays, key.view(-1)[flat], flat, hw, p)
-    img = img.view(b, res, res, 3)
+        img[:, flat] = _shade(scene, env, rays, key.view(-1)[flat], flat, hw, p)
+    img = img.view(3, b, res, res)
     # 5. anti-aliasing and depth of field
     if antialias:
         img = _antialias(img, hit)
@@ -320,8 +307,9 @@ def rasterise(
         depth = torch.where(hit[sel], depth, torch.full_like(depth, 1e3)).unsqueeze(1)
         f = scene.focus[sel].view(-1, 1, 1, 1)
         coc = scene.aperture[sel].view(-1, 1, 1, 1) * (1 / f - 1 / depth).abs()
-        img[sel] = _depth_of_field(img[sel].permute(0, 3, 1, 2), coc).permute(0, 2, 3, 1)
-    return (img.clamp(0, 1) * 255 + 0.5).to(torch.uint8)
+        blurred = _depth_of_field(img[:, sel].transpose(0, 1), coc)
+        img[:, sel] = blurred.transpose(0, 1)
+    return (img.clamp(0, 1) * 255 + 0.5).to(torch.uint8).permute(1, 2, 3, 0)
 
 
 def _dot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -335,7 +323,7 @@ def _matvec(m: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
 
 
 def _shade(scene, env, rays, key, flat, hw, p) -> torch.Tensor:
-    """Colours ``(N, 3)`` of covered pixels ``flat`` whose nearest point keys are ``key``.
+    """Colours ``(3, N)`` of covered pixels ``flat`` whose nearest point keys are ``key``.
 
     Per-image, per-point and material attributes are packed into one table each and gathered
     once per pixel; the arithmetic runs on structure-of-arrays rows (``(3, N)``), which is
@@ -348,15 +336,14 @@ def _shade(scene, env, rays, key, flat, hw, p) -> torch.Tensor:
             scene.rotation.reshape(b, 9),
             scene.light_dir,
             scene.light_rgb,
-            scene.env_rotation.reshape(b, 9),
+            scene.env_rotation[:, 1, :],
             env.ambient[scene.sky].reshape(b, 6),
-            scene.sky.unsqueeze(1).to(scene.rotation.dtype),
         ],
         dim=1,
     ).T.contiguous()
     img = per_image.index_select(1, bi)
-    rot, light, lrgb, look = img[0:9], img[9:12], img[12:15], img[15:24]
-    amb_lo, amb_hi = img[24:27], img[27:30]
+    rot, light, lrgb, up = img[0:9], img[9:12], img[12:15], img[15:18]
+    amb_lo, amb_hi = img[18:21], img[21:24]
     u = scene.position.shape[0]
     per_point = torch.cat(
         [scene.normal, scene.slot.unsqueeze(-1).to(scene.normal.dtype), scene.pattern], dim=-1
@@ -373,7 +360,7 @@ def _shade(scene, env, rays, key, flat, hw, p) -> torch.Tensor:
     half = light + v
     half = half * torch.rsqrt(_dot(half, half).clamp_min(1e-12))
     ndh = _dot(n, half).clamp(0, 1)
-    ny = look[3] * n[0] + look[4] * n[1] + look[5] * n[2]  # world "up" component
+    ny = _dot(up, n)  # world "up" component of the normal
     ambient = torch.lerp(amb_lo, amb_hi, 0.5 + 0.5 * ny)
     spec = mat[MAT_KS] * ndh.pow(mat[MAT_SHINE]) * (ndl > 0)
     colour = albedo * (0.55 * ambient + lrgb * ndl)
@@ -382,12 +369,13 @@ def _shade(scene, env, rays, key, flat, hw, p) -> torch.Tensor:
     if shiny.numel():  # reflections of the environment, metals only
         ns, vs, ms = n[:, shiny], v[:, shiny], metal[shiny]
         r = 2 * _dot(ns, vs) * ns - vs
-        rw = _matvec(look[:, shiny], r)
+        bs = bi[shiny]
+        rw = _matvec(scene.env_rotation.reshape(b, 9)[bs].T, r)
         gx, gy = _directions_to_grid(rw.T).unbind(-1)
         hs, ws = env.small_hw
         ix = ((gx + 1) * 0.5 * ws).long().clamp(0, ws - 1)
         iy = ((gy + 1) * 0.5 * hs).long().clamp(0, hs - 1)
-        sky = img[30, shiny].long()
+        sky = scene.sky[bs]
         refl = env.small.reshape(-1, 3)[sky * (hs * ws) + iy * ws + ix].T
         colour[:, shiny] = colour[:, shiny] * (1 - ms) + ms * albedo[:, shiny] * (0.25 + 1.1 * refl)
-    return (colour + spec * lrgb).T
+    return colour + spec * lrgb
