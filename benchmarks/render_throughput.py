@@ -37,8 +37,13 @@ def measure(sim: EmbeddedSimulator, res: int, n_images: int, classes: int) -> di
         torch.cuda.synchronize()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     n = per_class * classes
-    return {"images": n, "wall_s": wall, "cpu_s": cpu, "images_per_s": n / wall,
-            "images_per_cpu_s": n / cpu}
+    return {
+        "images": n,
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "images_per_s": n / wall,
+        "images_per_cpu_s": n / cpu,
+    }
 
 
 def main() -> None:
@@ -59,8 +64,10 @@ def main() -> None:
             r = measure(sim, res, n, classes)
             r.update(device=device, threads=threads, resolution=res)
             rows.append(r)
-            print(f"{device} threads={threads} {res}px: {r['images_per_s']:.0f} img/s "
-                  f"({r['images_per_cpu_s']:.0f} per CPU-second)")
+            print(
+                f"{device} threads={threads} {res}px: {r['images_per_s']:.0f} img/s "
+                f"({r['images_per_cpu_s']:.0f} per CPU-second)"
+            )
     meta = {
         "config": DOMAIN_RANDOMIZATION_KEY,
         "torch": torch.__version__,
@@ -70,7 +77,9 @@ def main() -> None:
         "quick": args.quick,
     }
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "render_throughput.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
+    (RESULTS / "render_throughput.json").write_text(
+        json.dumps({"meta": meta, "rows": rows}, indent=1)
+    )
     lines = [
         "# Embedded renderer throughput (domain randomisation `1_1_1_1_1_3_0_1_1`)",
         "",
@@ -82,8 +91,10 @@ def main() -> None:
         "|---|---|---|---|---|---|",
     ]
     for r in rows:
-        lines.append(f"| {r['device']} | {r['threads']} | {r['resolution']} | {r['images']} | "
-                     f"{r['images_per_s']:.0f} | {r['images_per_cpu_s']:.0f} |")
+        lines.append(
+            f"| {r['device']} | {r['threads']} | {r['resolution']} | {r['images']} | "
+            f"{r['images_per_s']:.0f} | {r['images_per_cpu_s']:.0f} |"
+        )
     lines += ["", "Target: >= 1,000 images/s at 64x64 on one CPU thread.", ""]
     (RESULTS / "render_throughput.md").write_text("\n".join(lines))
 

@@ -115,10 +115,15 @@ def test_backgr_fixed_keeps_far_pixels_identical(sim):
     c = corners(varied.images)
     assert not (c == c[:1]).all()
     sc = scene(sim, with_knob("backgr", 1))
-    assert len(set(sc.sky.tolist())) > 1 and len({tuple(r) for r in sc.env_rotation[:, 1].tolist()}) > 1
+    assert (
+        len(set(sc.sky.tolist())) > 1
+        and len({tuple(r) for r in sc.env_rotation[:, 1].tolist()}) > 1
+    )
 
 
-@pytest.mark.parametrize("knob", ["lighting_color", "lighting_dir", "lighting_intensity", "materials", "pose_rot"])
+@pytest.mark.parametrize(
+    "knob", ["lighting_color", "lighting_dir", "lighting_intensity", "materials", "pose_rot"]
+)
 def test_object_knobs_change_the_object_not_the_background(sim, knob):
     on = 3 if knob == "materials" else 1
     off = render(sim, BASE, n=3, classes=2).images
@@ -188,6 +193,7 @@ def test_blur_on_about_three_quarters_of_images(sim):
     sharp = render(sim, BASE, n=4, classes=2).images.astype(float)
     blurred = render(sim, with_knob("blur", 1), n=4, classes=2).images.astype(float)
     flags = scene(sim, with_knob("blur", 1), n=8, classes=2).blur.numpy()
+
     # blurred images lose high-frequency energy; the others are untouched
     def detail(x):
         return np.abs(np.diff(x, axis=1)).mean(axis=(1, 2, 3))
@@ -220,7 +226,22 @@ def test_cli_render_grid(tmp_path):
     from agents.cli import main
 
     out = tmp_path / "grid.png"
-    assert main(["render", "--config", DOMAIN_RANDOMIZATION_KEY, "--grid", str(out), "--classes", "4", "--resolution", "32"]) == 0
+    assert (
+        main(
+            [
+                "render",
+                "--config",
+                DOMAIN_RANDOMIZATION_KEY,
+                "--grid",
+                str(out),
+                "--classes",
+                "4",
+                "--resolution",
+                "32",
+            ]
+        )
+        == 0
+    )
     from PIL import Image
 
     assert Image.open(out).size == (64, 64)

@@ -18,8 +18,15 @@ from t2s_env.space import DOMAIN_RANDOMIZATION_KEY, PAPER_SPACE
 
 BASE = "0_0_0_0_0_1_0_0_0"
 SKYBOXES = [
-    {"name": f"sky{i}", "url": f"http://x/sky{i}", "exposure": 1.0, "initial_skybox_rotation": 0.0,
-     "sun_elevation": 45.0, "sun_initial_angle": 0.0, "sun_intensity": 1.0}
+    {
+        "name": f"sky{i}",
+        "url": f"http://x/sky{i}",
+        "exposure": 1.0,
+        "initial_skybox_rotation": 0.0,
+        "sun_elevation": 45.0,
+        "sun_initial_angle": 0.0,
+        "sun_intensity": 1.0,
+    }
     for i in range(6)
 ]
 MATERIALS = [{"name": f"mat{i}", "url": f"http://x/mat{i}"} for i in range(20)]
@@ -43,7 +50,12 @@ def by_type(cmds, kind):
 
 def test_all_off_is_fixed_and_white():
     plans = [plan_image(BASE, 0, i, 6, 20) for i in range(10)]
-    assert len({(p.skybox, p.camera_yaw, p.euler, p.distance, p.light_rgb, p.light_yaw) for p in plans}) == 1
+    assert (
+        len(
+            {(p.skybox, p.camera_yaw, p.euler, p.distance, p.light_rgb, p.light_yaw) for p in plans}
+        )
+        == 1
+    )
     _, cmds = commands(BASE)
     (colour,) = by_type(cmds, "set_directional_light_color")
     assert colour["color"] == {"r": 1.0, "g": 1.0, "b": 1.0, "a": 1.0} and colour["index"] == 0
@@ -57,15 +69,25 @@ def test_all_off_is_fixed_and_white():
 def test_each_knob_maps_to_its_commands():
     p, cmds = commands(cfg(backgr=1), index=3)
     sky = by_type(cmds, "add_hdri_skybox")[0]
-    assert set(sky) == {"$type", "name", "url", "exposure", "initial_skybox_rotation",
-                        "sun_elevation", "sun_initial_angle", "sun_intensity"}
+    assert set(sky) == {
+        "$type",
+        "name",
+        "url",
+        "exposure",
+        "initial_skybox_rotation",
+        "sun_elevation",
+        "sun_initial_angle",
+        "sun_intensity",
+    }
     assert len({plan_image(cfg(backgr=1), 0, i, 6, 20).camera_yaw for i in range(8)}) == 8
     p, cmds = commands(cfg(lighting_color=1), index=2)
     col = by_type(cmds, "set_directional_light_color")[0]["color"]
     assert len({col["r"], col["g"], col["b"]}) == 3
     p, cmds = commands(cfg(lighting_dir=1), index=2)
     rot = by_type(cmds, "rotate_directional_light_by")
-    assert [r["axis"] for r in rot] == ["yaw", "pitch"] and by_type(cmds, "reset_directional_light_rotation")
+    assert [r["axis"] for r in rot] == ["yaw", "pitch"] and by_type(
+        cmds, "reset_directional_light_rotation"
+    )
     p, cmds = commands(cfg(lighting_intensity=1), index=2)
     (adj,) = by_type(cmds, "adjust_directional_light_intensity_by")
     assert abs(adj["intensity"]) <= 0.6 and adj["intensity"] == pytest.approx(p.light_intensity - 1)
@@ -120,9 +142,18 @@ def fake_decoder(resp):
 def fake_models():
     from t2s_env.data import load_object_classes
 
-    return {w: [{"name": m, "url": "u", "scale_factor": 1.0,
-                 "substructure": [{"name": "body", "materials": ["a"]}]} for m in names]
-            for w, names in load_object_classes().items()}
+    return {
+        w: [
+            {
+                "name": m,
+                "url": "u",
+                "scale_factor": 1.0,
+                "substructure": [{"name": "body", "materials": ["a"]}],
+            }
+            for m in names
+        ]
+        for w, names in load_object_classes().items()
+    }
 
 
 def make(**kw):
@@ -132,8 +163,14 @@ def make(**kw):
         made["c"] = FakeController(port, launch)
         return made["c"]
 
-    sim = TDWSimulator(controller_factory=factory, image_decoder=fake_decoder, skyboxes=SKYBOXES,
-                       materials=MATERIALS, models=fake_models(), **kw)
+    sim = TDWSimulator(
+        controller_factory=factory,
+        image_decoder=fake_decoder,
+        skyboxes=SKYBOXES,
+        materials=MATERIALS,
+        models=fake_models(),
+        **kw,
+    )
     return sim, made
 
 
@@ -160,8 +197,13 @@ def test_handshake_timeout_never_blocks_forever():
     def hanging(port, launch):
         time.sleep(30)
 
-    sim = TDWSimulator(controller_factory=hanging, handshake_timeout=0.2, skyboxes=SKYBOXES,
-                       materials=MATERIALS, models=fake_models())
+    sim = TDWSimulator(
+        controller_factory=hanging,
+        handshake_timeout=0.2,
+        skyboxes=SKYBOXES,
+        materials=MATERIALS,
+        models=fake_models(),
+    )
     t = time.time()
     with pytest.raises(TimeoutError, match="port 1071"):
         sim.start()

@@ -1,7 +1,7 @@
 """``t2s render``: a picture of a configuration (a grid of rendered images), or a dataset.
 
-    t2s render --config 1_1_1_1_1_3_0_1_1 --grid out.png
-    t2s render --config 0_0_0_0_0_1_0_0_0 --out data/ --images-per-class 10
+t2s render --config 1_1_1_1_1_3_0_1_1 --grid out.png
+t2s render --config 0_0_0_0_0_1_0_0_0 --out data/ --images-per-class 10
 """
 
 from __future__ import annotations

@@ -84,7 +84,9 @@ def resolve_config(config: Mapping[str, object] | str, space: KnobSpace = EMBEDD
         except ValueError:
             config = space.key_to_dict(config)
     if not isinstance(config, Mapping):
-        raise ValueError(f"config must be a {{knob: value}} mapping or a key string, got {config!r}")
+        raise ValueError(
+            f"config must be a {{knob: value}} mapping or a key string, got {config!r}"
+        )
     return space.action_to_dict(space.dict_to_action(dict(config)))
 
 
@@ -189,7 +191,9 @@ class EmbeddedSimulator:
     def _check(self, config, images_per_class, seed, resolution, classes):
         cfg = resolve_config(config)
         if not isinstance(images_per_class, (int, np.integer)) or images_per_class < 1:
-            raise ValueError(f"images_per_class must be a positive integer, got {images_per_class!r}")
+            raise ValueError(
+                f"images_per_class must be a positive integer, got {images_per_class!r}"
+            )
         if not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
         if not MIN_RESOLUTION <= resolution <= MAX_RESOLUTION:
@@ -239,7 +243,12 @@ class EmbeddedSimulator:
         return img.cpu().numpy()
 
     def scene(
-        self, res: int, config: Mapping[str, object], index: np.ndarray, labels: np.ndarray, seed: int
+        self,
+        res: int,
+        config: Mapping[str, object],
+        index: np.ndarray,
+        labels: np.ndarray,
+        seed: int,
     ) -> Scene:
         """The per-image scene parameters: the knobs' semantics live here."""
         cfg = resolve_config(config)

@@ -61,7 +61,11 @@ def superquadric(
         # parametrisation squeezes them into slivers)
         theta = (u * 2 - 1) * math.pi
         phi = (v - 0.5) * math.pi
-        dx, dy, dz = torch.cos(phi) * torch.cos(theta), torch.sin(phi), torch.cos(phi) * torch.sin(theta)
+        dx, dy, dz = (
+            torch.cos(phi) * torch.cos(theta),
+            torch.sin(phi),
+            torch.cos(phi) * torch.sin(theta),
+        )
         ax, ay, az = dx.abs().clamp_min(1e-12), dy.abs().clamp_min(1e-12), dz.abs().clamp_min(1e-12)
         big = torch.maximum(torch.maximum(ax, ay), az)  # rescale for stable large powers
         ax, ay, az = ax / big, ay / big, az / big
@@ -185,7 +189,9 @@ def tube(
         d = torch.where(before, -s, torch.where(after, s - length, torch.zeros_like(s)))
         rr = torch.where(before, r0, torch.where(after, r1, r))
         r = torch.sqrt((rr**2 - d**2).clamp_min(0))
-        centre = centre + torch.where(before, -d, d).unsqueeze(-1) * tan * (before | after).unsqueeze(-1)
+        centre = centre + torch.where(before, -d, d).unsqueeze(-1) * tan * (
+            before | after
+        ).unsqueeze(-1)
         n1 = torch.nn.functional.normalize(torch.cross(tan, ref.expand_as(tan), dim=1), dim=1)
         n2 = torch.cross(tan, n1, dim=1)
         ang = v * 2 * math.pi

@@ -130,8 +130,9 @@ def background(
 
 def _pad(x: torch.Tensor, value) -> torch.Tensor:
     """Pad the last two dims of ``x`` by one with ``value`` (any dtype, unlike ``F.pad``)."""
-    out = torch.full((*x.shape[:-2], x.shape[-2] + 2, x.shape[-1] + 2), value, dtype=x.dtype,
-                     device=x.device)
+    out = torch.full(
+        (*x.shape[:-2], x.shape[-2] + 2, x.shape[-1] + 2), value, dtype=x.dtype, device=x.device
+    )
     out[..., 1:-1, 1:-1] = x
     return out
 
@@ -205,8 +206,11 @@ def _antialias(img: torch.Tensor, hit: torch.Tensor) -> torch.Tensor:
     """Blend silhouette pixels (covered next to uncovered, 4-neighbourhood) with the mean of
     their plus-shaped neighbourhood. Planar ``img: (3, B, H, W)``, ``hit: (B, H, W)``."""
     hp = _pad(hit, False)
-    edge = (hp[:, 1:-1, :-2] ^ hit) | (hp[:, 1:-1, 2:] ^ hit) | (hp[:, :-2, 1:-1] ^ hit) | (
-        hp[:, 2:, 1:-1] ^ hit
+    edge = (
+        (hp[:, 1:-1, :-2] ^ hit)
+        | (hp[:, 1:-1, 2:] ^ hit)
+        | (hp[:, :-2, 1:-1] ^ hit)
+        | (hp[:, 2:, 1:-1] ^ hit)
     )
     ip = F.pad(img, (1, 1, 1, 1), mode="replicate")
     cross = ip[..., 1:-1, :-2] + ip[..., 1:-1, 2:] + ip[..., :-2, 1:-1] + ip[..., 2:, 1:-1]
@@ -319,7 +323,9 @@ def _dot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 def _matvec(m: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     """``(9, N)`` row-major matrices times ``(3, N)`` vectors, structure of arrays."""
-    return torch.stack([m[3 * i] * v[0] + m[3 * i + 1] * v[1] + m[3 * i + 2] * v[2] for i in range(3)])
+    return torch.stack(
+        [m[3 * i] * v[0] + m[3 * i + 1] * v[1] + m[3 * i + 2] * v[2] for i in range(3)]
+    )
 
 
 def _shade(scene, env, rays, key, flat, hw, p) -> torch.Tensor:
@@ -345,9 +351,13 @@ def _shade(scene, env, rays, key, flat, hw, p) -> torch.Tensor:
     rot, light, lrgb, up = img[0:9], img[9:12], img[12:15], img[15:18]
     amb_lo, amb_hi = img[18:21], img[21:24]
     u = scene.position.shape[0]
-    per_point = torch.cat(
-        [scene.normal, scene.slot.unsqueeze(-1).to(scene.normal.dtype), scene.pattern], dim=-1
-    ).view(u * p, -1).T.contiguous()
+    per_point = (
+        torch.cat(
+            [scene.normal, scene.slot.unsqueeze(-1).to(scene.normal.dtype), scene.pattern], dim=-1
+        )
+        .view(u * p, -1)
+        .T.contiguous()
+    )
     pts = per_point.index_select(1, scene.instance[bi] * p + (key & ((1 << _INDEX_BITS) - 1)))
     n = _matvec(rot, pts[0:3])
     n_slots = scene.materials.shape[1]

@@ -147,7 +147,9 @@ class TDWSimulator:
         if thread.is_alive() or "error" in box:
             self.close()
             if "error" in box:
-                raise RuntimeError(f"TDW controller failed to start: {box['error']}") from box["error"]
+                raise RuntimeError(f"TDW controller failed to start: {box['error']}") from box[
+                    "error"
+                ]
             raise TimeoutError(
                 f"no TDW build answered on port {self.port} within {self.handshake_timeout:.0f}s "
                 "(is the build running, with a display or xvfb, and the port free?)"
@@ -186,10 +188,15 @@ class TDWSimulator:
 
             if self._skyboxes is None:
                 self._skyboxes = [
-                    {"name": r.name, "url": r.get_url(), "exposure": r.exposure,
-                     "initial_skybox_rotation": r.initial_skybox_rotation,
-                     "sun_elevation": r.sun_elevation, "sun_initial_angle": r.sun_initial_angle,
-                     "sun_intensity": r.sun_intensity}
+                    {
+                        "name": r.name,
+                        "url": r.get_url(),
+                        "exposure": r.exposure,
+                        "initial_skybox_rotation": r.initial_skybox_rotation,
+                        "sun_elevation": r.sun_elevation,
+                        "sun_initial_angle": r.sun_initial_angle,
+                        "sun_intensity": r.sun_intensity,
+                    }
                     for r in HDRISkyboxLibrarian().records
                 ]
             if self._materials is None:
@@ -202,9 +209,14 @@ class TDWSimulator:
                 for wnid, names in load_object_classes().items():
                     recs = [lib.get_record(n) for n in names]
                     models[wnid] = [
-                        {"name": r.name, "url": r.get_url(), "scale_factor": r.scale_factor,
-                         "substructure": r.substructure}
-                        for r in recs if r
+                        {
+                            "name": r.name,
+                            "url": r.get_url(),
+                            "scale_factor": r.scale_factor,
+                            "substructure": r.substructure,
+                        }
+                        for r in recs
+                        if r
                     ]
                 self._models = models
         return self._skyboxes, self._materials, self._models
@@ -243,10 +255,16 @@ class TDWSimulator:
             object_id = 1 + i
             subs = [(s["name"], len(s["materials"])) for s in rec.get("substructure", [])]
             cmds = [
-                {"$type": "add_object", "name": rec["name"], "url": rec["url"],
-                 "scale_factor": rec.get("scale_factor", 1.0),
-                 "position": {"x": 0.0, "y": 0.0, "z": 0.0},
-                 "rotation": {"x": 0.0, "y": 0.0, "z": 0.0}, "category": "", "id": object_id},
+                {
+                    "$type": "add_object",
+                    "name": rec["name"],
+                    "url": rec["url"],
+                    "scale_factor": rec.get("scale_factor", 1.0),
+                    "position": {"x": 0.0, "y": 0.0, "z": 0.0},
+                    "rotation": {"x": 0.0, "y": 0.0, "z": 0.0},
+                    "category": "",
+                    "id": object_id,
+                },
                 *image_commands(plan, self._previous, object_id, subs, skyboxes, materials),
             ]
             img = self._decode(self._controller.communicate(cmds))

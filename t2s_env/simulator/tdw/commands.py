@@ -37,7 +37,16 @@ NO_BLUR_APERTURE = 22.0
 """A large f-number: everything in focus."""
 
 (_S_ROT, _S_SCALE, _S_CAM, _S_SKY, _S_LOOK, _S_LDIR, _S_LCOL, _S_LINT, _S_BLUR, _S_MAT) = (
-    2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+    10,
+    11,
 )
 
 
@@ -119,8 +128,20 @@ def plan_image(
             focus = distance * (0.6 + 1.4 * float(a[1]))
             aperture = float(1.0 + 3.0 * a[2]) / (1 if cfg["blur"] == 1 else 2)
     return ImagePlan(
-        index, skybox, yaw, pitch, distance, offset, rgb, lyaw, lpitch, intensity, material,
-        euler, focus, aperture,
+        index,
+        skybox,
+        yaw,
+        pitch,
+        distance,
+        offset,
+        rgb,
+        lyaw,
+        lpitch,
+        intensity,
+        material,
+        euler,
+        focus,
+        aperture,
     )
 
 
@@ -165,20 +186,35 @@ def image_commands(
         cmds.append({"$type": "add_hdri_skybox", **rec})
     r, g, b = plan.light_rgb
     cmds.append(
-        {"$type": "set_directional_light_color", "color": {"r": r, "g": g, "b": b, "a": 1.0},
-         "index": 0}
+        {
+            "$type": "set_directional_light_color",
+            "color": {"r": r, "g": g, "b": b, "a": 1.0},
+            "index": 0,
+        }
     )
     before = 1.0 if previous is None else previous.light_intensity
     if plan.light_intensity != before:
         cmds.append(
-            {"$type": "adjust_directional_light_intensity_by",
-             "intensity": plan.light_intensity - before, "index": 0}
+            {
+                "$type": "adjust_directional_light_intensity_by",
+                "intensity": plan.light_intensity - before,
+                "index": 0,
+            }
         )
     cmds += [
         {"$type": "reset_directional_light_rotation", "index": 0},
-        {"$type": "rotate_directional_light_by", "angle": plan.light_yaw, "axis": "yaw", "index": 0},
-        {"$type": "rotate_directional_light_by", "angle": plan.light_pitch, "axis": "pitch",
-         "index": 0},
+        {
+            "$type": "rotate_directional_light_by",
+            "angle": plan.light_yaw,
+            "axis": "yaw",
+            "index": 0,
+        },
+        {
+            "$type": "rotate_directional_light_by",
+            "angle": plan.light_pitch,
+            "axis": "pitch",
+            "index": 0,
+        },
     ]
     if plan.material is not None:
         used = sorted({plan.material[i % len(plan.material)] for i in range(len(sub_objects))})
@@ -186,14 +222,22 @@ def image_commands(
         for i, (name, n_mat) in enumerate(sub_objects):
             mat = materials[plan.material[i % len(plan.material)]]["name"]
             cmds += [
-                {"$type": "set_visual_material", "id": object_id, "material_name": mat,
-                 "object_name": name, "material_index": k}
+                {
+                    "$type": "set_visual_material",
+                    "id": object_id,
+                    "material_name": mat,
+                    "object_name": name,
+                    "material_index": k,
+                }
                 for k in range(n_mat)
             ]
     cmds += [
         {"$type": "teleport_object", "id": object_id, "position": _vec(0, 0, 0)},
-        {"$type": "rotate_object_to_euler_angles", "id": object_id,
-         "euler_angles": _vec(*plan.euler)},
+        {
+            "$type": "rotate_object_to_euler_angles",
+            "id": object_id,
+            "euler_angles": _vec(*plan.euler),
+        },
     ]
     yaw, pitch = math.radians(plan.camera_yaw), math.radians(plan.camera_pitch)
     d = plan.distance
