@@ -52,6 +52,13 @@ _FIXED_LOOK = rotation(-8.0, 0.0, 0.0)  # camera -> world for the fixed backgrou
 _FIXED_LIGHT = np.array([-0.45, 0.75, -0.5]) / np.linalg.norm([-0.45, 0.75, -0.5])
 
 
+def point_budget(points_per_pixel: float, res: int) -> int:
+    """Points per object for a resolution, rounded up to a half-octave step (``2^(k/2)``)
+    so nearby resolutions share the cached geometry."""
+    want = max(256.0, points_per_pixel * res * res)
+    return int(round(2 ** (math.ceil(2 * math.log2(want)) / 2)))
+
+
 def _euler(angles: np.ndarray) -> np.ndarray:
     """``(N, 3)`` pitch/yaw/roll in radians -> ``(N, 3, 3)`` rotations ``Rz Ry Rx``."""
     a, b, c = angles[:, 0], angles[:, 1], angles[:, 2]
@@ -77,7 +84,9 @@ def resolve_config(config: Mapping[str, object] | str, space: KnobSpace = EMBEDD
         except ValueError:
             config = space.key_to_dict(config)
     if not isinstance(config, Mapping):
-        raise ValueError(f"config must be a {{knob: value}} mapping or a key string, got {config!r}")
+        raise ValueError(
+            f"config must be a {{knob: value}} mapping or a key string, got {config!r}"
+        )
     return space.action_to_dict(space.dict_to_action(dict(config)))
 
 
@@ -103,7 +112,7 @@ class EmbeddedSimulator:
     def __init__(
         self,
         device: str | torch.device | None = None,
-        points_per_pixel: float = 1.3,
+        points_per_pixel: float = 1.0,
         supersample: int = 1,
         cache_size: int = 256,
     ) -> None:
@@ -121,11 +130,13 @@ class EmbeddedSimulator:
         self._classes: tuple[ObjectClass, ...] = OBJECT_CLASSES
         self._env = environment_library(N_ENVIRONMENTS).to(self.device)
         self._random_materials = material_library().rows.to(self.device)
-        self._natural = [
-            torch.as_tensor(np.stack([material_row(m) for m in c.natural])).to(self.device)
-            for c in self._classes
-        ]
         self._slots = max(len(c.natural) for c in self._classes)
+        # natural materials, (n_classes, slots, MAT_WIDTH); missing slots repeat slot 0
+        natural = np.zeros((len(self._classes), self._slots, len(material_row("x"))), np.float32)
+        for i, c in enumerate(self._classes):
+            rows = [material_row(m) for m in c.natural]
+            natural[i] = rows + [rows[0]] * (self._slots - len(rows))
+        self._natural = torch.as_tensor(natural, device=self.device)
 
     # -- protocol ---------------------------------------------------------------------------
     @property
@@ -180,7 +191,9 @@ class EmbeddedSimulator:
     def _check(self, config, images_per_class, seed, resolution, classes):
         cfg = resolve_config(config)
         if not isinstance(images_per_class, (int, np.integer)) or images_per_class < 1:
-            raise ValueError(f"images_per_class must be a positive integer, got {images_per_class!r}")
+            raise ValueError(
+                f"images_per_class must be a positive integer, got {images_per_class!r}"
+            )
         if not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
         if not MIN_RESOLUTION <= resolution <= MAX_RESOLUTION:
@@ -200,7 +213,9 @@ class EmbeddedSimulator:
         oc = self._classes[cls]
         parts = oc.build(np.random.default_rng([cls, instance, 7]))
         ps = sample_object(parts, n, seed=cls * 1000 + instance)
-        ps = PointSet(*(t.to(self.device) for t in (ps.position, ps.normal, ps.slot, ps.pattern)))
+        ps = PointSet(
+            *(t.to(self.device) for t in (ps.position, ps.normal, ps.slot, ps.pattern)), ps.area
+        )
         self._cache[key] = ps
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
@@ -228,7 +243,12 @@ class EmbeddedSimulator:
         return img.cpu().numpy()
 
     def scene(
-        self, res: int, config: Mapping[str, object], index: np.ndarray, labels: np.ndarray, seed: int
+        self,
+        res: int,
+        config: Mapping[str, object],
+        index: np.ndarray,
+        labels: np.ndarray,
+        seed: int,
     ) -> Scene:
         """The per-image scene parameters: the knobs' semantics live here."""
         cfg = resolve_config(config)
@@ -236,20 +256,17 @@ class EmbeddedSimulator:
         dev = self.device
         u = lambda stream, k=1: crng.uniform(seed, index, stream, k)  # noqa: E731
         # geometry: one instance of the image's class
-        p_count = max(256, int(self.points_per_pixel * res * res))
-        inst = np.array(
-            [
-                crng.integers(seed, index[i : i + 1], _S_INSTANCE, self._classes[c].instances)[0, 0]
-                for i, c in enumerate(labels)
-            ]
-        )
-        keys = list(dict.fromkeys(zip(labels.tolist(), inst.tolist(), strict=True)))
+        p_count = point_budget(self.points_per_pixel, res)
+        n_inst = np.array([self._classes[c].instances for c in labels])
+        inst = np.floor(u(_S_INSTANCE)[:, 0] * n_inst).astype(np.int64)
+        pairs = list(zip(labels.tolist(), inst.tolist(), strict=True))
+        keys = list(dict.fromkeys(pairs))
         sets = [self._points(c, k, p_count) for c, k in keys]
         where = {k: i for i, k in enumerate(keys)}
-        sel = torch.as_tensor([where[k] for k in zip(labels.tolist(), inst.tolist(), strict=True)], device=dev)
+        instance = torch.as_tensor([where[k] for k in pairs], dtype=torch.int64, device=dev)
 
-        def gather(attr: str) -> torch.Tensor:
-            return torch.stack([getattr(s, attr) for s in sets])[sel]
+        def stack(attr: str) -> torch.Tensor:
+            return torch.stack([getattr(s, attr) for s in sets])
 
         # pose_rot
         rot = np.broadcast_to(_CANONICAL, (n, 3, 3)).copy()
@@ -271,6 +288,12 @@ class EmbeddedSimulator:
         if cfg["pose_cam"] == 1:  # object off-centre by up to 30% of the frame
             half = dist * math.tan(math.radians(FOV_DEG) / 2)
             trans[:, :2] = (u(_S_CAM, 2) * 2 - 1) * 0.6 * half[:, None]
+        # splat size: about one point per pixel of the object whatever its distance
+        focal = (res / 2) / math.tan(math.radians(FOV_DEG) / 2)
+        area = np.array([sets[where[k]].area for k in pairs])
+        near = np.maximum(dist - 0.5, 0.3)  # depth of the nearer surfaces
+        per_pixel = p_count * (near / focal) ** 2 / area
+        splat = np.clip(np.ceil(np.sqrt(0.8 / per_pixel)), 1, 4).astype(np.int64)
         # backgr: environment image and camera look direction
         sky = np.zeros(n, dtype=np.int64)
         look = np.broadcast_to(_FIXED_LOOK, (n, 3, 3)).copy()
@@ -307,30 +330,30 @@ class EmbeddedSimulator:
             a = u(_S_BLUR, 3)
             blur = a[:, 0] < (0.75 if cfg["blur"] == 1 else 1.0)
             focus = dist * (0.6 + 1.4 * a[:, 1])
-            aperture = (8 + 10 * a[:, 2]) * (1 if cfg["blur"] == 1 else 2)
+            aperture = (1.5 + 3.0 * a[:, 2]) * (1 if cfg["blur"] == 1 else 2)
         # materials
-        mats = torch.zeros(n, self._slots, self._random_materials.shape[1], device=dev)
-        for i, c in enumerate(labels.tolist()):
-            nat = self._natural[c]
-            mats[i, : len(nat)] = nat
-            mats[i, len(nat) :] = nat[0]
+        lab = torch.as_tensor(labels, dtype=torch.int64, device=dev)
+        mats = self._natural[lab]
         if cfg["materials"] == 3:
             pick = crng.integers(seed, index, _S_MAT, len(self._random_materials), self._slots)
             mats = self._random_materials[torch.as_tensor(pick, device=dev)]
         elif cfg["materials"] == 2:
             tint = torch.as_tensor(0.35 + 0.9 * u(_S_TINT, 3), dtype=torch.float32, device=dev)
-            mats[:, :, 0:6] = (mats[:, :, 0:6].view(n, -1, 2, 3) * tint[:, None, None]).view(
-                n, -1, 6
-            ).clamp(0, 1)
+            mats = mats.clone()
+            mats[:, :, 0:6] = (
+                (mats[:, :, 0:6].view(n, -1, 2, 3) * tint[:, None, None]).view(n, -1, 6).clamp(0, 1)
+            )
 
         def t(x: np.ndarray, dtype: torch.dtype = torch.float32) -> torch.Tensor:
             return torch.as_tensor(np.ascontiguousarray(x), dtype=dtype, device=dev)
 
         return Scene(
-            position=gather("position"),
-            normal=gather("normal"),
-            slot=gather("slot"),
-            pattern=gather("pattern"),
+            position=stack("position"),
+            normal=stack("normal"),
+            slot=stack("slot"),
+            pattern=stack("pattern"),
+            instance=instance,
+            splat=t(splat, torch.int64),
             rotation=t(rot),
             translation=t(trans),
             materials=mats,

@@ -56,12 +56,22 @@ def superquadric(
     """
 
     def f(u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+        # radial parametrisation: a sphere direction pushed out to the surface F(p) = 1, so
+        # flat faces of box-like shapes are spread evenly over (u, v) (the classic angle
+        # parametrisation squeezes them into slivers)
         theta = (u * 2 - 1) * math.pi
         phi = (v - 0.5) * math.pi
-        cp = _spow(torch.cos(phi), e1)
-        x = a * cp * _spow(torch.cos(theta), e2)
-        z = c * cp * _spow(torch.sin(theta), e2)
-        y = b * _spow(torch.sin(phi), e1)
+        dx, dy, dz = (
+            torch.cos(phi) * torch.cos(theta),
+            torch.sin(phi),
+            torch.cos(phi) * torch.sin(theta),
+        )
+        ax, ay, az = dx.abs().clamp_min(1e-12), dy.abs().clamp_min(1e-12), dz.abs().clamp_min(1e-12)
+        big = torch.maximum(torch.maximum(ax, ay), az)  # rescale for stable large powers
+        ax, ay, az = ax / big, ay / big, az / big
+        inside = (ax ** (2 / e2) + az ** (2 / e2)) ** (e2 / e1) + ay ** (2 / e1)
+        s = inside ** (-e1 / 2) / big
+        x, y, z = a * dx * s, b * dy * s, c * dz * s
         t = y / max(b, 1e-9)
         s = 1 + taper * t
         x, z = x * s, z * s
@@ -179,7 +189,9 @@ def tube(
         d = torch.where(before, -s, torch.where(after, s - length, torch.zeros_like(s)))
         rr = torch.where(before, r0, torch.where(after, r1, r))
         r = torch.sqrt((rr**2 - d**2).clamp_min(0))
-        centre = centre + torch.where(before, -d, d).unsqueeze(-1) * tan * (before | after).unsqueeze(-1)
+        centre = centre + torch.where(before, -d, d).unsqueeze(-1) * tan * (
+            before | after
+        ).unsqueeze(-1)
         n1 = torch.nn.functional.normalize(torch.cross(tan, ref.expand_as(tan), dim=1), dim=1)
         n2 = torch.cross(tan, n1, dim=1)
         ang = v * 2 * math.pi
@@ -229,12 +241,14 @@ class PointSet:
         normal: ``(P, 3)`` float32 outward unit normals.
         slot: ``(P,)`` int64 material slot of each point.
         pattern: ``(P, N_PATTERNS)`` float32 procedural texture values in ``[0, 1]``.
+        area: Surface area of the normalised object (sets the splat size at a distance).
     """
 
     position: torch.Tensor
     normal: torch.Tensor
     slot: torch.Tensor
     pattern: torch.Tensor
+    area: float = 4 * math.pi
 
 
 _GRID = 48
@@ -303,7 +317,9 @@ def sample_object(parts: Sequence[Part], n: int, seed: int) -> PointSet:
         pos[m], nrm[m], slot[m] = p, nk, part.slot
     centre = (pos.max(0).values + pos.min(0).values) / 2
     pos = pos - centre
-    pos = pos / pos.norm(dim=1).max().clamp_min(1e-9)
+    radius = float(pos.norm(dim=1).max().clamp_min(1e-9))
+    pos = pos / radius
+    total_area = float(area.sum()) / radius**2  # each cell term is already its area
     radial = pos[:, [0, 2]].norm(dim=1)
     grain_noise = _value_noise(pos, 3.0, gen).double()
     grain = 0.5 + 0.5 * torch.sin(2 * math.pi * (7 * radial + 0.9 * pos[:, 1] + 2.5 * grain_noise))
@@ -316,4 +332,5 @@ def sample_object(parts: Sequence[Part], n: int, seed: int) -> PointSet:
         normal=nrm.float().contiguous(),
         slot=slot,
         pattern=pattern.float().contiguous(),
+        area=total_area,
     )

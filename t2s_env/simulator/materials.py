@@ -84,16 +84,99 @@ _KINDS: tuple[tuple[tuple[str, ...], dict[str, float]], ...] = (
         ("chrome", "silver", "steel", "aluminium", "titanium", "metal", "brass", "copper", "gold"),
         {"pattern": SMOOTH, "ks": 0.7, "shine": 40, "metal": 0.85, "contrast": 0.1},
     ),
-    (("anodized", "metallic", "pearlescent", "iridescent"), {"pattern": SMOOTH, "ks": 0.6, "shine": 30, "metal": 0.45, "contrast": 0.2}),
-    (("wood", "parquet", "laser_cut", "planks", "cedar", "banana_peel"), {"pattern": GRAIN, "ks": 0.15, "shine": 12, "metal": 0.0, "contrast": 0.35}),
-    (("brick", "tiles", "cinderblock", "slate", "shutter", "padded", "checker"), {"pattern": CHECKER, "ks": 0.1, "shine": 10, "metal": 0.0, "contrast": 0.4}),
-    (("weave", "honeycomb", "scales", "grill", "grid", "perforated", "printed", "grater", "pattern", "mesh", "squares", "pixel", "stitched", "dots"), {"pattern": CHECKER, "ks": 0.25, "shine": 20, "metal": 0.0, "contrast": 0.3}),
-    (("concrete", "stone", "granite", "marble", "travertine", "quartzite", "plaster", "cliff", "terrazzo", "church", "asphalt", "stones", "mountain"), {"pattern": SMOOTH, "ks": 0.08, "shine": 8, "metal": 0.0, "contrast": 0.45}),
-    (("fabric", "felt", "suede", "silk", "shirt", "synthetic", "seatbelt", "kevlar", "carpet", "headliner", "jersey", "acoustic", "cotton"), {"pattern": FINE, "ks": 0.05, "shine": 6, "metal": 0.0, "contrast": 0.3}),
-    (("glass", "translucent", "resin"), {"pattern": SMOOTH, "ks": 0.9, "shine": 60, "metal": 0.35, "contrast": 0.05}),
-    (("ceramic", "porcelain", "enamel"), {"pattern": SMOOTH, "ks": 0.6, "shine": 50, "metal": 0.05, "contrast": 0.05}),
-    (("cardboard", "cork", "paper", "foam", "polystyrene"), {"pattern": FINE, "ks": 0.05, "shine": 5, "metal": 0.0, "contrast": 0.25}),
-    (("plastic", "vinyl", "paint", "elastomer", "rubber", "flipflop", "glossy", "matte", "satin"), {"pattern": SMOOTH, "ks": 0.45, "shine": 30, "metal": 0.0, "contrast": 0.08}),
+    (
+        ("anodized", "metallic", "pearlescent", "iridescent"),
+        {"pattern": SMOOTH, "ks": 0.6, "shine": 30, "metal": 0.45, "contrast": 0.2},
+    ),
+    (
+        ("wood", "parquet", "laser_cut", "planks", "cedar", "banana_peel"),
+        {"pattern": GRAIN, "ks": 0.15, "shine": 12, "metal": 0.0, "contrast": 0.35},
+    ),
+    (
+        ("brick", "tiles", "cinderblock", "slate", "shutter", "padded", "checker"),
+        {"pattern": CHECKER, "ks": 0.1, "shine": 10, "metal": 0.0, "contrast": 0.4},
+    ),
+    (
+        (
+            "weave",
+            "honeycomb",
+            "scales",
+            "grill",
+            "grid",
+            "perforated",
+            "printed",
+            "grater",
+            "pattern",
+            "mesh",
+            "squares",
+            "pixel",
+            "stitched",
+            "dots",
+        ),
+        {"pattern": CHECKER, "ks": 0.25, "shine": 20, "metal": 0.0, "contrast": 0.3},
+    ),
+    (
+        (
+            "concrete",
+            "stone",
+            "granite",
+            "marble",
+            "travertine",
+            "quartzite",
+            "plaster",
+            "cliff",
+            "terrazzo",
+            "church",
+            "asphalt",
+            "stones",
+            "mountain",
+        ),
+        {"pattern": SMOOTH, "ks": 0.08, "shine": 8, "metal": 0.0, "contrast": 0.45},
+    ),
+    (
+        (
+            "fabric",
+            "felt",
+            "suede",
+            "silk",
+            "shirt",
+            "synthetic",
+            "seatbelt",
+            "kevlar",
+            "carpet",
+            "headliner",
+            "jersey",
+            "acoustic",
+            "cotton",
+        ),
+        {"pattern": FINE, "ks": 0.05, "shine": 6, "metal": 0.0, "contrast": 0.3},
+    ),
+    (
+        ("glass", "translucent", "resin"),
+        {"pattern": SMOOTH, "ks": 0.9, "shine": 60, "metal": 0.35, "contrast": 0.05},
+    ),
+    (
+        ("ceramic", "porcelain", "enamel"),
+        {"pattern": SMOOTH, "ks": 0.6, "shine": 50, "metal": 0.05, "contrast": 0.05},
+    ),
+    (
+        ("cardboard", "cork", "paper", "foam", "polystyrene"),
+        {"pattern": FINE, "ks": 0.05, "shine": 5, "metal": 0.0, "contrast": 0.25},
+    ),
+    (
+        (
+            "plastic",
+            "vinyl",
+            "paint",
+            "elastomer",
+            "rubber",
+            "flipflop",
+            "glossy",
+            "matte",
+            "satin",
+        ),
+        {"pattern": SMOOTH, "ks": 0.45, "shine": 30, "metal": 0.0, "contrast": 0.08},
+    ),
 )
 
 
@@ -145,8 +228,6 @@ def material_row(name: str) -> np.ndarray:
     row[6] = kind["pattern"]
     row[MAT_KS], row[8], row[MAT_METAL] = kind["ks"], kind["shine"], kind["metal"]
     return row
-
-
 
 
 @dataclass(frozen=True)

@@ -45,12 +45,15 @@ MAT_WIDTH = 10
 
 @dataclass
 class Scene:
-    """Everything the rasteriser needs for a batch of ``B`` images (tensors on one device).
+    """Everything the rasteriser needs for a batch of ``B`` images of ``U`` distinct object
+    instances (tensors on one device).
 
     Attributes:
-        position, normal: ``(B, P, 3)`` object-space points and unit normals.
-        slot: ``(B, P)`` int64 material slot per point.
-        pattern: ``(B, P, C)`` procedural texture values per point.
+        position, normal: ``(U, P, 3)`` object-space points and unit normals per instance.
+        slot: ``(U, P)`` int64 material slot per point.
+        pattern: ``(U, P, C)`` procedural texture values per point.
+        instance: ``(B,)`` int64 row of each image's instance in the arrays above.
+        splat: ``(B,)`` int64 splat size in pixels (``s x s`` per point; larger for close-ups).
         rotation: ``(B, 3, 3)`` object -> camera rotation.
         translation: ``(B, 3)`` object centre in camera space (camera looks along ``+z``).
         materials: ``(B, S, MAT_WIDTH)`` material rows per slot.
@@ -60,12 +63,15 @@ class Scene:
         sky: ``(B,)`` int64 index into the environment library.
         blur: ``(B,)`` bool, depth of field on.
         focus: ``(B,)`` focus distance; ``aperture``: ``(B,)`` circle-of-confusion scale.
+        shared_background: every image has the same environment and look direction.
     """
 
     position: torch.Tensor
     normal: torch.Tensor
     slot: torch.Tensor
     pattern: torch.Tensor
+    instance: torch.Tensor
+    splat: torch.Tensor
     rotation: torch.Tensor
     translation: torch.Tensor
     materials: torch.Tensor
@@ -122,53 +128,140 @@ def background(
     )
 
 
-def _fill_holes(key: torch.Tensor, depth: torch.Tensor, tau: torch.Tensor, iters: int):
-    """Close splat gaps: see the module docstring (step 3). ``key, depth: (B, H, W)``."""
-    b, h, w = depth.shape
+def _pad(x: torch.Tensor, value) -> torch.Tensor:
+    """Pad the last two dims of ``x`` by one with ``value`` (any dtype, unlike ``F.pad``)."""
+    out = torch.full(
+        (*x.shape[:-2], x.shape[-2] + 2, x.shape[-1] + 2), value, dtype=x.dtype, device=x.device
+    )
+    out[..., 1:-1, 1:-1] = x
+    return out
+
+
+def _fill_holes(key: torch.Tensor, focal: float, iters: int) -> torch.Tensor:
+    """Close splat gaps (module docstring, step 3) on packed keys ``(B, H, W)``.
+
+    Keys order by depth, so the nearest neighbour is simply the smallest neighbouring key.
+    """
+    b, h, w = key.shape
     for _ in range(iters):
-        dp = F.pad(depth, (1, 1, 1, 1), value=math.inf)
-        thr = depth - tau
-
-        def near(dy: int, dx: int, dp: torch.Tensor = dp, thr: torch.Tensor = thr) -> torch.Tensor:
-            return dp[:, 1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w] < thr
-
-        fill = (
-            (near(0, -1) & near(0, 1))
-            | (near(-1, 0) & near(1, 0))
-            | (near(-1, -1) & near(1, 1))
-            | (near(-1, 1) & near(1, -1))
+        kp = _pad(key, _EMPTY)
+        dq = kp >> _INDEX_BITS
+        centre = dq[:, 1:-1, 1:-1]
+        # tolerance: ~3 pixel footprints at this depth (empty pixels: everything is nearer)
+        thr = centre - (centre.to(torch.float32) * (3.0 / focal)).to(torch.int64)
+        left, right = kp[:, 1:-1, :-2], kp[:, 1:-1, 2:]
+        up, down = kp[:, :-2, 1:-1], kp[:, 2:, 1:-1]
+        fill = ((dq[:, 1:-1, :-2] < thr) & (dq[:, 1:-1, 2:] < thr)) | (
+            (dq[:, :-2, 1:-1] < thr) & (dq[:, 2:, 1:-1] < thr)
         )
         if not bool(fill.any()):
             break
-        _, arg = F.max_pool2d(-depth.unsqueeze(1), 3, 1, 1, return_indices=True)
-        src = key.view(b, h * w).gather(1, arg.view(b, h * w)).view(b, h, w)
-        key = torch.where(fill, src, key)
-        depth = _key_depth(key)
-    return key, depth
+        nearest = torch.minimum(torch.minimum(left, right), torch.minimum(up, down))
+        key = torch.where(fill, nearest, key)
+    return key
 
 
-def _key_depth(key: torch.Tensor) -> torch.Tensor:
-    d = (key >> _INDEX_BITS).to(torch.float32) / _DEPTH_SCALE
-    return torch.where(key == _EMPTY, torch.full_like(d, math.inf), d)
+def _fill_coarse(key: torch.Tensor, focal: float, levels: int = 2) -> torch.Tensor:
+    """Pull-push hole filling for close-ups, whose gaps outgrow the splats: fill holes of the
+    2x2-block minimum image, then let each pixel that is empty or far behind its block's
+    nearest point take that point. ``key: (B, H, W)``."""
+    b, h, w = key.shape
+    he, we = h + h % 2, w + w % 2
+    if (he, we) != (h, w):
+        padded = torch.full((b, he, we), _EMPTY, dtype=key.dtype, device=key.device)
+        padded[:, :h, :w] = key
+    else:
+        padded = key
+    coarse = padded.view(b, he // 2, 2, we // 2, 2).amin((2, 4))
+    filled = _fill_holes(coarse, focal / 2, 2)
+    if levels > 1 and min(coarse.shape[-2:]) >= 8:
+        filled = _fill_coarse(filled, focal / 2, levels - 1)
+    # only blocks that were holes at the coarse scale (surrounded by nearer points) or that are
+    # mostly covered give their point to the fine pixels, so silhouettes grow by 1 px at most
+    dense = (padded != _EMPTY).view(b, he // 2, 2, we // 2, 2).sum((2, 4)) >= 2
+    changed = (filled != coarse) | dense
+    up = filled.repeat_interleave(2, 1).repeat_interleave(2, 2)[:, :h, :w]
+    mask = changed.repeat_interleave(2, 1).repeat_interleave(2, 2)[:, :h, :w]
+    return torch.where(mask & (up < key), up, key)
 
 
-def _blur_pyramid(img: torch.Tensor, coc: torch.Tensor) -> torch.Tensor:
-    """Depth of field: blend blur levels of radius ~0, 1, 2, 4 px by the circle of confusion
-    ``coc`` (``(B, 1, H, W)`` in pixels)."""
-    res = img.shape[-1]
-    levels = [img]
-    for k in (2, 4, 8):
-        if res // k < 2:
-            levels.append(levels[-1])
-            continue
-        small = F.avg_pool2d(img, k)
-        levels.append(F.interpolate(small, size=img.shape[-2:], mode="bilinear"))
-    radii = (0.0, 1.0, 2.0, 4.0)
-    out = levels[0]
-    for i in range(1, 4):
-        w = ((coc - radii[i - 1]) / (radii[i] - radii[i - 1])).clamp(0, 1)
-        out = out + w * (levels[i] - out)
-    return out
+def _box_down_up(img: torch.Tensor, k: int) -> torch.Tensor:
+    """Blur by averaging ``k x k`` blocks and upsampling bilinearly (``(B, C, H, W)``)."""
+    b, c, h, w = img.shape
+    if h % k == 0 and w % k == 0:
+        small = img.view(b, c, h // k, k, w // k, k).mean((3, 5))
+    else:
+        small = F.adaptive_avg_pool2d(img, (max(1, h // k), max(1, w // k)))
+    return F.interpolate(small, size=(h, w), mode="bilinear")
+
+
+def _depth_of_field(img: torch.Tensor, coc: torch.Tensor) -> torch.Tensor:
+    """Blend the sharp image with a blur of radius ~2 px at 64x64 (scaled with the resolution)
+    by the circle of confusion ``coc`` (``(B, 1, H, W)``, ``1`` = full blur)."""
+    k = max(2, round(4 * img.shape[-1] / 64))
+    return torch.lerp(img, _box_down_up(img, k), coc.clamp(0, 1))
+
+
+def _antialias(img: torch.Tensor, hit: torch.Tensor) -> torch.Tensor:
+    """Blend silhouette pixels (covered next to uncovered, 4-neighbourhood) with the mean of
+    their plus-shaped neighbourhood. Planar ``img: (3, B, H, W)``, ``hit: (B, H, W)``."""
+    hp = _pad(hit, False)
+    edge = (
+        (hp[:, 1:-1, :-2] ^ hit)
+        | (hp[:, 1:-1, 2:] ^ hit)
+        | (hp[:, :-2, 1:-1] ^ hit)
+        | (hp[:, 2:, 1:-1] ^ hit)
+    )
+    ip = F.pad(img, (1, 1, 1, 1), mode="replicate")
+    cross = ip[..., 1:-1, :-2] + ip[..., 1:-1, 2:] + ip[..., :-2, 1:-1] + ip[..., 2:, 1:-1]
+    smooth = 0.625 * img + 0.09375 * cross
+    return torch.where(edge, smooth, img)
+
+
+def _zbuffer(scene: Scene, res: int, focal: float) -> torch.Tensor:
+    """Project every point of every image and z-buffer them: ``(B, H, W)`` packed keys.
+
+    Images are processed in groups of equal splat size: one ``bmm`` transforms all their
+    points and one ``scatter_reduce`` writes all their keys.
+    """
+    b = scene.rotation.shape[0]
+    u, p, _ = scene.position.shape
+    dev = scene.position.device
+    hw = res * res
+    zbuf = torch.full((b * hw + 1,), _EMPTY, dtype=torch.int64, device=dev)
+    idx = torch.arange(p, device=dev)
+    rot_t = scene.rotation.transpose(1, 2)
+    # camera at origin: a point faces it iff n . (p + R^T t) < 0
+    local_t = torch.bmm(rot_t, scene.translation.unsqueeze(-1)).squeeze(-1)  # (B, 3)
+    half = res / 2
+    pos_t = scene.position.transpose(1, 2).contiguous()  # (U, 3, P): rows are contiguous
+    nrm_t = scene.normal.transpose(1, 2).contiguous()
+    ndotp = (scene.normal * scene.position).sum(-1)  # (U, P)
+    for size in scene.splat.unique().tolist():
+        # images with this splat size; their geometry gathered from the instance arrays
+        sel = (scene.splat == size).nonzero().squeeze(1)
+        inst = scene.instance[sel]
+        cam = torch.bmm(scene.rotation[sel], pos_t[inst]) + scene.translation[sel].unsqueeze(-1)
+        facing = torch.bmm(local_t[sel].unsqueeze(1), nrm_t[inst]).squeeze(1) < -ndotp[inst]
+        x, y, z = cam.unbind(1)
+        inv = focal / z.clamp_min(1e-3)
+        # pixel coordinates shifted by +res so truncation is a floor for visible points
+        lo = half + res - (size - 1) / 2
+        px = (x * inv + lo).to(torch.int64)
+        py = (lo - y * inv).to(torch.int64)
+        front = facing & (z > 0.05)
+        key = ((z * _DEPTH_SCALE).to(torch.int64) << _INDEX_BITS) | idx
+        base = sel.unsqueeze(1) * hw - res * res - res
+        if size > 1:  # every point covers size x size pixels
+            off = torch.arange(size, device=dev)
+            px = (px.unsqueeze(-1) + off.repeat(size)).flatten(1)
+            py = (py.unsqueeze(-1) + off.repeat_interleave(size)).flatten(1)
+            front = front.repeat_interleave(size * size, 1)
+            key = key.repeat_interleave(size * size, 1)
+        ok = front & (px >= res) & (px < 2 * res) & (py >= res) & (py < 2 * res)
+        pix = torch.where(ok, base + py * res + px, b * hw)
+        zbuf.scatter_reduce_(0, pix.view(-1), key.reshape(-1), "amin")
+    return zbuf[:-1].view(b, res, res)
 
 
 def rasterise(
@@ -176,95 +269,132 @@ def rasterise(
     env: Environment,
     resolution: int,
     focal: float,
-    fill_iters: int = 3,
+    fill_iters: int = 2,
     antialias: bool = True,
 ) -> torch.Tensor:
     """Render a batch: ``(B, H, W, 3)`` uint8. ``focal`` is the focal length in pixels."""
-    pos, nrm = scene.position, scene.normal
-    b, p, _ = pos.shape
+    u, p, _ = scene.position.shape
     if p > MAX_POINTS:
         raise ValueError(f"at most {MAX_POINTS} points per object, got {p}")
-    dev = pos.device
+    b = scene.rotation.shape[0]
+    dev = scene.position.device
     res = resolution
     hw = res * res
-    # 1. transform, cull, project
-    cam = torch.bmm(pos, scene.rotation.transpose(1, 2)) + scene.translation.unsqueeze(1)
-    local_t = torch.bmm(scene.rotation.transpose(1, 2), scene.translation.unsqueeze(-1))
-    facing = (nrm * (pos + local_t.transpose(1, 2))).sum(-1) < 0
-    z = cam[..., 2]
-    inv = focal / z.clamp_min(1e-3)
-    px = (cam[..., 0] * inv + res / 2).floor()
-    py = (res / 2 - cam[..., 1] * inv).floor()
-    ok = facing & (z > 0.05) & (px >= 0) & (px < res) & (py >= 0) & (py < res)
-    base = torch.arange(b, device=dev).unsqueeze(1) * hw
-    pix = torch.where(ok, base + (py * res + px).long(), torch.full_like(base, b * hw))
-    # 2. z-buffer on packed (depth, index) keys
-    idx = torch.arange(p, device=dev).unsqueeze(0)
-    key = ((z * _DEPTH_SCALE).long().clamp(0, (1 << _DEPTH_BITS) - 1) << _INDEX_BITS) | idx
-    zbuf = torch.full((b * hw + 1,), _EMPTY, dtype=torch.int64, device=dev)
-    zbuf.scatter_reduce_(0, pix.view(-1), key.view(-1), "amin")
-    key = zbuf[:-1].view(b, res, res)
-    depth = _key_depth(key)
-    # 3. hole filling; tolerance ~3 pixel footprints at that depth
-    tau = 3.0 * depth.clamp(max=1e6) / focal
-    key, depth = _fill_holes(key, depth, tau, fill_iters)
+    # 1-2. project and z-buffer on packed (depth, index) keys
+    key = _zbuffer(scene, res, focal)
+    # 3. hole filling
+    key = _fill_holes(key, focal, fill_iters)
+    for size, levels in ((3, 1), (4, 2)):  # close-ups: pull-push over 2x2 (4x4) blocks
+        close = (scene.splat == size).nonzero().squeeze(1)
+        if close.numel():
+            key[close] = _fill_coarse(key[close], focal, levels)
     hit = key != _EMPTY
-    # 4. shade the covered pixels
+    # 4. background, then shade the covered pixels
     rays = camera_rays(res, focal, dev)
+    # planar colour buffer (3, B*H*W): contiguous channels for the image-space passes
     if scene.shared_background:
-        bg = background(env, scene.sky[:1], scene.env_rotation[:1], rays, res).expand(b, -1, -1, -1)
+        bg = background(env, scene.sky[:1], scene.env_rotation[:1], rays, res)
+        img = bg.view(3, 1, hw).expand(3, b, hw).reshape(3, b * hw).clone()
+    elif res >= 48:
+        # the environment images are smoother than the pixels: look them up at half
+        # resolution and upsample (a quarter of the trigonometry and texture fetches)
+        half_res = res // 2
+        bg = background(
+            env, scene.sky, scene.env_rotation, camera_rays(half_res, focal / 2, dev), half_res
+        )
+        bg = F.interpolate(bg, size=(res, res), mode="bilinear")
+        img = bg.permute(1, 0, 2, 3).reshape(3, b * hw)
     else:
         bg = background(env, scene.sky, scene.env_rotation, rays, res)
-    img = bg.permute(0, 2, 3, 1).reshape(b * hw, 3).clone()
+        img = bg.permute(1, 0, 2, 3).reshape(3, b * hw)
     flat = hit.view(-1).nonzero().squeeze(1)
     if flat.numel():
-        bi = flat // hw
-        g = bi * p + (key.view(-1)[flat] & ((1 << _INDEX_BITS) - 1))
-        n = torch.bmm(
-            scene.rotation[bi], nrm.reshape(-1, 3)[g].unsqueeze(-1)
-        ).squeeze(-1)
-        v = -rays[flat % hw]
-        mat = scene.materials.reshape(-1, scene.materials.shape[-1])[
-            bi * scene.materials.shape[1] + scene.slot.reshape(-1)[g]
-        ]
-        pat = scene.pattern.reshape(-1, scene.pattern.shape[-1])[g]
-        t = pat.gather(1, mat[:, MAT_PATTERN].long().unsqueeze(1))
-        albedo = mat[:, MAT_C0] + (mat[:, MAT_C1] - mat[:, MAT_C0]) * t
-        light = scene.light_dir[bi]
-        ndl = (n * light).sum(1, keepdim=True).clamp_min(0)
-        half = F.normalize(light + v, dim=1)
-        ndh = (n * half).sum(1, keepdim=True).clamp(0, 1)
-        lrgb = scene.light_rgb[bi]
-        rot_w = scene.env_rotation[bi]
-        ny = (rot_w[:, 1, :] * n).sum(1, keepdim=True)
-        amb = env.ambient[scene.sky[bi]]
-        ambient = amb[:, 0] + (amb[:, 1] - amb[:, 0]) * (0.5 + 0.5 * ny)
-        spec = mat[:, MAT_KS : MAT_KS + 1] * ndh.pow(mat[:, MAT_SHINE : MAT_SHINE + 1]) * lrgb
-        spec = spec * (ndl > 0)
-        diffuse = albedo * (0.55 * ambient + lrgb * ndl)
-        metal = mat[:, MAT_METAL : MAT_METAL + 1]
-        if bool((metal > 0).any()):
-            r = 2 * (n * v).sum(1, keepdim=True) * n - v
-            rw = torch.bmm(rot_w, r.unsqueeze(-1)).squeeze(-1)
-            gx, gy = _directions_to_grid(rw).unbind(-1)
-            hs, ws = env.small_hw
-            ix = ((gx + 1) * 0.5 * ws).long().clamp(0, ws - 1)
-            iy = ((gy + 1) * 0.5 * hs).long().clamp(0, hs - 1)
-            refl = env.small.reshape(-1, 3)[scene.sky[bi] * (hs * ws) + iy * ws + ix]
-            diffuse = diffuse * (1 - metal) + metal * albedo * (0.25 + 1.1 * refl)
-        img[flat] = diffuse + spec
-    img = img.view(b, res, res, 3).permute(0, 3, 1, 2)
-    # 5. anti-alias silhouettes: blend pixels with a covered/uncovered neighbourhood
+        img[:, flat] = _shade(scene, env, rays, key.view(-1)[flat], flat, hw, p)
+    img = img.view(3, b, res, res)
+    # 5. anti-aliasing and depth of field
     if antialias:
-        cover = hit.unsqueeze(1).to(img.dtype)
-        mixed = F.max_pool2d(cover, 3, 1, 1) != -F.max_pool2d(-cover, 3, 1, 1)
-        smooth = F.avg_pool2d(img, 3, 1, 1, count_include_pad=False)
-        img = torch.where(mixed, 0.5 * img + 0.5 * smooth, img)
+        img = _antialias(img, hit)
     if bool(scene.blur.any()):
         sel = scene.blur.nonzero().squeeze(1)
-        d = depth[sel].unsqueeze(1).clamp(max=1e3)
+        depth = (key[sel] >> _INDEX_BITS).to(torch.float32) / _DEPTH_SCALE
+        depth = torch.where(hit[sel], depth, torch.full_like(depth, 1e3)).unsqueeze(1)
         f = scene.focus[sel].view(-1, 1, 1, 1)
-        coc = scene.aperture[sel].view(-1, 1, 1, 1) * (1 / f - 1 / d).abs() * res / 64
-        img = img.clone()
-        img[sel] = _blur_pyramid(img[sel], coc)
-    return (img.clamp(0, 1) * 255 + 0.5).to(torch.uint8).permute(0, 2, 3, 1)
+        coc = scene.aperture[sel].view(-1, 1, 1, 1) * (1 / f - 1 / depth).abs()
+        blurred = _depth_of_field(img[:, sel].transpose(0, 1), coc)
+        img[:, sel] = blurred.transpose(0, 1)
+    return (img.clamp(0, 1) * 255 + 0.5).to(torch.uint8).permute(1, 2, 3, 0)
+
+
+def _dot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Row-wise dot products of structure-of-arrays vectors ``(3, N)``."""
+    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+
+
+def _matvec(m: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """``(9, N)`` row-major matrices times ``(3, N)`` vectors, structure of arrays."""
+    return torch.stack(
+        [m[3 * i] * v[0] + m[3 * i + 1] * v[1] + m[3 * i + 2] * v[2] for i in range(3)]
+    )
+
+
+def _shade(scene, env, rays, key, flat, hw, p) -> torch.Tensor:
+    """Colours ``(3, N)`` of covered pixels ``flat`` whose nearest point keys are ``key``.
+
+    Per-image, per-point and material attributes are packed into one table each and gathered
+    once per pixel; the arithmetic runs on structure-of-arrays rows (``(3, N)``), which is
+    several times faster on a CPU than ``(N, 3)`` rows.
+    """
+    b = scene.rotation.shape[0]
+    bi = flat // hw
+    per_image = torch.cat(
+        [
+            scene.rotation.reshape(b, 9),
+            scene.light_dir,
+            scene.light_rgb,
+            scene.env_rotation[:, 1, :],
+            env.ambient[scene.sky].reshape(b, 6),
+        ],
+        dim=1,
+    ).T.contiguous()
+    img = per_image.index_select(1, bi)
+    rot, light, lrgb, up = img[0:9], img[9:12], img[12:15], img[15:18]
+    amb_lo, amb_hi = img[18:21], img[21:24]
+    u = scene.position.shape[0]
+    per_point = (
+        torch.cat(
+            [scene.normal, scene.slot.unsqueeze(-1).to(scene.normal.dtype), scene.pattern], dim=-1
+        )
+        .view(u * p, -1)
+        .T.contiguous()
+    )
+    pts = per_point.index_select(1, scene.instance[bi] * p + (key & ((1 << _INDEX_BITS) - 1)))
+    n = _matvec(rot, pts[0:3])
+    n_slots = scene.materials.shape[1]
+    mats = scene.materials.reshape(-1, MAT_WIDTH).T.contiguous()
+    mat = mats.index_select(1, bi * n_slots + pts[3].long())
+    t = pts[4:].gather(0, mat[MAT_PATTERN].long().unsqueeze(0))
+    albedo = torch.lerp(mat[MAT_C0], mat[MAT_C1], t)
+    v = -rays.T.contiguous().index_select(1, flat % hw)
+    ndl = _dot(n, light).clamp_min(0)
+    half = light + v
+    half = half * torch.rsqrt(_dot(half, half).clamp_min(1e-12))
+    ndh = _dot(n, half).clamp(0, 1)
+    ny = _dot(up, n)  # world "up" component of the normal
+    ambient = torch.lerp(amb_lo, amb_hi, 0.5 + 0.5 * ny)
+    spec = mat[MAT_KS] * ndh.pow(mat[MAT_SHINE]) * (ndl > 0)
+    colour = albedo * (0.55 * ambient + lrgb * ndl)
+    metal = mat[MAT_METAL]
+    shiny = (metal > 0).nonzero().squeeze(1)
+    if shiny.numel():  # reflections of the environment, metals only
+        ns, vs, ms = n[:, shiny], v[:, shiny], metal[shiny]
+        r = 2 * _dot(ns, vs) * ns - vs
+        bs = bi[shiny]
+        rw = _matvec(scene.env_rotation.reshape(b, 9)[bs].T, r)
+        gx, gy = _directions_to_grid(rw.T).unbind(-1)
+        hs, ws = env.small_hw
+        ix = ((gx + 1) * 0.5 * ws).long().clamp(0, ws - 1)
+        iy = ((gy + 1) * 0.5 * hs).long().clamp(0, hs - 1)
+        sky = scene.sky[bs]
+        refl = env.small.reshape(-1, 3)[sky * (hs * ws) + iy * ws + ix].T
+        colour[:, shiny] = colour[:, shiny] * (1 - ms) + ms * albedo[:, shiny] * (0.25 + 1.1 * refl)
+    return colour + spec * lrgb

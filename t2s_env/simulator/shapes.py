@@ -162,12 +162,7 @@ def candle(r):
 def canoe(r):
     L, w = J(r, 2.4), J(r, 0.45)
     return [
-        turned(
-            [(0, -0.35), (0.2, -0.3), (0.3, -0.1), (0.32, 0.12), (0.29, 0.12), (0.26, -0.05), (0, -0.25)],
-            rot=(0, 0, 0),
-        )
-        if False
-        else Part(superquadric(L, 0.25, w, 0.6, 1.7), at=(0, 0, 0)),
+        Part(superquadric(L, 0.25, w, 0.6, 1.7)),
         box(0.08, 0.05, w * 1.6, at=(0.4, 0.2, 0), slot=1),
         box(0.08, 0.05, w * 1.6, at=(-0.6, 0.2, 0), slot=1),
     ]
@@ -186,10 +181,29 @@ def cassette(r):
 def trumpet(r):
     L = J(r, 2.4, 0.1)
     bell = J(r, 0.45)
-    prof = [(0.06, 0), (0.07, L * 0.45), (0.12, L * 0.6), (bell, L * 0.68), (bell - 0.02, L * 0.68), (0.04, L * 0.5), (0.04, 0)]
+    prof = [
+        (0.06, 0),
+        (0.07, L * 0.45),
+        (0.12, L * 0.6),
+        (bell, L * 0.68),
+        (bell - 0.02, L * 0.68),
+        (0.04, L * 0.5),
+        (0.04, 0),
+    ]
     return [
         turned(prof, rot=(0, 0, -90), at=(-L * 0.35, 0, 0)),
-        path([(-L * 0.35, 0, 0), (-L * 0.5, 0, 0), (-L * 0.55, -0.3, 0), (-L * 0.4, -0.35, 0), (L * 0.1, -0.35, 0), (L * 0.15, -0.15, 0), (L * 0.05, 0, 0)], 0.045),
+        path(
+            [
+                (-L * 0.35, 0, 0),
+                (-L * 0.5, 0, 0),
+                (-L * 0.55, -0.3, 0),
+                (-L * 0.4, -0.35, 0),
+                (L * 0.1, -0.35, 0),
+                (L * 0.15, -0.15, 0),
+                (L * 0.05, 0, 0),
+            ],
+            0.045,
+        ),
         *[cyl(0.07, 0.45, 1.0, at=(-0.1 + 0.18 * i, -0.1, 0), slot=0) for i in range(3)],
         path([(-L * 0.5, 0, 0), (-L * 0.62, 0, 0)], [0.05, 0.07], smooth=0),
     ]
@@ -218,7 +232,9 @@ def dishwasher(r):
 def golf_ball(r):
     parts = [Part(superquadric(1, 1, 1))]
     if r.random() < 0.5:
-        parts.append(turned([(0, -1.7), (0.08, -1.7), (0.07, -1.1), (0.3, -0.95), (0, -0.95)], slot=1))
+        parts.append(
+            turned([(0, -1.7), (0.08, -1.7), (0.07, -1.1), (0.3, -0.95), (0, -0.95)], slot=1)
+        )
     return parts
 
 
@@ -241,7 +257,17 @@ def golf_cart(r):
 def hair_dryer(r):
     L = J(r, 1.3)
     return [
-        turned([(0, -L * 0.5), (0.32, -L * 0.5), (0.36, 0), (0.22, L * 0.5), (0.2, L * 0.7), (0, L * 0.7)], rot=(0, 0, -90)),
+        turned(
+            [
+                (0, -L * 0.5),
+                (0.32, -L * 0.5),
+                (0.36, 0),
+                (0.22, L * 0.5),
+                (0.2, L * 0.7),
+                (0, L * 0.7),
+            ],
+            rot=(0, 0, -90),
+        ),
         box(0.28, J(r, 1.1), 0.3, 0.4, at=(-0.2, -0.55, 0), rot=(0, 0, J(r, 15))),
         box(0.05, 0.12, 0.1, 0.3, at=(-0.15, -0.3, 0.16), slot=1),
     ]
@@ -250,7 +276,17 @@ def hair_dryer(r):
 def ipod(r):
     w, h = J(r, 0.9, 0.1), J(r, 1.6, 0.1)
     round_ = r.random() < 0.5
-    parts = [box(w, h, 0.12, 0.12), box(w * 0.85, h * (0.45 if round_ else 0.8), 0.02, 0.1, at=(0, h * (0.2 if round_ else 0.0), 0.06), slot=1)]
+    parts = [
+        box(w, h, 0.12, 0.12),
+        box(
+            w * 0.85,
+            h * (0.45 if round_ else 0.8),
+            0.02,
+            0.1,
+            at=(0, h * (0.2 if round_ else 0.0), 0.06),
+            slot=1,
+        ),
+    ]
     if round_:
         parts.append(cyl(w * 0.3, 0.02, 0.5, at=(0, -h * 0.25, 0.06), rot=(90, 0, 0), slot=2))
     return parts
@@ -261,8 +297,31 @@ def laptop(r):
     ang = J(r, 105, 0.1)
     return [
         box(w, 0.08, d, 0.12),
-        box(w, d, 0.05, 0.12, at=(0, 0.04 + d / 2 * math.sin(math.radians(ang)), -d / 2 - d / 2 * math.cos(math.radians(ang))), rot=(ang - 90, 0, 0)),
-        box(w * 0.9, d * 0.85, 0.01, 0.1, at=(0, 0.04 + d / 2 * math.sin(math.radians(ang)), -d / 2 - d / 2 * math.cos(math.radians(ang)) + 0.03), rot=(ang - 90, 0, 0), slot=1),
+        box(
+            w,
+            d,
+            0.05,
+            0.12,
+            at=(
+                0,
+                0.04 + d / 2 * math.sin(math.radians(ang)),
+                -d / 2 - d / 2 * math.cos(math.radians(ang)),
+            ),
+            rot=(ang - 90, 0, 0),
+        ),
+        box(
+            w * 0.9,
+            d * 0.85,
+            0.01,
+            0.1,
+            at=(
+                0,
+                0.04 + d / 2 * math.sin(math.radians(ang)),
+                -d / 2 - d / 2 * math.cos(math.radians(ang)) + 0.03,
+            ),
+            rot=(ang - 90, 0, 0),
+            slot=1,
+        ),
         box(w * 0.8, 0.01, d * 0.4, 0.2, at=(0, 0.045, -d * 0.12), slot=2),
     ]
 
@@ -273,7 +332,19 @@ def lawn_mower(r):
     for x in (-w / 2, w / 2):
         for z in (-d * 0.4, d * 0.4):
             parts.append(wheel(x, 0.05, z, 0.18, 0.08, axis="x", slot=1))
-    parts.append(path([(-w * 0.35, 0.4, -d / 2), (-w * 0.35, 1.4, -d * 1.1), (w * 0.35, 1.4, -d * 1.1), (w * 0.35, 0.4, -d / 2)], 0.03, smooth=1, slot=2))
+    parts.append(
+        path(
+            [
+                (-w * 0.35, 0.4, -d / 2),
+                (-w * 0.35, 1.4, -d * 1.1),
+                (w * 0.35, 1.4, -d * 1.1),
+                (w * 0.35, 0.4, -d / 2),
+            ],
+            0.03,
+            smooth=1,
+            slot=2,
+        )
+    )
     return parts
 
 
@@ -294,7 +365,13 @@ def mouse(r):
         cyl(0.04, 0.04, 0.6, at=(0, 0.48, L * 0.22), rot=(0, 0, 90), slot=1),
     ]
     if r.random() < 0.6:
-        parts.append(path([(0, 0.2, L / 2), (0, 0.15, L * 0.8), (0.2, 0.05, L * 1.1), (0.1, 0.02, L * 1.4)], 0.025, slot=1))
+        parts.append(
+            path(
+                [(0, 0.2, L / 2), (0, 0.15, L * 0.8), (0.2, 0.05, L * 1.1), (0.1, 0.02, L * 1.4)],
+                0.025,
+                slot=1,
+            )
+        )
     return parts
 
 
@@ -302,9 +379,9 @@ def padlock(r):
     w = J(r, 1.0)
     return [
         box(w, J(r, 0.85), 0.4, 0.3),
-        path(arc(0, 0.4, w * 0.3, 180, 0) + [], 0.07, slot=1)
-        if False
-        else path([(-w * 0.3, 0.3, 0)] + arc(0, 0.65, w * 0.3, 180, 0) + [(w * 0.3, 0.3, 0)], 0.07, slot=1),
+        path(
+            [(-w * 0.3, 0.3, 0)] + arc(0, 0.65, w * 0.3, 180, 0) + [(w * 0.3, 0.3, 0)], 0.07, slot=1
+        ),
         cyl(0.06, 0.02, 0.3, at=(0, -0.1, 0.2), rot=(90, 0, 0), slot=2),
     ]
 
@@ -313,9 +390,16 @@ def paintbrush(r):
     L = J(r, 2.0)
     wide = r.random() < 0.5
     return [
-        turned([(0, 0), (0.08, 0.02), (0.11, L * 0.5), (0.07, L * 0.75), (0, L * 0.75)], at=(0, -L * 0.75, 0)),
+        turned(
+            [(0, 0), (0.08, 0.02), (0.11, L * 0.5), (0.07, L * 0.75), (0, L * 0.75)],
+            at=(0, -L * 0.75, 0),
+        ),
         box(0.35 if wide else 0.2, 0.3, 0.12 if wide else 0.2, 0.4, at=(0, 0.12, 0), slot=1),
-        Part(superquadric(0.17 if wide else 0.1, 0.3, 0.06 if wide else 0.1, 0.5, 0.6, taper=-0.4), at=(0, 0.55, 0), slot=2),
+        Part(
+            superquadric(0.17 if wide else 0.1, 0.3, 0.06 if wide else 0.1, 0.5, 0.6, taper=-0.4),
+            at=(0, 0.55, 0),
+            slot=2,
+        ),
     ]
 
 
@@ -332,9 +416,7 @@ def printer(r):
 def racket(r):
     a, b = J(r, 0.55), J(r, 0.75)
     return [
-        Part(torus(1.0, 0.06 / a), at=(0, 0.9, 0), rot=(90, 0, 0)).__class__(
-            lambda u, v, a=a, b=b: torus(1.0, 0.05)(u, v) * __import__("torch").tensor([a, b, 1.0], dtype=__import__("torch").float64)
-            , at=(0, 0.9, 0), rot=(90, 0, 0)),
+        Part(_frame(a, b), at=(0, 0.9, 0), rot=(90, 0, 0)),
         box(2 * a * 0.95, 2 * b * 0.95, 0.01, 0.1, at=(0, 0.9, 0), slot=2),
         turned([(0, -1.0), (0.07, -1.0), (0.06, 0.1), (0.03, 0.2), (0, 0.2)]),
         cyl(0.075, 0.5, 0.3, at=(0, -0.75, 0), slot=1),
@@ -346,9 +428,19 @@ def refrigerator(r):
     two = r.random() < 0.5
     parts = [box(w, h, d, 0.06)]
     if two:
-        parts += [rod((-0.06, h * 0.3, d / 2 + 0.06), (-0.06, -h * 0.2, d / 2 + 0.06), 0.03, slot=1), rod((0.06, h * 0.3, d / 2 + 0.06), (0.06, -h * 0.2, d / 2 + 0.06), 0.03, slot=1), box(0.02, h * 0.98, 0.02, 0.3, at=(0, 0, d / 2), slot=2)]
+        parts += [
+            rod((-0.06, h * 0.3, d / 2 + 0.06), (-0.06, -h * 0.2, d / 2 + 0.06), 0.03, slot=1),
+            rod((0.06, h * 0.3, d / 2 + 0.06), (0.06, -h * 0.2, d / 2 + 0.06), 0.03, slot=1),
+            box(0.02, h * 0.98, 0.02, 0.3, at=(0, 0, d / 2), slot=2),
+        ]
     else:
-        parts += [box(w * 0.98, 0.03, 0.02, 0.3, at=(0, h * 0.15, d / 2), slot=2), rod((w * 0.4, h * 0.42, d / 2 + 0.06), (w * 0.4, h * 0.22, d / 2 + 0.06), 0.03, slot=1), rod((w * 0.4, h * 0.05, d / 2 + 0.06), (w * 0.4, -h * 0.25, d / 2 + 0.06), 0.03, slot=1)]
+        parts += [
+            box(w * 0.98, 0.03, 0.02, 0.3, at=(0, h * 0.15, d / 2), slot=2),
+            rod((w * 0.4, h * 0.42, d / 2 + 0.06), (w * 0.4, h * 0.22, d / 2 + 0.06), 0.03, slot=1),
+            rod(
+                (w * 0.4, h * 0.05, d / 2 + 0.06), (w * 0.4, -h * 0.25, d / 2 + 0.06), 0.03, slot=1
+            ),
+        ]
     return parts
 
 
@@ -357,7 +449,9 @@ def remote(r):
     parts = [box(w, L, 0.18, 0.25)]
     for i in range(4):
         for j in range(3):
-            parts.append(ell(0.05, 0.05, 0.03, at=((j - 1) * w * 0.28, -L * 0.1 - i * L * 0.1, 0.09), slot=1))
+            parts.append(
+                ell(0.05, 0.05, 0.03, at=((j - 1) * w * 0.28, -L * 0.1 - i * L * 0.1, 0.09), slot=1)
+            )
     parts.append(cyl(0.07, 0.03, 0.5, at=(0, L * 0.35, 0.09), rot=(90, 0, 0), slot=2))
     return parts
 
@@ -376,7 +470,11 @@ def safe(r):
 def screwdriver(r):
     L = J(r, 1.1)
     return [
-        turned([(0, 0), (0.18, 0.03), (0.2, L * 0.8), (0.1, L), (0, L)], section=flutes(6, 0.12), at=(0, -L, 0)),
+        turned(
+            [(0, 0), (0.18, 0.03), (0.2, L * 0.8), (0.1, L), (0, L)],
+            section=flutes(6, 0.12),
+            at=(0, -L, 0),
+        ),
         rod((0, 0, 0), (0, J(r, 1.1), 0), 0.04, slot=1),
         box(0.09, 0.14, 0.02, 0.3, at=(0, 1.12, 0), slot=1),
     ]
@@ -391,7 +489,9 @@ def shopping_cart(r):
         Part(superquadric(0.02, H / 2, W / 2, 0.1, 0.1), at=(-L / 2, y + H / 2, 0)),
         Part(superquadric(L / 2, H / 2, 0.02, 0.1, 0.1), at=(0, y + H / 2, W / 2)),
         Part(superquadric(L / 2, H / 2, 0.02, 0.1, 0.1), at=(0, y + H / 2, -W / 2)),
-        rod((-L / 2 - 0.15, y + H + 0.1, -W / 2), (-L / 2 - 0.15, y + H + 0.1, W / 2), 0.04, slot=2),
+        rod(
+            (-L / 2 - 0.15, y + H + 0.1, -W / 2), (-L / 2 - 0.15, y + H + 0.1, W / 2), 0.04, slot=2
+        ),
     ]
     for x in (-L * 0.4, L * 0.4):
         for z in (-W * 0.4, W * 0.4):
@@ -403,9 +503,17 @@ def shopping_cart(r):
 def soap_dispenser(r):
     h, rad = J(r, 1.2), J(r, 0.4)
     return [
-        turned([(0, 0), (rad, 0), (rad * 1.02, h * 0.8), (rad * 0.4, h), (0, h)], section=polygon_section(4, 0.3) if r.random() < 0.4 else None),
+        turned(
+            [(0, 0), (rad, 0), (rad * 1.02, h * 0.8), (rad * 0.4, h), (0, h)],
+            section=polygon_section(4, 0.3) if r.random() < 0.4 else None,
+        ),
         cyl(0.12, 0.25, 0.5, at=(0, h + 0.12, 0), slot=1),
-        path([(0, h + 0.25, 0), (0, h + 0.33, 0), (0.35, h + 0.33, 0), (0.4, h + 0.28, 0)], 0.05, smooth=1, slot=1),
+        path(
+            [(0, h + 0.25, 0), (0, h + 0.33, 0), (0.35, h + 0.33, 0), (0.4, h + 0.28, 0)],
+            0.05,
+            smooth=1,
+            slot=1,
+        ),
     ]
 
 
@@ -415,9 +523,16 @@ def table_lamp(r):
     return [
         turned([(0, 0), (0.45, 0), (0.4, 0.1), (0, 0.12)], slot=1),
         rod((0, 0.1, 0), (0, h, 0), 0.05, slot=1),
-        turned(open_cup(top * 1.5, top * 0.9, top * 1.1, 0.02, y0=h - 0.45)[::-1][::-1], slot=0)
-        if False
-        else turned([(0, h - 0.5), (top * 1.5, h - 0.5), (top * 0.9, h + 0.3), (top * 0.88, h + 0.3), (top * 1.47, h - 0.48), (0, h - 0.48)]),
+        turned(
+            [
+                (0, h - 0.5),
+                (top * 1.5, h - 0.5),
+                (top * 0.9, h + 0.3),
+                (top * 0.88, h + 0.3),
+                (top * 1.47, h - 0.48),
+                (0, h - 0.48),
+            ]
+        ),
     ]
 
 
@@ -450,18 +565,36 @@ def umbrella(r):
 def vase(r):
     h = J(r, 2.0)
     b, n = J(r, 0.6, 0.3), J(r, 0.25, 0.3)
-    return [turned([(0, 0), (b * 0.6, 0), (b, h * 0.35), (n, h * 0.8), (n * 1.3, h), (n * 1.2, h), (n * 0.8, h * 0.85), (0, h * 0.8)])]
+    return [
+        turned(
+            [
+                (0, 0),
+                (b * 0.6, 0),
+                (b, h * 0.35),
+                (n, h * 0.8),
+                (n * 1.3, h),
+                (n * 1.2, h),
+                (n * 0.8, h * 0.85),
+                (0, h * 0.8),
+            ]
+        )
+    ]
 
 
 def banana(r):
     L = J(r, 2.2)
     bend = J(r, 0.5)
-    pts = [(math.sin(t) * L / 2, (1 - math.cos(t)) * L * bend / 2, 0) for t in np.linspace(-1.0, 1.0, 9)]
+    pts = [
+        (math.sin(t) * L / 2, (1 - math.cos(t)) * L * bend / 2, 0)
+        for t in np.linspace(-1.0, 1.0, 9)
+    ]
     import torch
 
     parts = [path(pts, [0.05, 0.12, 0.19, 0.21, 0.22, 0.21, 0.18, 0.12, 0.06], smooth=2)]
     parts[0] = Part(
-        lambda u, v, f=parts[0].surface: f(u, v) * (1 - 0.06 * torch.cos(5 * v * 2 * math.pi)).unsqueeze(-1) + 0
+        lambda u, v, f=parts[0].surface: (
+            f(u, v) * (1 - 0.06 * torch.cos(5 * v * 2 * math.pi)).unsqueeze(-1) + 0
+        )
     )
     parts.append(rod(pts[-1], (pts[-1][0] + 0.15, pts[-1][1] + 0.15, 0), 0.04, slot=1))
     return parts
@@ -471,7 +604,22 @@ def wine_glass(r):
     h = J(r, 2.0)
     bw = J(r, 0.45)
     return [
-        turned([(0, 0), (0.5, 0), (0.48, 0.04), (0.06, 0.06), (0.05, h * 0.45), (bw * 0.8, h * 0.55), (bw, h * 0.8), (bw * 0.9, h), (bw * 0.87, h), (bw * 0.96, h * 0.8), (bw * 0.76, h * 0.57), (0, h * 0.5)])
+        turned(
+            [
+                (0, 0),
+                (0.5, 0),
+                (0.48, 0.04),
+                (0.06, 0.06),
+                (0.05, h * 0.45),
+                (bw * 0.8, h * 0.55),
+                (bw, h * 0.8),
+                (bw * 0.9, h),
+                (bw * 0.87, h),
+                (bw * 0.96, h * 0.8),
+                (bw * 0.76, h * 0.57),
+                (0, h * 0.5),
+            ]
+        )
     ]
 
 
@@ -480,7 +628,11 @@ def faucet(r):
     reach = J(r, 0.8)
     return [
         turned([(0, 0), (0.28, 0), (0.26, 0.15), (0.14, 0.2), (0.12, h * 0.6), (0, h * 0.6)]),
-        path([(0, h * 0.5, 0), (0, h, 0)] + [(reach * 0.5, h * 1.15, 0), (reach, h, 0), (reach, h * 0.75, 0)], 0.07),
+        path(
+            [(0, h * 0.5, 0), (0, h, 0)]
+            + [(reach * 0.5, h * 1.15, 0), (reach, h, 0), (reach, h * 0.75, 0)],
+            0.07,
+        ),
         rod((0, h * 0.45, 0), (-0.5, h * 0.7, 0), 0.04, slot=1),
     ]
 
@@ -488,7 +640,9 @@ def faucet(r):
 def toy_block(r):
     sides = int(r.choice([3, 4, 5, 6, 8]))
     h = J(r, 0.7, 0.3)
-    return [turned([(0, 0), (1.0, 0), (1.0, h), (0, h)], section=polygon_section(sides, 0.04), smooth=0)]
+    return [
+        turned([(0, 0), (1.0, 0), (1.0, h), (0, h)], section=polygon_section(sides, 0.04), smooth=0)
+    ]
 
 
 def toothbrush(r):
@@ -516,8 +670,22 @@ def kettle(r):
     rad, h = J(r, 0.8), J(r, 1.2)
     return [
         turned([(0, 0), (rad, 0), (rad * 1.05, h * 0.5), (rad * 0.6, h), (0, h)]),
-        path([(rad * 0.6, h * 0.3, 0), (rad * 1.3, h * 0.7, 0), (rad * 1.5, h * 1.0, 0)], [0.12, 0.08, 0.06], smooth=1),
-        path([(-rad * 0.5, h * 0.95, 0), (-rad * 0.4, h * 1.45, 0), (rad * 0.3, h * 1.45, 0), (rad * 0.4, h * 0.95, 0)], 0.06, smooth=2, slot=1),
+        path(
+            [(rad * 0.6, h * 0.3, 0), (rad * 1.3, h * 0.7, 0), (rad * 1.5, h * 1.0, 0)],
+            [0.12, 0.08, 0.06],
+            smooth=1,
+        ),
+        path(
+            [
+                (-rad * 0.5, h * 0.95, 0),
+                (-rad * 0.4, h * 1.45, 0),
+                (rad * 0.3, h * 1.45, 0),
+                (rad * 0.4, h * 0.95, 0),
+            ],
+            0.06,
+            smooth=2,
+            slot=1,
+        ),
         ell(0.15, 0.1, 0.15, at=(0, h + 0.03, 0), slot=1),
     ]
 
@@ -534,7 +702,11 @@ def spoon(r):
     bw = J(r, 0.3)
     return [
         Part(superquadric(bw, 0.06, bw * 1.5, 0.6, 1.0), at=(0, 0, L * 0.35)),
-        Part(superquadric(0.08, 0.025, L * 0.35, 0.4, 0.6, bend=0.3), at=(0, 0.05, -L * 0.05), rot=(0, 0, 0)),
+        Part(
+            superquadric(0.08, 0.025, L * 0.35, 0.4, 0.6, bend=0.3),
+            at=(0, 0.05, -L * 0.05),
+            rot=(0, 0, 0),
+        ),
     ]
 
 
@@ -545,15 +717,26 @@ def sofa(r):
         box(w, 0.8, 0.3, 0.3, at=(0, 0.8, -d / 2 + 0.15)),
         box(0.3, 0.65, d, 0.3, at=(-w / 2, 0.55, 0), slot=1),
         box(0.3, 0.65, d, 0.3, at=(w / 2, 0.55, 0), slot=1),
-        *[box(w / 2 * 0.95, 0.2, d * 0.8, 0.4, at=(sx * w / 4, 0.65, 0.05), slot=0) for sx in (-1, 1)],
+        *[
+            box(w / 2 * 0.95, 0.2, d * 0.8, 0.4, at=(sx * w / 4, 0.65, 0.05), slot=0)
+            for sx in (-1, 1)
+        ],
     ]
 
 
 def button(r):
     holes = 2 if r.random() < 0.5 else 4
     rad = J(r, 1.0)
-    parts = [turned([(0, -0.05), (rad, -0.1), (rad, 0.1), (rad * 0.85, 0.15), (rad * 0.75, 0.05), (0, 0.05)])]
-    offs = [(-0.25, 0), (0.25, 0)] if holes == 2 else [(-0.22, -0.22), (0.22, -0.22), (-0.22, 0.22), (0.22, 0.22)]
+    parts = [
+        turned(
+            [(0, -0.05), (rad, -0.1), (rad, 0.1), (rad * 0.85, 0.15), (rad * 0.75, 0.05), (0, 0.05)]
+        )
+    ]
+    offs = (
+        [(-0.25, 0), (0.25, 0)]
+        if holes == 2
+        else [(-0.22, -0.22), (0.22, -0.22), (-0.22, 0.22), (0.22, 0.22)]
+    )
     for x, z in offs:
         parts.append(cyl(0.09, 0.14, 0.6, at=(x * rad, 0.0, z * rad), slot=1))
     return parts
@@ -562,9 +745,7 @@ def button(r):
 def knife(r):
     L = J(r, 1.5)
     return [
-        Part(superquadric(L / 2, 0.16, 0.015, 0.3, 0.3, taper=0.0), at=(L / 2, 0, 0)).__class__(
-            lambda u, v, L=L: _blade(u, v, L), at=(0, 0, 0), slot=0
-        ),
+        Part(lambda u, v, L=L: _blade(u, v, L)),
         box(J(r, 0.9), 0.16, 0.1, 0.35, at=(-0.45, -0.03, 0), slot=1),
     ]
 
@@ -582,8 +763,16 @@ def ladle(r):
     L = J(r, 2.2)
     b = J(r, 0.45)
     return [
-        turned(open_cup(b * 0.6, b, b * 0.7, 0.03) [:3] + [(b - 0.03, b * 0.7), (b * 0.55, 0.03), (0, 0.03)]),
-        path([(b * 0.9, b * 0.65, 0), (b + 0.3, L * 0.5, 0), (b + 0.4, L * 0.9, 0), (b + 0.2, L, 0)], 0.045, smooth=2, slot=0),
+        turned(
+            open_cup(b * 0.6, b, b * 0.7, 0.03)[:3]
+            + [(b - 0.03, b * 0.7), (b * 0.55, 0.03), (0, 0.03)]
+        ),
+        path(
+            [(b * 0.9, b * 0.65, 0), (b + 0.3, L * 0.5, 0), (b + 0.4, L * 0.9, 0), (b + 0.2, L, 0)],
+            0.045,
+            smooth=2,
+            slot=0,
+        ),
     ]
 
 
@@ -591,7 +780,12 @@ def gear(r):
     teeth = int(r.integers(10, 22))
     t = J(r, 0.35)
     return [
-        turned([(0.35, -t / 2), (1.0, -t / 2), (1.0, t / 2), (0.35, t / 2)], section=teeth_section(teeth, 0.12), smooth=0, rot=(90, 0, 0)),
+        turned(
+            [(0.35, -t / 2), (1.0, -t / 2), (1.0, t / 2), (0.35, t / 2)],
+            section=teeth_section(teeth, 0.12),
+            smooth=0,
+            rot=(90, 0, 0),
+        ),
         ring(0.33, 0.06, rot=(90, 0, 0), slot=1),
     ]
 
@@ -599,7 +793,10 @@ def gear(r):
 def fork(r):
     L = J(r, 2.2)
     tines = int(r.choice([3, 4]))
-    parts = [Part(superquadric(0.09, L * 0.3, 0.025, 0.4, 0.5, taper=-0.3), at=(0, -L * 0.2, 0)), box(0.36, 0.3, 0.03, 0.4, at=(0, L * 0.12, 0))]
+    parts = [
+        Part(superquadric(0.09, L * 0.3, 0.025, 0.4, 0.5, taper=-0.3), at=(0, -L * 0.2, 0)),
+        box(0.36, 0.3, 0.03, 0.4, at=(0, L * 0.12, 0)),
+    ]
     for i in range(tines):
         x = (i - (tines - 1) / 2) * 0.3 / (tines - 1) * 1.8 / 1.5
         parts.append(rod((x * 0.5, L * 0.2, 0), (x * 0.5, L * 0.45, 0.02), 0.025))
@@ -611,9 +808,24 @@ def floor_lamp(r):
     arcish = r.random() < 0.4
     parts = [turned([(0, 0), (0.5, 0), (0.45, 0.08), (0, 0.1)], slot=1)]
     if arcish:
-        parts += [path([(0, 0.1, 0), (0, h * 0.7, 0), (0.6, h, 0), (1.2, h * 0.9, 0)], 0.04, slot=1), turned([(0, -0.3), (0.35, -0.3), (0.3, 0.0), (0, 0.05)], at=(1.2, h * 0.8, 0))]
+        parts += [
+            path([(0, 0.1, 0), (0, h * 0.7, 0), (0.6, h, 0), (1.2, h * 0.9, 0)], 0.04, slot=1),
+            turned([(0, -0.3), (0.35, -0.3), (0.3, 0.0), (0, 0.05)], at=(1.2, h * 0.8, 0)),
+        ]
     else:
-        parts += [rod((0, 0.1, 0), (0, h, 0), 0.04, slot=1), turned([(0, h - 0.3), (0.55, h - 0.3), (0.4, h + 0.25), (0.38, h + 0.25), (0.53, h - 0.28), (0, h - 0.28)])]
+        parts += [
+            rod((0, 0.1, 0), (0, h, 0), 0.04, slot=1),
+            turned(
+                [
+                    (0, h - 0.3),
+                    (0.55, h - 0.3),
+                    (0.4, h + 0.25),
+                    (0.38, h + 0.25),
+                    (0.53, h - 0.28),
+                    (0, h - 0.28),
+                ]
+            ),
+        ]
     return parts
 
 
@@ -640,7 +852,11 @@ def baking_sheet(r):
 def coaster(r):
     sq = r.random() < 0.3
     return [
-        turned([(0, 0), (1, 0), (1, 0.12), (0.85, 0.12), (0.8, 0.08), (0, 0.08)], section=polygon_section(4, 0.25) if sq else None, smooth=0),
+        turned(
+            [(0, 0), (1, 0), (1, 0.12), (0.85, 0.12), (0.8, 0.08), (0, 0.08)],
+            section=polygon_section(4, 0.25) if sq else None,
+            smooth=0,
+        ),
         ring(0.5, 0.03, at=(0, 0.085, 0), slot=1),
     ]
 
@@ -663,7 +879,9 @@ def cabinet(r):
         parts += [ell(0.05, 0.05, 0.05, at=(x, 0, d / 2 + 0.04), slot=2) for x in (-0.1, 0.1)]
     else:
         parts += [box(w * 0.95, 0.02, 0.02, 0.3, at=(0, y, d / 2), slot=1) for y in (-h / 6, h / 6)]
-        parts += [ell(0.05, 0.05, 0.05, at=(0, y, d / 2 + 0.04), slot=2) for y in (-h / 3, 0, h / 3)]
+        parts += [
+            ell(0.05, 0.05, 0.05, at=(0, y, d / 2 + 0.04), slot=2) for y in (-h / 3, 0, h / 3)
+        ]
     return parts
 
 
@@ -671,7 +889,10 @@ def carton(r):
     w, h, d = J(r, 1.6), J(r, 1.1), J(r, 1.2)
     flap = J(r, 35, 0.5)
     return [
-        Part(lathe(open_cup(1.0, 1.0, 1.0, 0.03), section=polygon_section(4, 0.02), smooth=0).__call__.__self__ if False else lathe(open_cup(0.71, 0.71, h, 0.02), section=polygon_section(4, 0.0), smooth=0), rot=(0, 45, 0)),
+        Part(
+            lathe(open_cup(0.71, 0.71, h, 0.02), section=polygon_section(4, 0.0), smooth=0),
+            rot=(0, 45, 0),
+        ),
         box(w * 0.5, 0.02, d * 0.5, 0.1, at=(0, h + 0.2, d * 0.45), rot=(flap + 40, 0, 0)),
         box(w * 0.5, 0.02, d * 0.5, 0.1, at=(0, h + 0.2, -d * 0.45), rot=(-flap - 40, 0, 0)),
     ]
@@ -681,7 +902,16 @@ def duffel(r):
     L, rad = J(r, 2.0), J(r, 0.5)
     return [
         Part(superquadric(L / 2, rad, rad, 0.6, 0.8)),
-        path([(-L * 0.2, rad * 0.8, -0.1), (-L * 0.2, rad * 1.8, 0), (L * 0.2, rad * 1.8, 0), (L * 0.2, rad * 0.8, -0.1)], 0.04, slot=1),
+        path(
+            [
+                (-L * 0.2, rad * 0.8, -0.1),
+                (-L * 0.2, rad * 1.8, 0),
+                (L * 0.2, rad * 1.8, 0),
+                (L * 0.2, rad * 0.8, -0.1),
+            ],
+            0.04,
+            slot=1,
+        ),
         box(L * 0.8, 0.03, 0.03, 0.3, at=(0, rad * 0.95, 0.1), slot=2),
     ]
 
@@ -709,9 +939,18 @@ def sunglasses(r):
     parts = []
     for s in (-1, 1):
         parts.append(Part(superquadric(lw, lh, 0.04, e, e), at=(s * (lw + 0.12), 0, 0), slot=1))
-        parts.append(Part(torus(1.0, 0.05 / lw), at=(s * (lw + 0.12), 0, 0), rot=(90, 0, 0)).__class__(
-            _frame(lw, lh), at=(s * (lw + 0.12), 0, 0), rot=(90, 0, 0)))
-        parts.append(path([(s * (2 * lw + 0.15), 0.15, 0), (s * (2 * lw + 0.2), 0.15, -1.2), (s * (2 * lw + 0.15), -0.1, -1.5)], 0.04, smooth=1))
+        parts.append(Part(_frame(lw, lh), at=(s * (lw + 0.12), 0, 0), rot=(90, 0, 0)))
+        parts.append(
+            path(
+                [
+                    (s * (2 * lw + 0.15), 0.15, 0),
+                    (s * (2 * lw + 0.2), 0.15, -1.2),
+                    (s * (2 * lw + 0.15), -0.1, -1.5),
+                ],
+                0.04,
+                smooth=1,
+            )
+        )
     parts.append(path([(-0.15, 0.1, 0), (0, 0.18, 0), (0.15, 0.1, 0)], 0.04, smooth=1))
     return parts
 
@@ -727,8 +966,30 @@ def _frame(a, b):
 def jug(r):
     rad, h = J(r, 0.6), J(r, 1.6)
     return [
-        turned([(0, 0), (rad, 0), (rad * 1.1, h * 0.4), (rad * 0.75, h * 0.85), (rad * 0.8, h), (rad * 0.74, h), (rad * 0.68, h * 0.85), (rad * 1.02, h * 0.4), (rad * 0.94, 0.05), (0, 0.05)]),
-        path([(-rad * 0.8, h * 0.8, 0), (-rad * 1.5, h * 0.7, 0), (-rad * 1.5, h * 0.3, 0), (-rad * 1.0, h * 0.2, 0)], 0.07, smooth=2),
+        turned(
+            [
+                (0, 0),
+                (rad, 0),
+                (rad * 1.1, h * 0.4),
+                (rad * 0.75, h * 0.85),
+                (rad * 0.8, h),
+                (rad * 0.74, h),
+                (rad * 0.68, h * 0.85),
+                (rad * 1.02, h * 0.4),
+                (rad * 0.94, 0.05),
+                (0, 0.05),
+            ]
+        ),
+        path(
+            [
+                (-rad * 0.8, h * 0.8, 0),
+                (-rad * 1.5, h * 0.7, 0),
+                (-rad * 1.5, h * 0.3, 0),
+                (-rad * 1.0, h * 0.2, 0),
+            ],
+            0.07,
+            smooth=2,
+        ),
         Part(superquadric(0.2, 0.04, 0.15, 0.5, 1.0), at=(rad * 0.85, h * 0.98, 0), rot=(0, 0, 20)),
     ]
 
@@ -737,7 +998,11 @@ def dart(r):
     L = J(r, 2.2)
     return [
         rod((0, -L / 2, 0), (0, L * 0.1, 0), 0.06, slot=1),
-        turned([(0, -L * 0.05), (0.09, 0), (0.1, L * 0.25), (0, L * 0.3)], at=(0, L * 0.05 - L / 2 - 0.35, 0), slot=0),
+        turned(
+            [(0, -L * 0.05), (0.09, 0), (0.1, L * 0.25), (0, L * 0.3)],
+            at=(0, L * 0.05 - L / 2 - 0.35, 0),
+            slot=0,
+        ),
         turned([(0, 0), (0.02, 0), (0, 0.35)], at=(0, -L / 2 - 0.3, 0), rot=(180, 0, 0), slot=1),
         box(0.5, 0.5, 0.01, 0.05, at=(0, L * 0.3, 0), rot=(0, 0, 45), slot=2),
         box(0.01, 0.5, 0.5, 0.05, at=(0, L * 0.3, 0), rot=(45, 0, 0), slot=2),
@@ -748,8 +1013,28 @@ def handbag(r):
     w, h = J(r, 1.8), J(r, 1.2)
     return [
         box(w, h, 0.6, 0.25),
-        path([(-w * 0.25, h / 2, 0.2), (-w * 0.25, h * 1.1, 0.2), (w * 0.25, h * 1.1, 0.2), (w * 0.25, h / 2, 0.2)], 0.04, smooth=2, slot=1),
-        path([(-w * 0.25, h / 2, -0.2), (-w * 0.25, h * 1.1, -0.2), (w * 0.25, h * 1.1, -0.2), (w * 0.25, h / 2, -0.2)], 0.04, smooth=2, slot=1),
+        path(
+            [
+                (-w * 0.25, h / 2, 0.2),
+                (-w * 0.25, h * 1.1, 0.2),
+                (w * 0.25, h * 1.1, 0.2),
+                (w * 0.25, h / 2, 0.2),
+            ],
+            0.04,
+            smooth=2,
+            slot=1,
+        ),
+        path(
+            [
+                (-w * 0.25, h / 2, -0.2),
+                (-w * 0.25, h * 1.1, -0.2),
+                (w * 0.25, h * 1.1, -0.2),
+                (w * 0.25, h / 2, -0.2),
+            ],
+            0.04,
+            smooth=2,
+            slot=1,
+        ),
         box(0.2, 0.12, 0.05, 0.3, at=(0, h * 0.3, 0.31), slot=2),
     ]
 
@@ -757,9 +1042,10 @@ def handbag(r):
 def money(r):
     n = int(r.integers(1, 4))
     w, d = J(r, 2.2, 0.05), J(r, 1.0, 0.05)
-    return [box(w, 0.03, d, 0.05, at=(0, i * 0.05, 0), rot=(0, float(r.uniform(-15, 15)), 0)) for i in range(n)] + [
-        Part(superquadric(d * 0.25, 0.02, d * 0.3, 0.5, 1.0), at=(0, n * 0.05 - 0.02, 0), slot=1)
-    ]
+    return [
+        box(w, 0.03, d, 0.05, at=(0, i * 0.05, 0), rot=(0, float(r.uniform(-15, 15)), 0))
+        for i in range(n)
+    ] + [Part(superquadric(d * 0.25, 0.02, d * 0.3, 0.5, 1.0), at=(0, n * 0.05 - 0.02, 0), slot=1)]
 
 
 def gift_box(r):
@@ -796,17 +1082,37 @@ def scissors(r):
     a = J(r, 14, 0.4)
     parts = []
     for s in (-1, 1):
-        parts.append(Part(superquadric(L / 2, 0.09, 0.02, 0.4, 0.5, taper=0.0), at=(L / 2 * math.cos(math.radians(s * a)), L / 2 * math.sin(math.radians(s * a)), 0.02 * s), rot=(0, 0, s * a), slot=0))
-        parts.append(Part(torus(0.22, 0.06), at=(-0.35 * math.cos(math.radians(s * a)), -0.35 * math.sin(math.radians(s * a)) + s * 0.2, 0), rot=(90, 0, 0), slot=1))
+        parts.append(
+            Part(
+                superquadric(L / 2, 0.09, 0.02, 0.4, 0.5, taper=0.0),
+                at=(
+                    L / 2 * math.cos(math.radians(s * a)),
+                    L / 2 * math.sin(math.radians(s * a)),
+                    0.02 * s,
+                ),
+                rot=(0, 0, s * a),
+                slot=0,
+            )
+        )
+        parts.append(
+            Part(
+                torus(0.22, 0.06),
+                at=(
+                    -0.35 * math.cos(math.radians(s * a)),
+                    -0.35 * math.sin(math.radians(s * a)) + s * 0.2,
+                    0,
+                ),
+                rot=(90, 0, 0),
+                slot=1,
+            )
+        )
     return parts
 
 
 def saw(r):
     L = J(r, 2.4)
     return [
-        Part(superquadric(L / 2, 0.3, 0.01, 0.2, 0.2, taper=0.0), at=(L / 2, 0, 0)).__class__(
-            lambda u, v, L=L: _saw(u, v, L), slot=0
-        ),
+        Part(lambda u, v, L=L: _saw(u, v, L)),
         box(0.6, 0.8, 0.15, 0.4, at=(-0.25, 0.1, 0), slot=1),
     ]
 
@@ -816,7 +1122,7 @@ def _saw(u, v, L):
 
     p = superquadric(L / 2, 0.3, 0.01, 0.2, 0.2)(u, v)
     t = (p[:, 0] / L + 0.5).clamp(0, 1)
-    y = p[:, 1] * (1 - 0.55 * t) - 0.3 * 0.55 * t * 0  # tapering blade
+    y = p[:, 1] * (1 - 0.55 * t)  # tapering blade
     teeth = 0.04 * (torch.remainder(p[:, 0] * 25, 1.0)) * (p[:, 1] < 0)
     return torch.stack([p[:, 0] + L / 2, y - teeth, p[:, 2]], -1)
 
@@ -825,7 +1131,9 @@ def skillet(r):
     rad = J(r, 0.9)
     return [
         turned(open_cup(rad * 0.8, rad, J(r, 0.3), 0.04)),
-        Part(superquadric(0.55, 0.04, 0.08, 0.4, 0.4), at=(rad + 0.5, 0.25, 0), rot=(0, 0, 8), slot=1),
+        Part(
+            superquadric(0.55, 0.04, 0.08, 0.4, 0.4), at=(rad + 0.5, 0.25, 0), rot=(0, 0, 8), slot=1
+        ),
     ]
 
 
@@ -843,16 +1151,39 @@ def cork(r):
     h, rad = J(r, 1.0), J(r, 0.45)
     champagne = r.random() < 0.3
     if champagne:
-        return [turned([(0, 0), (rad, 0), (rad * 0.9, h * 0.5), (rad * 1.2, h * 0.7), (rad * 1.15, h), (0, h * 1.05)])]
+        return [
+            turned(
+                [
+                    (0, 0),
+                    (rad, 0),
+                    (rad * 0.9, h * 0.5),
+                    (rad * 1.2, h * 0.7),
+                    (rad * 1.15, h),
+                    (0, h * 1.05),
+                ]
+            )
+        ]
     return [turned([(0, 0), (rad * 0.8, 0), (rad, h), (0, h)], smooth=0)]
 
 
 def calculator(r):
     w, h = J(r, 1.2, 0.1), J(r, 1.8, 0.1)
-    parts = [box(w, h, 0.15, 0.15), box(w * 0.8, h * 0.18, 0.02, 0.1, at=(0, h * 0.32, 0.075), slot=1)]
+    parts = [
+        box(w, h, 0.15, 0.15),
+        box(w * 0.8, h * 0.18, 0.02, 0.1, at=(0, h * 0.32, 0.075), slot=1),
+    ]
     for i in range(5):
         for j in range(4):
-            parts.append(box(w * 0.15, h * 0.08, 0.04, 0.3, at=((j - 1.5) * w * 0.21, h * 0.1 - i * h * 0.13, 0.08), slot=2))
+            parts.append(
+                box(
+                    w * 0.15,
+                    h * 0.08,
+                    0.04,
+                    0.3,
+                    at=((j - 1.5) * w * 0.21, h * 0.1 - i * h * 0.13, 0.08),
+                    slot=2,
+                )
+            )
     return parts
 
 
@@ -861,7 +1192,7 @@ def wheelchair(r):
     return [
         box(w, 0.1, w, 0.2, at=(0, 0.9, 0), slot=2),
         box(w, 0.9, 0.08, 0.2, at=(0, 1.4, -w / 2), rot=(-10, 0, 0), slot=2),
-        wheel(0, 0.7, w / 2 + 0.1, 0.7, 0.06, axis="x", slot=1).__class__(torus(0.66, 0.04), at=(-w / 2 - 0.1, 0.7, -0.1), rot=(0, 0, 90), slot=1),
+        Part(torus(0.66, 0.04), at=(-w / 2 - 0.1, 0.7, -0.1), rot=(0, 0, 90), slot=1),
         Part(torus(0.66, 0.04), at=(w / 2 + 0.1, 0.7, -0.1), rot=(0, 0, 90), slot=1),
         wheel(-w / 2, 0.12, w * 0.6, 0.12, 0.06, axis="x"),
         wheel(w / 2, 0.12, w * 0.6, 0.12, 0.06, axis="x"),
@@ -874,7 +1205,21 @@ def trophy(r):
     h = J(r, 1.4)
     cw = J(r, 0.6)
     return [
-        turned([(0, 0), (0.5, 0), (0.5, 0.3), (0.2, 0.35), (0.08, 0.4), (0.07, h * 0.6), (cw * 0.5, h * 0.75), (cw, h * 1.2), (cw * 0.95, h * 1.2), (cw * 0.45, h * 0.8), (0, h * 0.75)]),
+        turned(
+            [
+                (0, 0),
+                (0.5, 0),
+                (0.5, 0.3),
+                (0.2, 0.35),
+                (0.08, 0.4),
+                (0.07, h * 0.6),
+                (cw * 0.5, h * 0.75),
+                (cw, h * 1.2),
+                (cw * 0.95, h * 1.2),
+                (cw * 0.45, h * 0.8),
+                (0, h * 0.75),
+            ]
+        ),
         Part(torus(0.22, 0.04), at=(cw + 0.1, h * 1.0, 0), rot=(90, 0, 0)),
         Part(torus(0.22, 0.04), at=(-cw - 0.1, h * 1.0, 0), rot=(90, 0, 0)),
         box(1.1, 0.3, 1.1, 0.1, at=(0, -0.15, 0), slot=1),
@@ -883,9 +1228,10 @@ def trophy(r):
 
 def surfboard(r):
     L, w = J(r, 3.0, 0.1), J(r, 0.55)
-    return [Part(superquadric(w, 0.05, L / 2, 0.5, 1.0, taper=0.0, bend=0.0), rot=(0, 0, 0)).__class__(
-        lambda u, v, L=L, w=w: _board(u, v, L, w)
-    ), box(0.02, 0.25, 0.3, 0.3, at=(0, -0.15, -L * 0.4), slot=1)]
+    return [
+        Part(lambda u, v, L=L, w=w: _board(u, v, L, w)),
+        box(0.02, 0.25, 0.3, 0.3, at=(0, -0.15, -L * 0.4), slot=1),
+    ]
 
 
 def _board(u, v, L, w):
@@ -924,8 +1270,21 @@ def pliers(r):
     a = J(r, 10, 0.4)
     parts = []
     for s in (-1, 1):
-        parts.append(path([(0, 0, 0.02 * s), (-L * 0.3, s * 0.12, 0.02 * s), (-L * 0.7, s * 0.25, 0.02 * s)], [0.06, 0.07, 0.07], smooth=2, slot=1))
-        parts.append(Part(superquadric(L * 0.17, 0.06, 0.03, 0.5, 0.6, taper=0), at=(L * 0.17, s * 0.04, 0.02 * s), rot=(0, 0, s * a * 0.3)))
+        parts.append(
+            path(
+                [(0, 0, 0.02 * s), (-L * 0.3, s * 0.12, 0.02 * s), (-L * 0.7, s * 0.25, 0.02 * s)],
+                [0.06, 0.07, 0.07],
+                smooth=2,
+                slot=1,
+            )
+        )
+        parts.append(
+            Part(
+                superquadric(L * 0.17, 0.06, 0.03, 0.5, 0.6, taper=0),
+                at=(L * 0.17, s * 0.04, 0.02 * s),
+                rot=(0, 0, s * a * 0.3),
+            )
+        )
     parts.append(cyl(0.09, 0.12, 0.6, rot=(90, 0, 0)))
     return parts
 
@@ -945,7 +1304,10 @@ def lawn_chair(r):
     back = J(r, 20, 0.5)
     n = int(r.integers(4, 7))
     parts = [box(w, 0.08, 0.12, 0.2, at=(0, 0.6, z), slot=0) for z in np.linspace(-0.4, 0.4, n)]
-    parts += [box(0.12, 1.3, 0.06, 0.2, at=(x, 1.2, -0.6), rot=(-back, 0, 0)) for x in np.linspace(-w / 2 + 0.1, w / 2 - 0.1, n)]
+    parts += [
+        box(0.12, 1.3, 0.06, 0.2, at=(x, 1.2, -0.6), rot=(-back, 0, 0))
+        for x in np.linspace(-w / 2 + 0.1, w / 2 - 0.1, n)
+    ]
     parts += [box(0.15, 0.06, 1.3, 0.2, at=(s * (w / 2 + 0.1), 0.95, 0), slot=1) for s in (-1, 1)]
     parts += legs4(w + 0.2, 1.1, 0.95, 0.05, 0.95, slot=1)
     return parts
@@ -955,7 +1317,9 @@ def ladder(r):
     h, w = J(r, 3.0), J(r, 0.9)
     n = int(r.integers(5, 8))
     parts = [box(0.08, h, 0.15, 0.2, at=(x, h / 2, 0), slot=0) for x in (-w / 2, w / 2)]
-    parts += [rod((-w / 2, y, 0), (w / 2, y, 0), 0.04, slot=1) for y in np.linspace(h * 0.1, h * 0.9, n)]
+    parts += [
+        rod((-w / 2, y, 0), (w / 2, y, 0), 0.04, slot=1) for y in np.linspace(h * 0.1, h * 0.9, n)
+    ]
     return parts
 
 
@@ -970,7 +1334,18 @@ def jar(r):
 def hydrant(r):
     h = J(r, 1.6)
     return [
-        turned([(0, 0), (0.5, 0), (0.5, 0.08), (0.33, 0.12), (0.32, h), (0.38, h * 1.02), (0.3, h * 1.1), (0, h * 1.3)]),
+        turned(
+            [
+                (0, 0),
+                (0.5, 0),
+                (0.5, 0.08),
+                (0.33, 0.12),
+                (0.32, h),
+                (0.38, h * 1.02),
+                (0.3, h * 1.1),
+                (0, h * 1.3),
+            ]
+        ),
         cyl(0.14, 0.6, 0.3, at=(0, h * 0.65, 0), rot=(0, 0, 90), slot=1),
         cyl(0.18, 0.3, 0.3, at=(0, h * 0.6, 0.35), rot=(90, 0, 0), slot=1),
         cyl(0.05, 0.12, 0.3, at=(0, h * 1.32, 0), slot=1),
@@ -990,7 +1365,13 @@ def fan(r):
     for k in range(blades):
         a = 360 * k / blades
         c, s = math.cos(math.radians(a)), math.sin(math.radians(a))
-        parts.append(Part(superquadric(rad * 0.4, 0.2, 0.02, 0.6, 0.6), at=(c * rad * 0.5, y + rad * 0.1 + s * rad * 0.5, 0.1), rot=(15, 0, a)))
+        parts.append(
+            Part(
+                superquadric(rad * 0.4, 0.2, 0.02, 0.6, 0.6),
+                at=(c * rad * 0.5, y + rad * 0.1 + s * rad * 0.5, 0.1),
+                rot=(15, 0, a),
+            )
+        )
     return parts
 
 
@@ -999,15 +1380,36 @@ def door_handle(r):
     knob = r.random() < 0.3
     parts = [cyl(0.35, 0.1, 0.3, rot=(90, 0, 0), slot=1)]
     if knob:
-        parts.append(turned([(0, 0), (0.12, 0), (0.1, 0.3), (0.35, 0.45), (0.3, 0.65), (0, 0.7)], rot=(90, 0, 0)))
+        parts.append(
+            turned(
+                [(0, 0), (0.12, 0), (0.1, 0.3), (0.35, 0.45), (0.3, 0.65), (0, 0.7)], rot=(90, 0, 0)
+            )
+        )
     else:
-        parts += [rod((0, 0, 0), (0, 0, 0.35), 0.09), path([(0, 0, 0.35), (L * 0.3, 0, 0.38), (L, -0.05, 0.38)], 0.08, smooth=1)]
+        parts += [
+            rod((0, 0, 0), (0, 0, 0.35), 0.09),
+            path([(0, 0, 0.35), (L * 0.3, 0, 0.38), (L, -0.05, 0.38)], 0.08, smooth=1),
+        ]
     return parts
 
 
 def bowl(r):
     rad = J(r, 1.0)
-    return [turned([(0, 0), (rad * 0.45, 0), (rad * 0.48, 0.08), (rad * 0.85, rad * 0.35), (rad, rad * 0.6), (rad * 0.96, rad * 0.6), (rad * 0.8, rad * 0.37), (rad * 0.4, 0.12), (0, 0.12)])]
+    return [
+        turned(
+            [
+                (0, 0),
+                (rad * 0.45, 0),
+                (rad * 0.48, 0.08),
+                (rad * 0.85, rad * 0.35),
+                (rad, rad * 0.6),
+                (rad * 0.96, rad * 0.6),
+                (rad * 0.8, rad * 0.37),
+                (rad * 0.4, 0.12),
+                (0, 0.12),
+            ]
+        )
+    ]
 
 
 def basket(r):
@@ -1023,9 +1425,20 @@ def spider(r):
     parts = [ell(0.55, 0.4, 0.7, at=(0, 0.4, -0.55)), ell(0.35, 0.28, 0.4, at=(0, 0.35, 0.35))]
     span = J(r, 1.6)
     for s in (-1, 1):
-        for k, a in enumerate((-50, -15, 15, 50)):
+        for a in (-50, -15, 15, 50):
             c, sn = math.cos(math.radians(a)), math.sin(math.radians(a))
-            parts.append(path([(0.2 * s, 0.35, 0.35 + 0.1 * sn), (s * span * 0.5 * c, 0.9, 0.35 + span * 0.5 * sn), (s * span * c, 0.0, 0.35 + span * sn)], [0.06, 0.05, 0.03], smooth=1, slot=0))
+            parts.append(
+                path(
+                    [
+                        (0.2 * s, 0.35, 0.35 + 0.1 * sn),
+                        (s * span * 0.5 * c, 0.9, 0.35 + span * 0.5 * sn),
+                        (s * span * c, 0.0, 0.35 + span * sn),
+                    ],
+                    [0.06, 0.05, 0.03],
+                    smooth=1,
+                    slot=0,
+                )
+            )
     return parts
 
 
@@ -1038,7 +1451,9 @@ def cake(r):
         y = i * h
         parts.append(cyl(rr, h, 0.2, at=(0, y + h / 2, 0)))
         parts.append(ring(rr * 0.92, 0.06, at=(0, y + h, 0), slot=1))
-    parts.append(turned([(0, 0), (rad * 1.25, 0), (rad * 1.25, 0.05), (0, 0.05)], at=(0, -0.05, 0), slot=2))
+    parts.append(
+        turned([(0, 0), (rad * 1.25, 0), (rad * 1.25, 0.05), (0, 0.05)], at=(0, -0.05, 0), slot=2)
+    )
     return parts
 
 
@@ -1048,14 +1463,24 @@ def chocolate(r):
     parts = [box(w, 0.08, d, 0.1)]
     for i in range(nx):
         for j in range(nz):
-            parts.append(box(w / nx * 0.85, 0.12, d / nz * 0.85, 0.3, at=((i + 0.5) * w / nx - w / 2, 0.08, (j + 0.5) * d / nz - d / 2)))
+            parts.append(
+                box(
+                    w / nx * 0.85,
+                    0.12,
+                    d / nz * 0.85,
+                    0.3,
+                    at=((i + 0.5) * w / nx - w / 2, 0.08, (j + 0.5) * d / nz - d / 2),
+                )
+            )
     return parts
 
 
 def shelf(r):
     w, h, d = J(r, 1.8), J(r, 2.6), J(r, 0.8)
     n = int(r.integers(3, 6))
-    parts = [rod((x, 0, z), (x, h, z), 0.04, slot=1) for x in (-w / 2, w / 2) for z in (-d / 2, d / 2)]
+    parts = [
+        rod((x, 0, z), (x, h, z), 0.04, slot=1) for x in (-w / 2, w / 2) for z in (-d / 2, d / 2)
+    ]
     parts += [box(w, 0.05, d, 0.1, at=(0, y, 0)) for y in np.linspace(0.15, h - 0.05, n)]
     return parts
 
@@ -1064,14 +1489,35 @@ def sconce(r):
     return [
         box(0.5, 0.8, 0.08, 0.3, slot=1),
         path([(0, 0, 0.04), (0, -0.1, 0.5), (0, 0.3, 0.8)], 0.04, smooth=2, slot=1),
-        turned([(0, -0.1), (0.2, -0.1), (J(r, 0.4), 0.4), (J(r, 0.4) - 0.02, 0.4), (0.18, -0.08), (0, -0.08)], at=(0, 0.35, 0.8)),
+        turned(
+            [
+                (0, -0.1),
+                (0.2, -0.1),
+                (J(r, 0.4), 0.4),
+                (J(r, 0.4) - 0.02, 0.4),
+                (0.18, -0.08),
+                (0, -0.08),
+            ],
+            at=(0, 0.35, 0.8),
+        ),
     ]
 
 
 def pepper_mill(r):
     h = J(r, 2.2)
     return [
-        turned([(0, 0), (0.35, 0), (0.38, h * 0.15), (0.25, h * 0.5), (0.33, h * 0.8), (0.25, h * 0.92), (0, h)], section=flutes(8, 0.04)),
+        turned(
+            [
+                (0, 0),
+                (0.35, 0),
+                (0.38, h * 0.15),
+                (0.25, h * 0.5),
+                (0.33, h * 0.8),
+                (0.25, h * 0.92),
+                (0, h),
+            ],
+            section=flutes(8, 0.04),
+        ),
         ell(0.1, 0.1, 0.1, at=(0, h + 0.05, 0), slot=1),
     ]
 
@@ -1079,7 +1525,10 @@ def pepper_mill(r):
 def pen(r):
     L = J(r, 2.6, 0.08)
     return [
-        turned([(0, 0), (0.02, 0.02), (0.09, L * 0.12), (0.1, L * 0.9), (0.08, L), (0, L)], at=(0, -L / 2, 0)),
+        turned(
+            [(0, 0), (0.02, 0.02), (0.09, L * 0.12), (0.1, L * 0.9), (0.08, L), (0, L)],
+            at=(0, -L / 2, 0),
+        ),
         box(0.05, L * 0.3, 0.08, 0.3, at=(0.1, L * 0.3, 0), slot=1),
         cyl(0.105, L * 0.1, 0.3, at=(0, L * 0.48, 0), slot=1),
     ]
@@ -1091,15 +1540,35 @@ def kennel(r):
     rl = w / 2 / math.cos(math.radians(roof)) * 1.15
     return [
         box(w, h, d, 0.05, at=(0, h / 2, 0)),
-        box(rl, 0.06, d * 1.15, 0.1, at=(-w / 4, h + math.tan(math.radians(roof)) * w / 4, 0), rot=(0, 0, roof), slot=1),
-        box(rl, 0.06, d * 1.15, 0.1, at=(w / 4, h + math.tan(math.radians(roof)) * w / 4, 0), rot=(0, 0, -roof), slot=1),
+        box(
+            rl,
+            0.06,
+            d * 1.15,
+            0.1,
+            at=(-w / 4, h + math.tan(math.radians(roof)) * w / 4, 0),
+            rot=(0, 0, roof),
+            slot=1,
+        ),
+        box(
+            rl,
+            0.06,
+            d * 1.15,
+            0.1,
+            at=(w / 4, h + math.tan(math.radians(roof)) * w / 4, 0),
+            rot=(0, 0, -roof),
+            slot=1,
+        ),
         Part(superquadric(w * 0.22, h * 0.35, 0.02, 0.4, 0.4), at=(0, h * 0.35, d / 2), slot=2),
     ]
 
 
 def dice(r):
     parts = [Part(superquadric(1, 1, 1, 0.2, 0.2))]
-    pips = {0: [(0, 0)], 1: [(-0.45, -0.45), (0.45, 0.45)], 2: [(-0.45, -0.45), (0, 0), (0.45, 0.45)]}
+    pips = {
+        0: [(0, 0)],
+        1: [(-0.45, -0.45), (0.45, 0.45)],
+        2: [(-0.45, -0.45), (0, 0), (0.45, 0.45)],
+    }
     for face, (axis, sgn) in enumerate([(2, 1), (0, 1), (1, 1)]):
         for a, b in pips[face]:
             p = [0.0, 0.0, 0.0]
@@ -1114,7 +1583,11 @@ def coffee_table(r):
     w, d, h = J(r, 2.6), J(r, 1.4), J(r, 0.6)
     oval = r.random() < 0.4
     top = Part(superquadric(w / 2, 0.06, d / 2, 0.2, 1.0 if oval else 0.2), at=(0, h, 0), slot=1)
-    return [top, box(w * 0.8, 0.05, d * 0.7, 0.1, at=(0, h * 0.3, 0)), *legs4(w * 0.8, d * 0.7, h, 0.07, h)]
+    return [
+        top,
+        box(w * 0.8, 0.05, d * 0.7, 0.1, at=(0, h * 0.3, 0)),
+        *legs4(w * 0.8, d * 0.7, h, 0.07, h),
+    ]
 
 
 def grinder(r):
@@ -1129,7 +1602,16 @@ def grinder(r):
 def bookend(r):
     h, d = J(r, 1.6), J(r, 1.0)
     w = J(r, 1.1)
-    return [box(w, 0.06, d, 0.1, at=(0, 0.03, 0)), box(w, h, 0.06, 0.1, at=(0, h / 2, -d / 2)), Part(superquadric(0.03, h * 0.3, d * 0.3, 0.1, 0.1, taper=-0.6), at=(0, h * 0.3, -d / 2 + d * 0.2), rot=(0, 90, 0), slot=1)]
+    return [
+        box(w, 0.06, d, 0.1, at=(0, 0.03, 0)),
+        box(w, h, 0.06, 0.1, at=(0, h / 2, -d / 2)),
+        Part(
+            superquadric(0.03, h * 0.3, d * 0.3, 0.1, 0.1, taper=-0.6),
+            at=(0, h * 0.3, -d / 2 + d * 0.2),
+            rot=(0, 90, 0),
+            slot=1,
+        ),
+    ]
 
 
 def bed(r):
@@ -1146,7 +1628,21 @@ def bed(r):
 def bat(r):
     L = J(r, 3.0, 0.05)
     b = J(r, 0.17)
-    return [turned([(0, 0), (0.09, 0), (0.07, 0.05), (0.05, 0.1), (0.06, L * 0.45), (b, L * 0.8), (b, L * 0.97), (0, L)], at=(0, -L / 2, 0))]
+    return [
+        turned(
+            [
+                (0, 0),
+                (0.09, 0),
+                (0.07, 0.05),
+                (0.05, 0.1),
+                (0.06, L * 0.45),
+                (b, L * 0.8),
+                (b, L * 0.97),
+                (0, L),
+            ],
+            at=(0, -L / 2, 0),
+        )
+    ]
 
 
 def alarm_clock(r):
@@ -1154,8 +1650,18 @@ def alarm_clock(r):
     return [
         cyl(rad, 0.4, 0.3, at=(0, 1.0, 0), rot=(90, 0, 0)),
         cyl(rad * 0.85, 0.02, 0.2, at=(0, 1.0, 0.2), rot=(90, 0, 0), slot=1),
-        turned([(0, 0), (0.28, 0), (0.01, 0.25)], at=(-rad * 0.6, 1.0 + rad * 0.75, 0), rot=(0, 0, 30), slot=2),
-        turned([(0, 0), (0.28, 0), (0.01, 0.25)], at=(rad * 0.6, 1.0 + rad * 0.75, 0), rot=(0, 0, -30), slot=2),
+        turned(
+            [(0, 0), (0.28, 0), (0.01, 0.25)],
+            at=(-rad * 0.6, 1.0 + rad * 0.75, 0),
+            rot=(0, 0, 30),
+            slot=2,
+        ),
+        turned(
+            [(0, 0), (0.28, 0), (0.01, 0.25)],
+            at=(rad * 0.6, 1.0 + rad * 0.75, 0),
+            rot=(0, 0, -30),
+            slot=2,
+        ),
         rod((-rad * 0.5, 1.0 - rad * 0.8, 0), (-rad * 0.7, 0.0, 0), 0.04, slot=2),
         rod((rad * 0.5, 1.0 - rad * 0.8, 0), (rad * 0.7, 0.0, 0), 0.04, slot=2),
         box(0.04, rad * 0.6, 0.02, 0.3, at=(0, 1.0 + rad * 0.25, 0.22), slot=2),
@@ -1166,12 +1672,23 @@ def flower(r):
     n = int(r.integers(5, 10))
     h = J(r, 2.0)
     pr = J(r, 0.5)
-    parts = [path([(0, 0, 0), (0.1, h * 0.5, 0), (0, h, 0)], 0.04, slot=1), ell(0.18, 0.1, 0.18, at=(0, h, 0), slot=2)]
+    parts = [
+        path([(0, 0, 0), (0.1, h * 0.5, 0), (0, h, 0)], 0.04, slot=1),
+        ell(0.18, 0.1, 0.18, at=(0, h, 0), slot=2),
+    ]
     for k in range(n):
         a = 360 * k / n
         c, s = math.cos(math.radians(a)), math.sin(math.radians(a))
-        parts.append(Part(superquadric(pr / 2, 0.03, 0.15, 0.8, 1.0), at=(c * pr * 0.55, h + 0.02, -s * pr * 0.55), rot=(0, a, 10)))
-    parts.append(Part(superquadric(0.3, 0.02, 0.12, 0.8, 1.4), at=(0.25, h * 0.4, 0), rot=(0, 0, 30), slot=1))
+        parts.append(
+            Part(
+                superquadric(pr / 2, 0.03, 0.15, 0.8, 1.0),
+                at=(c * pr * 0.55, h + 0.02, -s * pr * 0.55),
+                rot=(0, a, 10),
+            )
+        )
+    parts.append(
+        Part(superquadric(0.3, 0.02, 0.12, 0.8, 1.4), at=(0.25, h * 0.4, 0), rot=(0, 0, 30), slot=1)
+    )
     return parts
 
 
@@ -1181,7 +1698,7 @@ def tray(r):
     e = 1.0 if oval else 0.15
     return [
         Part(superquadric(w / 2, 0.03, d / 2, 0.3, e)),
-        Part(lathe([(0.0, 0), (1.0, 0), (1.0, 0.15), (0.96, 0.15), (0.96, 0.03), (0.0, 0.03)], section=None if oval else polygon_section(4, 0.1), smooth=0).__call__ if False else _rim(w, d, oval)),
+        Part(_rim(w, d, oval)),
         box(0.4, 0.06, 0.12, 0.3, at=(w / 2 + 0.12, 0.14, 0), slot=1),
         box(0.4, 0.06, 0.12, 0.3, at=(-w / 2 - 0.12, 0.14, 0), slot=1),
     ]
@@ -1207,9 +1724,17 @@ _PROGRAMS: tuple[tuple[str, Builder, tuple[str, ...]], ...] = (
     ("bucket", bucket, ("plastic_vinyl_glossy_red", "steel_glossy")),
     ("candle", candle, ("paint_matte_white", "paint_glossy_yellow", "brass")),
     ("canoe", canoe, ("paint_glossy_red", "wood_beech_natural")),
-    ("cassette", cassette, ("plastic_vinyl_glossy_black", "plastic_white", "plastic_translucent_gray")),
+    (
+        "cassette",
+        cassette,
+        ("plastic_vinyl_glossy_black", "plastic_white", "plastic_translucent_gray"),
+    ),
     ("trumpet", trumpet, ("brass", "brass")),
-    ("desktop computer", desktop, ("plastic_vinyl_glossy_black", "plastic_gray", "plastic_light_gray")),
+    (
+        "desktop computer",
+        desktop,
+        ("plastic_vinyl_glossy_black", "plastic_gray", "plastic_light_gray"),
+    ),
     ("dishwasher", dishwasher, ("steel_glossy", "plastic_vinyl_glossy_black", "chrome")),
     ("golf ball", golf_ball, ("plastic_polka_recessed_grain_white", "wood_ash")),
     ("golf cart", golf_cart, ("paint_glossy_white", "steel_glossy", "plastic_black")),
@@ -1310,7 +1835,9 @@ _PROGRAMS: tuple[tuple[str, Builder, tuple[str, ...]], ...] = (
 def _make_classes() -> tuple[ObjectClass, ...]:
     wnids = load_object_classes()
     if len(wnids) != len(_PROGRAMS):
-        raise RuntimeError(f"{len(wnids)} classes in objects.json but {len(_PROGRAMS)} shape programs")
+        raise RuntimeError(
+            f"{len(wnids)} classes in objects.json but {len(_PROGRAMS)} shape programs"
+        )
     return tuple(
         ObjectClass(wnid, name, build, natural, instances=min(6, max(3, len(models))))
         for (wnid, models), (name, build, natural) in zip(wnids.items(), _PROGRAMS, strict=True)

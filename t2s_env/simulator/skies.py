@@ -73,7 +73,11 @@ def _sky(seed: int) -> torch.Tensor:
     t = torch.sin(lat).clamp_min(0) ** 0.5
     img = horizon.view(3, 1, 1) * (1 - t) + zenith.view(3, 1, 1) * t
     sun = torch.tensor(
-        [math.cos(sun_el) * math.sin(sun_az), math.sin(sun_el), -math.cos(sun_el) * math.cos(sun_az)]
+        [
+            math.cos(sun_el) * math.sin(sun_az),
+            math.sin(sun_el),
+            -math.cos(sun_el) * math.cos(sun_az),
+        ]
     )
     cs = (d * sun.view(3, 1, 1)).sum(0)
     sun_rgb = torch.tensor([1.0, 0.95, 0.85]) * (1 - dusk) + dusk * torch.tensor([1.0, 0.6, 0.3])
