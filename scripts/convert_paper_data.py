@@ -25,8 +25,12 @@ from t2s_env.space.knobs import PAPER_SPACE
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--src", type=Path, default=Path(__file__).resolve().parents[2] / "shared/paper")
-    parser.add_argument("--dst", type=Path, default=Path(__file__).resolve().parents[1] / "t2s_env/data")
+    parser.add_argument(
+        "--src", type=Path, default=Path(__file__).resolve().parents[2] / "shared/paper"
+    )
+    parser.add_argument(
+        "--dst", type=Path, default=Path(__file__).resolve().parents[1] / "t2s_env/data"
+    )
     args = parser.parse_args()
     src, dst = args.src, args.dst
 
@@ -47,16 +51,24 @@ def main() -> None:
     )
 
     both = {**seen, **unseen}
-    emb = np.stack([(both[t]["hessian"] / both[t]["scale"]).numpy().astype(np.float32) for t in tasks])
+    emb = np.stack(
+        [(both[t]["hessian"] / both[t]["scale"]).numpy().astype(np.float32) for t in tasks]
+    )
     np.savez_compressed(dst / "task2vec.npz", tasks=np.array(tasks), embedding=emb)
 
-    (dst / "tasks.json").write_text(json.dumps({"seen": list(seen), "unseen": list(unseen)}, indent=1) + "\n")
+    (dst / "tasks.json").write_text(
+        json.dumps({"seen": list(seen), "unseen": list(unseen)}, indent=1) + "\n"
+    )
     objects = json.loads((src / "tdw_simple_objs_100.json").read_text())
     (dst / "objects.json").write_text(json.dumps(objects, indent=1) + "\n")
-    materials = [m.strip() for m in (src / "material_subset.txt").read_text().splitlines() if m.strip()]
+    materials = [
+        m.strip() for m in (src / "material_subset.txt").read_text().splitlines() if m.strip()
+    ]
     (dst / "materials.txt").write_text("\n".join(materials) + "\n")
-    print(f"wrote {dst}: {len(tasks)} tasks x {len(keys)} configurations, "
-          f"embedding {emb.shape}, {len(objects)} classes, {len(materials)} materials")
+    print(
+        f"wrote {dst}: {len(tasks)} tasks x {len(keys)} configurations, "
+        f"embedding {emb.shape}, {len(objects)} classes, {len(materials)} materials"
+    )
 
 
 if __name__ == "__main__":

@@ -80,7 +80,7 @@ class Task2SimVectorEnv(VectorEnv):
         if isinstance(self.reward_source, TableRewardSource):
             rows = [self.reward_source.task_index(t) for t in self.tasks]
             self._table = np.ascontiguousarray(self.reward_source.rewards[rows])
-        self._strides = np.cumprod(np.r_[self.space.nvec[1:][::-1], 1])[::-1].astype(np.int64)
+        self._strides = np.r_[1, np.cumprod(self.space.nvec[1:][::-1])][::-1].astype(np.int64)
 
         self.single_observation_space = spaces.Box(-1.0, 1.0, (self._obs.shape[1],), np.float32)
         self.single_action_space = spaces.MultiDiscrete(self.space.nvec)
@@ -126,7 +126,9 @@ class Task2SimVectorEnv(VectorEnv):
             named = [options["task"]] * self.num_envs
         if named is not None:
             if len(named) != self.num_envs:
-                raise ValueError(f"options['tasks'] names {len(named)} tasks for {self.num_envs} envs")
+                raise ValueError(
+                    f"options['tasks'] names {len(named)} tasks for {self.num_envs} envs"
+                )
             for i, t in enumerate(named):
                 if t not in self.tasks:
                     raise UnknownTaskError(t, self.tasks)

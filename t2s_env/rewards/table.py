@@ -6,7 +6,13 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from t2s_env.data import RewardTable, Task2VecTable, load_reward_table, load_task2vec, load_task_split
+from t2s_env.data import (
+    RewardTable,
+    Task2VecTable,
+    load_reward_table,
+    load_task2vec,
+    load_task_split,
+)
 from t2s_env.rewards.base import UnknownTaskError
 from t2s_env.space import PAPER_SPACE, KnobSpace
 
@@ -22,7 +28,7 @@ class TableRewardSource:
 
     >>> source = TableRewardSource()
     >>> round(source.reward("SVHN", source.space.key_to_dict("1_1_1_1_1_3_0_1_1")), 4)
-    0.2075
+    0.2856
     >>> source.split("CUB")
     'unseen'
     """
@@ -47,7 +53,9 @@ class TableRewardSource:
                     f"configurations of the {space.name!r} knob space"
                 )
             order = [self.table.keys.index(k) for k in expected]
-            self.table = RewardTable(self.table.tasks, tuple(expected), self.table.accuracy[:, order])
+            self.table = RewardTable(
+                self.table.tasks, tuple(expected), self.table.accuracy[:, order]
+            )
         missing = [t for t in self.table.tasks if t not in embeddings.tasks]
         if missing:
             raise ValueError(f"no Task2Vec embedding for tasks {missing}")

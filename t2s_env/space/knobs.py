@@ -238,8 +238,6 @@ class KnobSpace:
         return "\n".join(rows)
 
 
-
-
 def knobs_from_records(records: Iterable[Mapping[str, object]]) -> tuple[Knob, ...]:
     """Knobs from plain records ``{"name", "options", "meaning", "option_meanings"}``."""
     return tuple(
