@@ -1,0 +1,288 @@
+"""``t2s recommend DATASET``: from a user's dataset to a simulator configuration (and a backbone).
+
+1. Embed the dataset with Task2Vec (or read ``--embedding task.npz`` from ``t2s embed``).
+2. Feed the L2-normalised vector (the env's observation) to a policy: ``--policy CHECKPOINT``,
+   by default the agent checkpoint shipped with the package.
+3. Print the recommended configuration with each knob's option probabilities (for policies that
+   expose them), and the nearest known tasks with their best configurations in the table.
+4. With ``--pretrain``: render the pre-training set for the configuration, pre-train a backbone
+   with a recipe, save a checkpoint whose ``state_dict`` loads into the torchvision model, and
+   report the backbone's 5-NN accuracy on the dataset's test split.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from agents.cli.embed import add_task2vec_args, embed_from_args
+
+DEFAULT_POLICY_NAME = "task2sim.npz"
+"""The shipped policy checkpoint, in ``agents/checkpoints/``."""
+
+
+@dataclass
+class KnownTask:
+    """A shipped task near the new one, and what the table says about it."""
+
+    task: str
+    distance: float
+    best_key: str
+    best_accuracy: float
+    recommended_accuracy: float
+
+
+@dataclass
+class Recommendation:
+    """What ``t2s recommend`` found (everything it prints)."""
+
+    dataset: str
+    embedding_meta: dict[str, Any]
+    policy: str
+    key: str
+    config: dict[str, Any]
+    probabilities: list[np.ndarray] | None
+    nearest: list[KnownTask] = field(default_factory=list)
+
+
+def default_policy_path() -> Path:
+    return Path(str(resources.files("agents") / "checkpoints" / DEFAULT_POLICY_NAME))
+
+
+def load_policy(path: str | Path | None) -> tuple[Any, str]:
+    """The agent saved at ``path`` (default: the shipped checkpoint) and a description.
+
+    The checkpoint's ``__meta__`` names the agent; it is rebuilt by name and loaded.
+    """
+    try:
+        from agents import make_agent
+    except ImportError as exc:
+        raise RuntimeError(
+            "t2s recommend needs the agents (agents.make_agent) to run a policy; this "
+            f"installation has none ({exc})"
+        ) from exc
+    path = Path(path) if path is not None else default_policy_path()
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no policy checkpoint at {path}; pass --policy with an agent checkpoint written by "
+            "t2s train (or agent.save)"
+        )
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            meta = json.loads(str(npz["__meta__"]))
+    except (OSError, KeyError, ValueError) as exc:
+        raise ValueError(f"{path} is not an agent checkpoint: {exc}") from exc
+    agent = make_agent(meta["name"], seed=int(meta.get("seed", 0)))
+    agent.load(path)
+    return agent, f"{agent.name} ({path})"
+
+
+def recommend(
+    vector: np.ndarray,
+    embedding_meta: dict[str, Any],
+    policy: Any,
+    policy_name: str,
+    nearest: int = 3,
+    metric: str = "task2vec",
+) -> Recommendation:
+    """Run ``policy`` on the task's embedding and look up its nearest known tasks."""
+    from t2s_env.data import load_reward_table
+    from t2s_env.space import PAPER_SPACE
+    from t2s_env.task2vec import nearest_tasks
+
+    v = np.asarray(vector, np.float64)
+    obs = (v / np.linalg.norm(v)).astype(np.float32)[None]
+    action = np.asarray(policy.act(obs, deterministic=True))[0]
+    probs = None
+    if hasattr(policy, "probabilities"):
+        probs = [np.asarray(p)[0] for p in policy.probabilities(obs)]
+    config = PAPER_SPACE.action_to_dict(action)
+    key = PAPER_SPACE.dict_to_key(config)
+    table = load_reward_table()
+    known = []
+    for task, dist in nearest_tasks(v, k=nearest, metric=metric) if nearest else []:
+        row = table.accuracy[table.task_index(task)]
+        best = int(np.argmax(row))
+        known.append(
+            KnownTask(
+                task, dist, table.keys[best], float(row[best]), float(row[table.keys.index(key)])
+            )
+        )
+    return Recommendation(
+        str(embedding_meta.get("dataset", "?")),
+        embedding_meta,
+        policy_name,
+        key,
+        config,
+        probs,
+        known,
+    )
+
+
+def format_recommendation(rec: Recommendation) -> str:
+    from t2s_env.space import PAPER_SPACE
+
+    lines = [f"policy: {rec.policy}", f"\nrecommended configuration for {rec.dataset}: {rec.key}"]
+    lines.append(f"  {'knob':<20} {'value':<10} probabilities")
+    varying = {k.name: i for i, k in enumerate(PAPER_SPACE.varying)}
+    for knob in PAPER_SPACE.knobs:
+        value = rec.config[knob.name]
+        meaning = knob.option_meanings[knob.index(value)] if knob.option_meanings else str(value)
+        if knob.fixed:
+            probs = "(fixed)"
+        elif rec.probabilities is None:
+            probs = "(this policy gives none)"
+        else:
+            p = rec.probabilities[varying[knob.name]]
+            names = knob.option_meanings or tuple(str(o) for o in knob.options)
+            probs = "  ".join(f"{n} {q:.2f}" for n, q in zip(names, p, strict=True))
+        lines.append(f"  {knob.name:<20} {meaning:<10} {probs}")
+    if rec.nearest:
+        lines.append("\nnearest known tasks (Task2Vec distance; table accuracies, 5-NN %):")
+        lines.append(
+            f"  {'task':<16} {'dist':>7}  {'best configuration':<19} {'best':>6} {'recommended':>12}"
+        )
+        for k in rec.nearest:
+            lines.append(
+                f"  {k.task:<16} {k.distance:7.4f}  {k.best_key:<19} {k.best_accuracy:6.2f} "
+                f"{k.recommended_accuracy:12.2f}"
+            )
+        if rec.embedding_meta.get("random_probe"):
+            lines.append(
+                "  (random probe: the shipped vectors were made with an ImageNet probe; the "
+                "recommendation and distances are for testing only)"
+            )
+    return "\n".join(lines)
+
+
+def pretrain(
+    config: dict[str, Any],
+    dataset: Any,
+    recipe_name: str,
+    simulator_name: str | None,
+    out_dir: Path,
+    seed: int,
+    device: str | None,
+) -> dict[str, Any]:
+    """Render, pre-train, save the backbone, evaluate 5-NN on the task; returns the report."""
+    import torch
+
+    from t2s_env.pretrain import get_recipe, render_dataset, train_backbone
+    from t2s_env.simulator import make_simulator
+
+    recipe = get_recipe(recipe_name)
+    sim = make_simulator(simulator_name) if simulator_name else make_simulator()
+    t0 = time.perf_counter()
+    images, labels = render_dataset(sim, config, recipe, seed)
+    t1 = time.perf_counter()
+    result = train_backbone(images, labels, recipe, seed, device=device)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ckpt = out_dir / f"{recipe.arch}_{recipe.name}.pt"
+    model = result.model.cpu()
+    num_classes = int(model.fc.out_features)
+    torch.save(model.state_dict(), ckpt)
+    accuracy = _knn_accuracy(model, dataset, recipe, device)
+    report = {
+        "checkpoint": str(ckpt),
+        "load_with": (
+            f"torchvision.models.{recipe.arch}(num_classes={num_classes})"
+            f".load_state_dict(torch.load({str(ckpt)!r}))"
+        ),
+        "arch": recipe.arch,
+        "num_classes": num_classes,
+        "recipe": recipe.id,
+        "simulator": f"{sim.name} {sim.version}",
+        "configuration": {k: v for k, v in config.items()},
+        "rendered_images": int(len(labels)),
+        "render_seconds": round(t1 - t0, 2),
+        "train_seconds": round(result.seconds, 2),
+        "train_images_per_second": round(result.images_per_second, 1),
+        "final_loss": result.final_loss,
+        "device": result.device,
+        "knn5_accuracy_on_task": accuracy,
+        "seed": seed,
+    }
+    (out_dir / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    return report
+
+
+def _knn_accuracy(model: Any, dataset: Any, recipe: Any, device: str | None) -> float:
+    """5-NN top-1 accuracy (cosine, exp(sim/0.07) votes) of the backbone's features on the task."""
+    import torch
+
+    from t2s_env.knn import extract_features, knn_accuracy, prepare_images
+
+    def split(ims):
+        x = prepare_images([ims[i][0] for i in range(len(ims))], recipe.resolution)
+        f = extract_features(model, x, device=device, progress=False)
+        return f, torch.as_tensor(ims.labels)
+
+    f_train, y_train = split(dataset.train)
+    f_test, y_test = split(dataset.test)
+    return knn_accuracy(f_train, y_train, f_test, y_test, len(dataset.classes))
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "recommend", help="recommend a simulator configuration for a dataset (and pre-train)"
+    )
+    add_task2vec_args(p)
+    p.add_argument(
+        "--policy", help=f"agent checkpoint (default: the shipped {DEFAULT_POLICY_NAME})"
+    )
+    p.add_argument("--embedding", help="use this t2s embed output instead of embedding again")
+    p.add_argument("--nearest", type=int, default=3, help="known tasks to list (3)")
+    p.add_argument("--metric", choices=("task2vec", "cosine"), default="task2vec")
+    g = p.add_argument_group("pre-training (--pretrain)")
+    g.add_argument("--pretrain", action="store_true", help="render, pre-train and save a backbone")
+    g.add_argument("--recipe", default="smoke", help="pre-training recipe (smoke)")
+    g.add_argument("--simulator", default=None, help="simulator name (the default simulator)")
+    g.add_argument("--out-dir", type=Path, default=Path("t2s_recommend"), help="(./t2s_recommend)")
+    g.add_argument("--pretrain-seed", type=int, default=0)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from t2s_env.datasets import DatasetSpec
+    from t2s_env.task2vec import TaskEmbedding
+
+    policy, policy_name = load_policy(args.policy)
+    if args.embedding:
+        emb = TaskEmbedding.load(args.embedding)
+    else:
+        emb = embed_from_args(args)
+    rec = recommend(emb.vector, emb.meta, policy, policy_name, args.nearest, args.metric)
+    print(format_recommendation(rec))
+    if args.pretrain:
+        dataset = DatasetSpec.parse(
+            args.dataset, download=args.download, seed=args.split_seed
+        ).load()
+        device = None if args.device == "auto" else args.device
+        report = pretrain(
+            rec.config,
+            dataset,
+            args.recipe,
+            args.simulator,
+            args.out_dir,
+            args.pretrain_seed,
+            device,
+        )
+        print(
+            f"\npre-trained {report['arch']} with recipe {report['recipe']} on "
+            f"{report['rendered_images']} images from {report['simulator']}: render "
+            f"{report['render_seconds']}s, train {report['train_seconds']}s "
+            f"({report['train_images_per_second']} img/s) on {report['device']}, final loss "
+            f"{report['final_loss']:.3f}; 5-NN accuracy on {rec.dataset}: "
+            f"{100 * report['knn5_accuracy_on_task']:.2f}%"
+        )
+        print(f"checkpoint: {report['checkpoint']} (load: {report['load_with']})")
+        print(f"report: {args.out_dir / 'report.json'}", file=sys.stderr)
+    return 0
