@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
+import pytest
+
 from agents.cli import main
+from t2s_env.data import load_reward_table
+from t2s_env.space import PAPER_SPACE
 from t2s_env.task2vec import TaskEmbedding
 
 TINY = ["--probe", "random", "--n-images", "64", "--batch-size", "32", "--image-size", "32"]
@@ -28,3 +35,59 @@ def test_embed_errors_are_clear(tmp_path, capsys, monkeypatch):
     assert not (tmp_path / "x.npz").exists()
     rc = main(["embed", "nosuchset", "--out", str(tmp_path / "x.npz"), *TINY])
     assert rc == 2 and "unknown dataset 'nosuchset'; known names: digits" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def policy_file(tmp_path_factory):
+    """A paper-agent checkpoint, trained a few epochs on the packaged table (seconds)."""
+    import gymnasium as gym
+
+    from agents import make_agent
+    from agents.training import train
+
+    agent = make_agent("task2sim", seed=0)
+    train(agent, gym.make("t2s_env:Task2Sim-Seen-v0"), epochs=20, seed=0, progress=False)
+    path = tmp_path_factory.mktemp("policy") / "task2sim.npz"
+    agent.save(path)
+    return path
+
+
+def test_recommend_end_to_end_on_digits(tmp_path, capsys, policy_file):
+    emb_file = tmp_path / "digits.npz"
+    assert main(["recommend", "digits", "--policy", str(policy_file), *TINY]) == 0
+    text = capsys.readouterr().out
+    assert f"policy: task2sim ({policy_file})" in text
+    key = re.search(r"recommended configuration for digits: (\S+)", text).group(1)
+    assert key in PAPER_SPACE.all_keys()
+    # One line per knob, the chosen option's probability is the largest of its knob.
+    for knob in PAPER_SPACE.varying:
+        line = next(ln for ln in text.splitlines() if ln.strip().startswith(knob.name + " "))
+        probs = [float(x) for x in re.findall(r" (\d\.\d\d)", line)]
+        chosen = knob.index(PAPER_SPACE.key_to_dict(key)[knob.name])
+        assert len(probs) == knob.n and abs(sum(probs) - 1) < 0.02
+        assert probs[chosen] == max(probs)
+    table = load_reward_table()
+    rows = re.findall(r"^  (\w+)\s+(0\.\d{4})  (\S+)\s+([\d.]+)\s+([\d.]+)$", text, re.M)
+    assert len(rows) == 3
+    for task, _, best_key, best, recommended in rows:
+        row = table.accuracy[table.task_index(task)]
+        assert best_key == table.keys[int(np.argmax(row))] and float(best) == pytest.approx(
+            row.max(), abs=0.01
+        )
+        assert float(recommended) == pytest.approx(row[table.keys.index(key)], abs=0.01)
+    # The same recommendation from a saved embedding, without embedding again.
+    assert main(["embed", "digits", "--out", str(emb_file), "--nearest", "0", *TINY]) == 0
+    capsys.readouterr()
+    assert (
+        main(["recommend", "digits", "--policy", str(policy_file), "--embedding", str(emb_file)])
+        == 0
+    )
+    assert f"recommended configuration for digits: {key}" in capsys.readouterr().out
+
+
+def test_recommend_errors_are_clear(tmp_path, capsys):
+    rc = main(["recommend", "digits", "--policy", str(tmp_path / "none.npz"), *TINY])
+    assert rc == 2 and "no policy checkpoint at" in capsys.readouterr().err
+    (tmp_path / "bad.npz").write_bytes(b"junk")
+    rc = main(["recommend", "digits", "--policy", str(tmp_path / "bad.npz"), *TINY])
+    assert rc == 2 and "is not an agent checkpoint" in capsys.readouterr().err
