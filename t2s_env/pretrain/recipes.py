@@ -1,0 +1,168 @@
+"""Pre-training recipes as named, validated presets.
+
+A :class:`Recipe` fixes everything that turns a simulator configuration into a reward: how many
+images to render and at what size, the backbone and its training, and the k-NN evaluation.
+Its :attr:`Recipe.id` (name plus a hash of every field) keys the reward store, so editing a
+recipe never reuses measurements of the old one.
+
+| preset  | backbone  | images            | epochs | where | time of one evaluation |
+|---------|-----------|-------------------|--------|-------|------------------------|
+| `tiny`  | ResNet-18 | 10 x 12 @ 32 px   | 1      | CPU   | seconds (tests)        |
+| `smoke` | ResNet-18 | 10 x 100 @ 32 px  | 10     | CPU   | about a minute         |
+| `small` | ResNet-18 | 100 x 40 @ 64 px  | 30     | GPU   | minutes                |
+| `paper` | ResNet-50 | 100 x 400 @ 224 px| 100    | GPU   | hours (see benchmarks) |
+
+>>> get_recipe("paper").total_images
+40000
+>>> get_recipe("smoke").id.startswith("smoke@")
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
+
+from t2s_env.pretrain.backbones import BACKBONES
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How to pre-train on rendered images and evaluate on a downstream task."""
+
+    name: str
+    """Preset name (the store keys on :attr:`id`, which adds a hash of the fields)."""
+    arch: str = "resnet18"
+    """torchvision architecture (see :data:`~t2s_env.pretrain.backbones.BACKBONES`)."""
+    classes: int | None = None
+    """Object classes rendered (the first ``classes`` of the simulator's); ``None``: all."""
+    images_per_class: int = 100
+    """Rendered images per object class."""
+    resolution: int = 32
+    """Side of rendered (and evaluated) images, pixels."""
+    epochs: int = 10
+    """Passes over the rendered set."""
+    batch_size: int = 64
+    """Images per optimisation step."""
+    lr: float = 1e-3
+    """Peak AdamW learning rate."""
+    weight_decay: float = 0.05
+    """AdamW weight decay (not applied to biases and norm weights)."""
+    warmup_epochs: float = 1.0
+    """Linear warm-up length before the cosine decay."""
+    crop_scale: tuple[float, float] = (0.35, 1.0)
+    """Area range of the random-resized crop (with horizontal flips)."""
+    randaugment: bool = False
+    """Per-image RandAugment (2 operations, magnitude 9)."""
+    mixup_alpha: float = 0.0
+    """Beta parameter of mixup (0: off)."""
+    cutmix_alpha: float = 0.0
+    """Beta parameter of cutmix (0: off); with both on, each batch picks one at random."""
+    label_smoothing: float = 0.0
+    """Label-smoothing mass spread over all classes."""
+    amp: bool = False
+    """Mixed precision (float16 autocast + gradient scaling); only on CUDA."""
+    num_workers: int = 0
+    """Data-loader worker processes for augmentation."""
+    render_batch_size: int = 256
+    """Images per simulator call while rendering."""
+    knn_k: int = 5
+    """Neighbours in the k-NN vote."""
+    knn_temperature: float = 0.07
+    """Vote weight ``exp(cosine / temperature)``."""
+    knn_train_max: int | None = None
+    """Cap on the task's training images used as k-NN memory (class-balanced sample)."""
+    knn_test_max: int | None = None
+    """Cap on the task's test images evaluated (class-balanced sample)."""
+
+    def __post_init__(self) -> None:
+        if not self.name or "@" in self.name:
+            raise ValueError(f"recipe name must be non-empty without '@', got {self.name!r}")
+        if self.arch not in BACKBONES:
+            raise ValueError(f"arch must be one of {sorted(BACKBONES)}, got {self.arch!r}")
+        positive = {
+            "images_per_class": self.images_per_class,
+            "epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "render_batch_size": self.render_batch_size,
+            "knn_k": self.knn_k,
+        }
+        for field, value in positive.items():
+            if int(value) != value or value < 1:
+                raise ValueError(f"{field} must be an integer >= 1, got {value}")
+        if self.classes is not None and self.classes < 2:
+            raise ValueError(f"classes must be >= 2 or None, got {self.classes}")
+        if not 16 <= self.resolution <= 1024:
+            raise ValueError(f"resolution must be in [16, 1024] pixels, got {self.resolution}")
+        if not (self.lr > 0 and self.weight_decay >= 0 and self.knn_temperature > 0):
+            raise ValueError("lr and knn_temperature must be > 0 and weight_decay >= 0")
+        if not 0 <= self.warmup_epochs <= self.epochs:
+            raise ValueError(f"warmup_epochs must be in [0, epochs={self.epochs}]")
+        lo, hi = self.crop_scale
+        if not 0 < lo <= hi <= 1:
+            raise ValueError(f"crop_scale must satisfy 0 < min <= max <= 1, got {self.crop_scale}")
+        if self.mixup_alpha < 0 or self.cutmix_alpha < 0:
+            raise ValueError("mixup_alpha and cutmix_alpha must be >= 0")
+        if not 0 <= self.label_smoothing < 1:
+            raise ValueError(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
+        if self.num_workers < 0:
+            raise ValueError(f"num_workers must be >= 0, got {self.num_workers}")
+        for field in ("knn_train_max", "knn_test_max"):
+            value = getattr(self, field)
+            if value is not None and value < 1:
+                raise ValueError(f"{field} must be >= 1 or None, got {value}")
+
+    @property
+    def total_images(self) -> int | None:
+        """Rendered images (``None`` when ``classes`` is ``None``: it depends on the simulator)."""
+        return None if self.classes is None else self.classes * self.images_per_class
+
+    def to_dict(self) -> dict[str, object]:
+        """Every field, JSON-ready."""
+        return {
+            k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()
+        }
+
+    @property
+    def id(self) -> str:
+        """``name@hash``: the store key; changes whenever any field changes."""
+        blob = json.dumps(self.to_dict(), sort_keys=True).encode()
+        return f"{self.name}@{hashlib.sha256(blob).hexdigest()[:10]}"
+
+    def replace(self, **changes: object) -> Recipe:
+        """A copy with ``changes`` (validated)."""
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+RECIPES: dict[str, Recipe] = {
+    r.name: r
+    for r in (
+        Recipe("tiny", classes=10, images_per_class=12, resolution=32, epochs=1, batch_size=40,
+               warmup_epochs=0.0, knn_train_max=300, knn_test_max=200),
+        Recipe("smoke", classes=10, images_per_class=100, resolution=32, epochs=10, batch_size=64,
+               warmup_epochs=1.0),
+        Recipe("small", classes=None, images_per_class=40, resolution=64, epochs=30,
+               batch_size=128, warmup_epochs=5.0, randaugment=True, mixup_alpha=0.8,
+               cutmix_alpha=1.0, label_smoothing=0.1, amp=True, num_workers=8),
+        # The paper's recipe: ResNet-50 from scratch on 40,000 images (100 classes x 400) at
+        # 224 px, 100 epochs, AdamW lr 1e-3 wd 0.05, cosine with 20 warm-up epochs,
+        # RandAugment, mixup/cutmix, label smoothing, mixed precision.
+        Recipe("paper", arch="resnet50", classes=100, images_per_class=400, resolution=224,
+               epochs=100, batch_size=256, lr=1e-3, weight_decay=0.05, warmup_epochs=20.0,
+               crop_scale=(0.08, 1.0), randaugment=True, mixup_alpha=0.8, cutmix_alpha=1.0,
+               label_smoothing=0.1, amp=True, num_workers=8),
+    )
+}  # fmt: skip
+"""The named presets."""
+
+
+def get_recipe(recipe: str | Recipe) -> Recipe:
+    """The preset named ``recipe`` (a :class:`Recipe` is returned as is)."""
+    if isinstance(recipe, Recipe):
+        return recipe
+    try:
+        return RECIPES[recipe]
+    except KeyError:
+        raise ValueError(f"unknown recipe {recipe!r}; presets: {sorted(RECIPES)}") from None

@@ -1,0 +1,403 @@
+"""A persistent reward store: every live evaluation, in one SQLite file.
+
+One row per evaluation, keyed by ``(task, config, simulator, simulator_version, recipe, seed)``
+(:class:`EvaluationKey`), holding the accuracy (a fraction), the per-stage timings, the software
+versions and free-form details. Rows are written in their own transaction as each evaluation
+finishes, so an interrupted sweep loses nothing that finished; a row is never overwritten
+(the first writer of a key wins), so a cached evaluation is never recomputed or changed.
+Concurrent writers (processes, threads with their own store) are safe: WAL journal, short
+``BEGIN IMMEDIATE`` transactions and a busy timeout.
+
+The store exports to the packaged table format (:class:`~t2s_env.data.RewardTable`), so the
+table-backed environment can run on a user's own measurements.
+
+>>> import tempfile, pathlib
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "rewards.sqlite"
+>>> store = RewardStore(path)
+>>> key = EvaluationKey("digits", "0_0_0_0_0_1_0_0_0", "toy", "1", "smoke@abc", 0)
+>>> store.put(Evaluation(key, accuracy=0.9, timings={"total": 1.0}))
+True
+>>> store.get(key).accuracy, key in store, len(store)
+(0.9, True, 1)
+>>> store.put(Evaluation(key, accuracy=0.1))  # the first measurement stays
+False
+>>> store.close()
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from t2s_env.data import RewardTable
+from t2s_env.space import KnobSpace
+
+SCHEMA_VERSION = 1
+_KEY_FIELDS = ("task", "config", "simulator", "simulator_version", "recipe", "seed")
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS evaluations (
+    task TEXT NOT NULL,
+    config TEXT NOT NULL,
+    simulator TEXT NOT NULL,
+    simulator_version TEXT NOT NULL,
+    recipe TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    accuracy REAL NOT NULL CHECK (accuracy >= 0 AND accuracy <= 1),
+    timings TEXT NOT NULL,
+    versions TEXT NOT NULL,
+    details TEXT NOT NULL,
+    created REAL NOT NULL,
+    PRIMARY KEY (task, config, simulator, simulator_version, recipe, seed)
+);
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS embeddings (
+    task TEXT NOT NULL,
+    method TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    meta TEXT NOT NULL,
+    PRIMARY KEY (task, method)
+);
+"""
+
+
+class StoreError(RuntimeError):
+    """The reward store file cannot be used; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class EvaluationKey:
+    """What identifies a measurement: the same key is never measured twice."""
+
+    task: str
+    config: str
+    """The configuration's key string (see :meth:`~t2s_env.space.KnobSpace.dict_to_key`)."""
+    simulator: str
+    simulator_version: str
+    recipe: str
+    """The recipe's :attr:`~t2s_env.pretrain.Recipe.id` (name and hash of its fields)."""
+    seed: int
+
+    def values(self) -> tuple[str, str, str, str, str, int]:
+        return (
+            self.task,
+            self.config,
+            self.simulator,
+            self.simulator_version,
+            self.recipe,
+            int(self.seed),
+        )
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One measured (task, configuration) reward."""
+
+    key: EvaluationKey
+    accuracy: float
+    """Top-1 k-NN accuracy on the task's test split, a fraction in ``[0, 1]``."""
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds per stage (``render``, ``pretrain``, ``features``, ``knn``, ``total``)."""
+    versions: dict[str, str] = field(default_factory=dict)
+    """Software versions (python, torch, torchvision, numpy, t2s_env) and device."""
+    details: dict[str, object] = field(default_factory=dict)
+    """Anything else worth keeping (dataset spec, image counts, final loss...)."""
+    created: float = 0.0
+    """Unix time the measurement finished."""
+
+    def __post_init__(self) -> None:
+        if not (np.isfinite(self.accuracy) and 0.0 <= self.accuracy <= 1.0):
+            raise ValueError(f"accuracy must be a fraction in [0, 1], got {self.accuracy}")
+
+
+class RewardStore:
+    """The SQLite reward store at ``path`` (created if missing).
+
+    Args:
+        path: The database file. A file that is not a reward store (another SQLite database,
+            or not SQLite at all) raises :class:`StoreError` and is left untouched.
+        timeout: Seconds a writer waits for another writer's lock before giving up.
+    """
+
+    def __init__(self, path: str | Path, timeout: float = 60.0) -> None:
+        self.path = Path(path).expanduser()
+        self.timeout = float(timeout)
+        self._lock = threading.Lock()
+        if self.path.exists() and not self.path.is_file():
+            raise StoreError(f"reward store {self.path} is not a file")
+        if not self.path.parent.is_dir():
+            raise StoreError(f"reward store folder {self.path.parent} does not exist")
+        if self.path.exists() and self.path.stat().st_size > 0:
+            with open(self.path, "rb") as fh:
+                if fh.read(16) != b"SQLite format 3\x00":
+                    raise StoreError(
+                        f"{self.path} is not a reward store: not an SQLite database "
+                        "(the file was left untouched; move it away or choose another path)"
+                    )
+        try:
+            self._conn = sqlite3.connect(
+                self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False
+            )
+            self._conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
+            tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master")}
+            if tables and "evaluations" not in tables:
+                self._conn.close()
+                raise StoreError(
+                    f"{self.path} is an SQLite database but not a reward store (tables "
+                    f"{sorted(tables)}); it was left untouched"
+                )
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+            with self._transaction() as cur:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        cur.execute(statement)
+                cur.execute(
+                    "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
+                    (str(SCHEMA_VERSION),),
+                )
+                version = cur.execute(
+                    "SELECT value FROM meta WHERE name = 'schema_version'"
+                ).fetchone()[0]
+            if int(version) != SCHEMA_VERSION:
+                raise StoreError(
+                    f"reward store {self.path} has schema version {version}; this t2s_env "
+                    f"reads version {SCHEMA_VERSION}"
+                )
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path} is not a usable reward store: {exc}") from exc
+
+    # -- connection ----------------------------------------------------------------------------
+    class _Tx:
+        def __init__(self, store: RewardStore) -> None:
+            self.store = store
+
+        def __enter__(self) -> sqlite3.Cursor:
+            self.store._lock.acquire()
+            self.cur = self.store._conn.cursor()
+            self.cur.execute("BEGIN IMMEDIATE")
+            return self.cur
+
+        def __exit__(self, exc_type, exc, tb) -> None:
+            try:
+                self.cur.execute("ROLLBACK" if exc_type else "COMMIT")
+            finally:
+                self.store._lock.release()
+
+    def _transaction(self) -> RewardStore._Tx:
+        return RewardStore._Tx(self)
+
+    def close(self) -> None:
+        """Close the connection (the store object is unusable afterwards)."""
+        self._conn.close()
+
+    def __enter__(self) -> RewardStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"RewardStore({str(self.path)!r})"
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"path": str(self.path), "timeout": self.timeout}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__init__(state["path"], state["timeout"])  # type: ignore[misc]
+
+    # -- reading -------------------------------------------------------------------------------
+    def _query(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+        with self._lock:
+            try:
+                return self._conn.execute(sql, params).fetchall()
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"cannot read reward store {self.path}: {exc}") from exc
+
+    @staticmethod
+    def _row(row: tuple) -> Evaluation:
+        key = EvaluationKey(*row[:5], int(row[5]))
+        return Evaluation(
+            key,
+            float(row[6]),
+            json.loads(row[7]),
+            json.loads(row[8]),
+            json.loads(row[9]),
+            float(row[10]),
+        )
+
+    def get(self, key: EvaluationKey) -> Evaluation | None:
+        """The stored evaluation of ``key``, or ``None``."""
+        where = " AND ".join(f"{f} = ?" for f in _KEY_FIELDS)
+        rows = self._query(f"SELECT * FROM evaluations WHERE {where}", key.values())
+        return self._row(rows[0]) if rows else None
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, EvaluationKey) and self.get(key) is not None
+
+    def __len__(self) -> int:
+        return int(self._query("SELECT COUNT(*) FROM evaluations")[0][0])
+
+    def missing(self, keys: Iterable[EvaluationKey]) -> list[EvaluationKey]:
+        """The keys of ``keys`` not in the store, in order (duplicates dropped)."""
+        have = {tuple(r) for r in self._query(f"SELECT {', '.join(_KEY_FIELDS)} FROM evaluations")}
+        out, seen = [], set()
+        for k in keys:
+            v = k.values()
+            if v not in have and v not in seen:
+                seen.add(v)
+                out.append(k)
+        return out
+
+    def evaluations(self, **where: object) -> list[Evaluation]:
+        """Every evaluation whose key fields equal ``where`` (e.g. ``task="digits"``)."""
+        unknown = set(where) - set(_KEY_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown key fields {sorted(unknown)}; fields: {list(_KEY_FIELDS)}")
+        clause = " AND ".join(f"{f} = ?" for f in where) or "1"
+        rows = self._query(
+            f"SELECT * FROM evaluations WHERE {clause} ORDER BY {', '.join(_KEY_FIELDS)}",
+            list(where.values()),
+        )
+        return [self._row(r) for r in rows]
+
+    def __iter__(self) -> Iterator[Evaluation]:
+        return iter(self.evaluations())
+
+    # -- writing -------------------------------------------------------------------------------
+    def put(self, evaluation: Evaluation) -> bool:
+        """Store ``evaluation`` in its own transaction; ``False`` if its key was already there."""
+        e = evaluation
+        row = (
+            *e.key.values(),
+            float(e.accuracy),
+            json.dumps(e.timings, sort_keys=True),
+            json.dumps(e.versions, sort_keys=True),
+            json.dumps(e.details, sort_keys=True, default=str),
+            float(e.created or time.time()),
+        )
+        try:
+            with self._transaction() as cur:
+                cur.execute(
+                    f"INSERT OR IGNORE INTO evaluations VALUES ({', '.join('?' * 11)})", row
+                )
+                return cur.rowcount == 1
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot write to reward store {self.path}: {exc}") from exc
+
+    # -- task embeddings -------------------------------------------------------------------------
+    def get_embedding(self, task: str, method: str) -> np.ndarray | None:
+        """A cached Task2Vec vector of ``task`` made by ``method`` (a description string)."""
+        rows = self._query(
+            "SELECT vector FROM embeddings WHERE task = ? AND method = ?", (task, method)
+        )
+        return np.frombuffer(rows[0][0], dtype=np.float32).copy() if rows else None
+
+    def put_embedding(
+        self, task: str, method: str, vector: np.ndarray, meta: dict[str, object] | None = None
+    ) -> None:
+        """Cache ``task``'s vector made by ``method`` (the first one stored stays)."""
+        blob = np.ascontiguousarray(vector, dtype=np.float32).tobytes()
+        try:
+            with self._transaction() as cur:
+                cur.execute(
+                    "INSERT OR IGNORE INTO embeddings VALUES (?, ?, ?, ?)",
+                    (task, method, blob, json.dumps(meta or {}, sort_keys=True, default=str)),
+                )
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot write to reward store {self.path}: {exc}") from exc
+
+    # -- export --------------------------------------------------------------------------------
+    def to_reward_table(
+        self,
+        space: KnobSpace,
+        *,
+        recipe: str,
+        simulator: str | None = None,
+        simulator_version: str | None = None,
+        tasks: Sequence[str] | None = None,
+        seeds: Sequence[int] | None = None,
+    ) -> RewardTable:
+        """The measurements as a :class:`~t2s_env.data.RewardTable` (accuracies in percent).
+
+        Every task must have every configuration of ``space`` measured (for at least one of
+        ``seeds``; several seeds are averaged); otherwise :class:`ValueError` says which cells are
+        missing. ``recipe`` is a recipe id (``name@hash``) or a preset name when the store holds
+        only one version of it; ``simulator`` (and its version) must be given when the store holds
+        several.
+        """
+        rows = self.evaluations()
+        recipes = sorted(
+            {e.key.recipe for e in rows if recipe in (e.key.recipe, e.key.recipe.split("@")[0])}
+        )
+        if not recipes:
+            raise ValueError(f"no evaluations with recipe {recipe!r} in {self.path}")
+        if len(recipes) > 1:
+            raise ValueError(f"recipe {recipe!r} matches several recipe ids {recipes}; pick one")
+        rows = [e for e in rows if e.key.recipe == recipes[0]]
+        sims = sorted(
+            {(e.key.simulator, e.key.simulator_version) for e in rows}
+            if simulator is None
+            else {
+                (e.key.simulator, e.key.simulator_version)
+                for e in rows
+                if e.key.simulator == simulator
+                and (simulator_version is None or e.key.simulator_version == simulator_version)
+            }
+        )
+        if len(sims) != 1:
+            raise ValueError(
+                f"pick one simulator (and version) to export; the store has {sims or 'none'}"
+            )
+        rows = [e for e in rows if (e.key.simulator, e.key.simulator_version) == sims[0]]
+        if seeds is not None:
+            rows = [e for e in rows if e.key.seed in set(seeds)]
+        tasks = tuple(tasks) if tasks is not None else tuple(sorted({e.key.task for e in rows}))
+        if not tasks:
+            raise ValueError(f"no evaluations to export from {self.path}")
+        keys = space.all_keys()
+        col = {k: i for i, k in enumerate(keys)}
+        row_of = {t: i for i, t in enumerate(tasks)}
+        total = np.zeros((len(tasks), len(keys)))
+        count = np.zeros((len(tasks), len(keys)))
+        for e in rows:
+            if e.key.task in row_of and e.key.config in col:
+                total[row_of[e.key.task], col[e.key.config]] += e.accuracy
+                count[row_of[e.key.task], col[e.key.config]] += 1
+        if np.any(count == 0):
+            missing = {
+                t: int(np.sum(count[i] == 0)) for t, i in row_of.items() if np.any(count[i] == 0)
+            }
+            raise ValueError(
+                f"cannot export a full table: missing configurations per task {missing} "
+                f"(of {len(keys)}); run `t2s sweep` for them"
+            )
+        return RewardTable(tasks, tuple(keys), 100.0 * total / count)
+
+
+def versions() -> dict[str, str]:
+    """Versions of the software a measurement depends on."""
+    import platform
+
+    import torch
+    import torchvision
+
+    import t2s_env
+
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "torch": torch.__version__,
+        "torchvision": torchvision.__version__,
+        "t2s_env": t2s_env.__version__,
+        "cuda": str(torch.version.cuda),
+    }
+
+
+__all__ = ["Evaluation", "EvaluationKey", "RewardStore", "StoreError", "versions"]

@@ -1,0 +1,191 @@
+"""Where a sweep's evaluations run: this process, a local process pool, or a Ray cluster.
+
+An executor maps an evaluation function over requests and yields ``(request, outcome)`` pairs as
+they finish, where the outcome is an :class:`~t2s_env.rewards.store.Evaluation` or the exception
+that evaluation raised. Results come back to the caller (the driver), which alone writes the
+store.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from pathlib import Path
+from typing import Protocol
+
+from t2s_env.rewards.live import EvaluationRequest
+from t2s_env.rewards.store import Evaluation
+
+EvaluateFn = Callable[..., Evaluation]
+Outcome = Evaluation | BaseException
+
+
+class Executor(Protocol):
+    """Runs evaluations; ``workers`` says how many at once."""
+
+    name: str
+    workers: int
+
+    def map(
+        self, fn: EvaluateFn, requests: Sequence[EvaluationRequest]
+    ) -> Iterator[tuple[EvaluationRequest, Outcome]]: ...
+
+
+def _set_threads(threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(threads)
+
+
+def _call(fn: EvaluateFn, request: EvaluationRequest, device: str | None) -> Evaluation:
+    return fn(request, device=device, progress=False)
+
+
+class LocalExecutor:
+    """Evaluations on this machine: in this process (``workers=1``) or a spawned process pool.
+
+    Args:
+        workers: Evaluations at once.
+        threads_per_worker: Torch threads per worker (default: the CPUs divided among workers).
+        device: Torch device for every evaluation (CUDA when present by default).
+    """
+
+    name = "local"
+
+    def __init__(
+        self, workers: int = 1, threads_per_worker: int | None = None, device: str | None = None
+    ) -> None:
+        if workers < 1:
+            raise ValueError(f"workers must be >= 1, got {workers}")
+        self.workers = int(workers)
+        self.threads = threads_per_worker or max(1, (os.cpu_count() or 1) // self.workers)
+        self.device = device
+
+    def map(
+        self, fn: EvaluateFn, requests: Sequence[EvaluationRequest]
+    ) -> Iterator[tuple[EvaluationRequest, Outcome]]:
+        if self.workers == 1:
+            for request in requests:
+                try:
+                    yield request, fn(request, device=self.device, progress=False)
+                except Exception as exc:  # reported by the sweep; KeyboardInterrupt stops it
+                    yield request, exc
+            return
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(
+            self.workers, mp_context=ctx, initializer=_set_threads, initargs=(self.threads,)
+        ) as pool:
+            pending = {pool.submit(_call, fn, r, self.device): r for r in requests}
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    request = pending.pop(future)
+                    exc = future.exception()
+                    yield request, exc if exc is not None else future.result()
+
+
+def _package_root() -> str:
+    """The folder holding the ``t2s_env`` package this process imported."""
+    import t2s_env
+
+    return str(Path(t2s_env.__file__).resolve().parent.parent)
+
+
+class RayExecutor:
+    """Each evaluation a Ray task with its CPU/GPU resources; the store stays on the driver.
+
+    Args:
+        address: An existing cluster (``"auto"``, ``"ray://host:10001"``, ``"host:6379"``); by
+            default a local cluster is started with ``workers`` CPUs and stopped afterwards.
+        workers: CPUs of the local cluster (ignored with ``address``).
+        cpus_per_task: CPUs each evaluation reserves (and its torch threads).
+        gpus_per_task: GPUs each evaluation reserves (fractions share a GPU).
+        max_retries: Times a task is resubmitted when its worker process dies.
+        ship_code: Send this ``t2s_env`` to the cluster (``py_modules``) when ``address`` is
+            given; a local cluster gets it through ``PYTHONPATH``.
+    """
+
+    name = "ray"
+
+    def __init__(
+        self,
+        address: str | None = None,
+        workers: int | None = None,
+        cpus_per_task: float = 1.0,
+        gpus_per_task: float = 0.0,
+        max_retries: int = 3,
+        ship_code: bool = True,
+    ) -> None:
+        if cpus_per_task <= 0 or gpus_per_task < 0 or max_retries < 0:
+            raise ValueError("cpus_per_task must be > 0, gpus_per_task and max_retries >= 0")
+        if workers is not None and workers < 1:
+            raise ValueError(f"workers must be >= 1, got {workers}")
+        self.address = address
+        self.workers = int(workers or os.cpu_count() or 1)
+        self.cpus_per_task = cpus_per_task
+        self.gpus_per_task = gpus_per_task
+        self.max_retries = max_retries
+        self.ship_code = ship_code
+
+    def _runtime_env(self) -> dict:
+        threads = str(max(1, int(self.cpus_per_task)))
+        env = {"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
+        if self.address is None:
+            path = os.pathsep.join(p for p in (_package_root(), os.environ.get("PYTHONPATH")) if p)
+            return {"env_vars": {**env, "PYTHONPATH": path}}
+        runtime: dict = {"env_vars": env}
+        if self.ship_code:
+            import t2s_env
+
+            runtime["py_modules"] = [str(Path(t2s_env.__file__).resolve().parent)]
+        return runtime
+
+    def map(
+        self, fn: EvaluateFn, requests: Sequence[EvaluationRequest]
+    ) -> Iterator[tuple[EvaluationRequest, Outcome]]:
+        try:
+            import ray
+        except ImportError as exc:
+            raise RuntimeError(
+                "the Ray executor needs ray: pip install 'task2sim-gym[ray]'"
+            ) from exc
+        started = not ray.is_initialized()
+        if started:
+            kwargs: dict = {"runtime_env": self._runtime_env(), "log_to_driver": False}
+            if self.address is None:
+                kwargs.update(num_cpus=self.workers, include_dashboard=False)
+            ray.init(address=self.address, **kwargs)
+        try:
+            remote = ray.remote(_call).options(
+                num_cpus=self.cpus_per_task,
+                num_gpus=self.gpus_per_task,
+                max_retries=self.max_retries,
+            )
+            device = "cuda" if self.gpus_per_task > 0 else "cpu"
+            pending = {remote.remote(fn, r, device): r for r in requests}
+            while pending:
+                done, _ = ray.wait(list(pending), num_returns=1)
+                for ref in done:
+                    request = pending.pop(ref)
+                    try:
+                        yield request, ray.get(ref)
+                    except Exception as exc:  # a task error, or retries exhausted
+                        yield request, exc
+        finally:
+            if started:
+                ray.shutdown()
+
+
+def make_executor(
+    name: str, *, workers: int = 1, address: str | None = None, **kwargs: object
+) -> Executor:
+    """``"local"`` or ``"ray"`` executor from command-line style options."""
+    if name == "local":
+        if address is not None:
+            raise ValueError("--address is for the ray executor")
+        return LocalExecutor(workers=workers, **kwargs)  # type: ignore[arg-type]
+    if name == "ray":
+        return RayExecutor(address=address, workers=workers, **kwargs)  # type: ignore[arg-type]
+    raise ValueError(f"unknown executor {name!r}; choose 'local' or 'ray'")
