@@ -13,8 +13,8 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
-import sys
 import time
 from dataclasses import dataclass, field
 from importlib import resources
@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from agents.cli.embed import add_task2vec_args, embed_from_args
+from t2s_env.datasets import DatasetSpec
 
 DEFAULT_POLICY_NAME = "task2sim.npz"
 """The shipped policy checkpoint, in ``agents/checkpoints/``."""
@@ -163,33 +164,63 @@ def format_recommendation(rec: Recommendation) -> str:
     return "\n".join(lines)
 
 
+def load_simulator(name: str | None) -> Any:
+    """The simulator to render with: the package default, or ``package.module:factory``."""
+    from t2s_env.rewards.live import default_simulator
+
+    if name is None:
+        return default_simulator()
+    module, sep, attr = name.partition(":")
+    if not sep:
+        raise ValueError(
+            f"--simulator must be package.module:factory (e.g. mypkg.sims:MySimulator), got {name!r}"
+        )
+    try:
+        factory = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as exc:
+        raise ValueError(f"cannot import simulator factory {name!r}: {exc}") from exc
+    return factory()
+
+
 def pretrain(
     config: dict[str, Any],
-    dataset: Any,
+    dataset: DatasetSpec,
     recipe_name: str,
-    simulator_name: str | None,
+    simulator: Any,
     out_dir: Path,
     seed: int,
     device: str | None,
+    progress: bool = True,
 ) -> dict[str, Any]:
-    """Render, pre-train, save the backbone, evaluate 5-NN on the task; returns the report."""
+    """Render, pre-train, save the backbone, 5-NN evaluate it on the task; returns the report.
+
+    The evaluation is the live reward's protocol (:mod:`t2s_env.rewards.live`): the recipe's
+    downstream sample, pooled L2-normalised features, 5-NN weighted by ``exp(cos / 0.07)``.
+    """
     import torch
 
-    from t2s_env.pretrain import get_recipe, render_dataset, train_backbone
-    from t2s_env.simulator import make_simulator
+    from t2s_env.knn import extract_features, knn_accuracy
+    from t2s_env.pretrain import default_device, get_recipe, render_dataset, train_backbone
+    from t2s_env.rewards.live import _prepare_task
 
     recipe = get_recipe(recipe_name)
-    sim = make_simulator(simulator_name) if simulator_name else make_simulator()
+    dev = torch.device(device) if device else default_device()
     t0 = time.perf_counter()
-    images, labels = render_dataset(sim, config, recipe, seed)
+    images, labels = render_dataset(simulator, config, recipe, seed, progress=progress)
     t1 = time.perf_counter()
-    result = train_backbone(images, labels, recipe, seed, device=device)
+    result = train_backbone(images, labels, recipe, seed, dev, progress=progress)
+    task = _prepare_task(dataset, recipe)
+    train_f = extract_features(result.model, task.train, device=dev, progress=progress)
+    test_f = extract_features(result.model, task.test, device=dev, progress=progress)
+    accuracy = knn_accuracy(
+        train_f, task.train_labels, test_f, task.test_labels, task.num_classes,
+        recipe.knn_k, recipe.knn_temperature,
+    )  # fmt: skip
     out_dir.mkdir(parents=True, exist_ok=True)
-    ckpt = out_dir / f"{recipe.arch}_{recipe.name}.pt"
+    ckpt = out_dir / f"{recipe.arch}_{recipe.name}_seed{seed}.pt"
     model = result.model.cpu()
     num_classes = int(model.fc.out_features)
     torch.save(model.state_dict(), ckpt)
-    accuracy = _knn_accuracy(model, dataset, recipe, device)
     report = {
         "checkpoint": str(ckpt),
         "load_with": (
@@ -199,35 +230,22 @@ def pretrain(
         "arch": recipe.arch,
         "num_classes": num_classes,
         "recipe": recipe.id,
-        "simulator": f"{sim.name} {sim.version}",
-        "configuration": {k: v for k, v in config.items()},
+        "simulator": f"{simulator.name} {simulator.version}",
+        "configuration": dict(config),
+        "configuration_key": simulator.space.dict_to_key(config),
+        "dataset": str(dataset),
         "rendered_images": int(len(labels)),
         "render_seconds": round(t1 - t0, 2),
         "train_seconds": round(result.seconds, 2),
         "train_images_per_second": round(result.images_per_second, 1),
-        "final_loss": result.final_loss,
+        "final_loss": round(float(result.final_loss), 5),
         "device": result.device,
-        "knn5_accuracy_on_task": accuracy,
+        "knn5_accuracy": accuracy,
+        "knn_images": {"train": len(task.train_labels), "test": len(task.test_labels)},
         "seed": seed,
     }
     (out_dir / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     return report
-
-
-def _knn_accuracy(model: Any, dataset: Any, recipe: Any, device: str | None) -> float:
-    """5-NN top-1 accuracy (cosine, exp(sim/0.07) votes) of the backbone's features on the task."""
-    import torch
-
-    from t2s_env.knn import extract_features, knn_accuracy, prepare_images
-
-    def split(ims):
-        x = prepare_images([ims[i][0] for i in range(len(ims))], recipe.resolution)
-        f = extract_features(model, x, device=device, progress=False)
-        return f, torch.as_tensor(ims.labels)
-
-    f_train, y_train = split(dataset.train)
-    f_test, y_test = split(dataset.test)
-    return knn_accuracy(f_train, y_train, f_test, y_test, len(dataset.classes))
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -244,45 +262,38 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     g = p.add_argument_group("pre-training (--pretrain)")
     g.add_argument("--pretrain", action="store_true", help="render, pre-train and save a backbone")
     g.add_argument("--recipe", default="smoke", help="pre-training recipe (smoke)")
-    g.add_argument("--simulator", default=None, help="simulator name (the default simulator)")
+    g.add_argument(
+        "--simulator",
+        default=None,
+        help="package.module:factory of a Simulator (default: the package's default simulator)",
+    )
     g.add_argument("--out-dir", type=Path, default=Path("t2s_recommend"), help="(./t2s_recommend)")
     g.add_argument("--pretrain-seed", type=int, default=0)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from t2s_env.datasets import DatasetSpec
     from t2s_env.task2vec import TaskEmbedding
 
     policy, policy_name = load_policy(args.policy)
-    if args.embedding:
-        emb = TaskEmbedding.load(args.embedding)
-    else:
-        emb = embed_from_args(args)
+    simulator = load_simulator(args.simulator) if args.pretrain else None
+    spec = DatasetSpec.parse(args.dataset, download=args.download, seed=args.split_seed)
+    emb = TaskEmbedding.load(args.embedding) if args.embedding else embed_from_args(args)
     rec = recommend(emb.vector, emb.meta, policy, policy_name, args.nearest, args.metric)
     print(format_recommendation(rec))
     if args.pretrain:
-        dataset = DatasetSpec.parse(
-            args.dataset, download=args.download, seed=args.split_seed
-        ).load()
         device = None if args.device == "auto" else args.device
-        report = pretrain(
-            rec.config,
-            dataset,
-            args.recipe,
-            args.simulator,
-            args.out_dir,
-            args.pretrain_seed,
-            device,
+        r = pretrain(
+            rec.config, spec, args.recipe, simulator, args.out_dir, args.pretrain_seed, device
         )
         print(
-            f"\npre-trained {report['arch']} with recipe {report['recipe']} on "
-            f"{report['rendered_images']} images from {report['simulator']}: render "
-            f"{report['render_seconds']}s, train {report['train_seconds']}s "
-            f"({report['train_images_per_second']} img/s) on {report['device']}, final loss "
-            f"{report['final_loss']:.3f}; 5-NN accuracy on {rec.dataset}: "
-            f"{100 * report['knn5_accuracy_on_task']:.2f}%"
+            f"\npre-trained {r['arch']} (recipe {r['recipe']}) on {r['rendered_images']} images "
+            f"rendered by {r['simulator']} with {r['configuration_key']}: render "
+            f"{r['render_seconds']}s, train {r['train_seconds']}s "
+            f"({r['train_images_per_second']} img/s, final loss {r['final_loss']:.3f}) on "
+            f"{r['device']}\n5-NN accuracy on {spec} ({r['knn_images']['train']} train / "
+            f"{r['knn_images']['test']} test images): {100 * r['knn5_accuracy']:.2f}%\n"
+            f"checkpoint: {r['checkpoint']}\n  load: {r['load_with']}\n"
+            f"report: {args.out_dir / 'report.json'}"
         )
-        print(f"checkpoint: {report['checkpoint']} (load: {report['load_with']})")
-        print(f"report: {args.out_dir / 'report.json'}", file=sys.stderr)
     return 0
