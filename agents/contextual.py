@@ -35,7 +35,7 @@ class LinUCBConfig:
     """Size of the seeded Gaussian random projection of the Task2Vec vector (plus a bias)."""
     alpha: float = 0.05
     """Width of the confidence bonus ``alpha * sqrt(x' A^-1 x)``."""
-    ridge: float = 0.1
+    ridge: float = 0.01
     """Ridge penalty: each arm's ``A`` starts at ``ridge * I``."""
 
     def __post_init__(self) -> None:

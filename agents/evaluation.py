@@ -55,7 +55,9 @@ def few_query_accuracy(
 def _train(name: str, seed: int, tasks, source, epochs, overrides) -> tuple[Agent, Any]:
     agent = make_agent(name, seed=seed, space=source.space, overrides=overrides.get(name))
     env = Task2SimEnv(tasks=tasks, reward_source=source)
-    result = train(agent, env, epochs=epochs.get(name, DEFAULT_EPOCHS[name]), seed=seed, progress=False)
+    result = train(
+        agent, env, epochs=epochs.get(name, DEFAULT_EPOCHS[name]), seed=seed, progress=False
+    )
     return agent, result
 
 
@@ -112,7 +114,11 @@ def evaluate(
             reached = [v for v in result.history["reached"].values() if v is not None]
             rec["evals"].extend(reached)
             rec["reached"].append(len(reached) / len(seen))
-            rec["distinct"].append(result.history["distinct_evaluations"][-1] if result.history["distinct_evaluations"] else 0)
+            rec["distinct"].append(
+                result.history["distinct_evaluations"][-1]
+                if result.history["distinct_evaluations"]
+                else 0
+            )
             few = [few_query_accuracy(agent, source, t) for t in unseen]
             if few[0] is not None:
                 rec["unseen_few"].append(float(np.mean([f[0] for f in few])))
@@ -146,7 +152,9 @@ def evaluate(
                         few_fracs.append(few[0] / best[i])
                     bar.update()
             entry["loto_fraction"] = float(np.mean(fracs))
-            entry["loto_per_task"] = dict(zip(source.tasks, fracs[: len(source.tasks)], strict=True))
+            entry["loto_per_task"] = dict(
+                zip(source.tasks, fracs[: len(source.tasks)], strict=True)
+            )
             if few_fracs:
                 entry["loto_few_query_fraction"] = float(np.mean(few_fracs))
         out[name] = entry

@@ -85,7 +85,9 @@ class TaskMemory:
             return -1
         means = self.means()
         tried = np.isfinite(means)
-        avg = np.where(tried.any(axis=0), np.nansum(means, axis=0) / np.maximum(tried.sum(axis=0), 1), -np.inf)
+        avg = np.where(
+            tried.any(axis=0), np.nansum(means, axis=0) / np.maximum(tried.sum(axis=0), 1), -np.inf
+        )
         return int(np.argmax(avg))
 
     def state(self) -> dict[str, np.ndarray]:

@@ -30,7 +30,9 @@ def load_run(run_dir: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     for name in ("run.json", "history.json"):
         if not (run_dir / name).is_file():
             raise FileNotFoundError(f"{run_dir} is not a t2s run folder (no {name})")
-    return json.loads((run_dir / "run.json").read_text()), json.loads((run_dir / "history.json").read_text())
+    return json.loads((run_dir / "run.json").read_text()), json.loads(
+        (run_dir / "history.json").read_text()
+    )
 
 
 def knob_probabilities(agent: Any, obs: np.ndarray, space: Any) -> np.ndarray:
@@ -62,14 +64,21 @@ def plot_runs(run_dirs: Sequence[str | Path], out_dir: str | Path) -> list[Path]
     fig, ax = plt.subplots(figsize=(6, 4))
     for _, info, h in runs:
         ax.plot(h["epoch"], 100 * np.asarray(h["greedy_reward"]), label=label(info))
-    ax.set(xlabel="epoch", ylabel="accuracy of the answer (%)", title="Learning curves (training tasks)")
+    ax.set(
+        xlabel="epoch",
+        ylabel="accuracy of the answer (%)",
+        title="Learning curves (training tasks)",
+    )
     ax.legend(fontsize=7)
     written.append(out_dir / "learning_curves.png")
     fig.tight_layout()
     fig.savefig(written[-1], dpi=120)
     plt.close(fig)
 
-    for x_key, x_label in (("reward_queries", "reward queries"), ("distinct_evaluations", "distinct evaluations")):
+    for x_key, x_label in (
+        ("reward_queries", "reward queries"),
+        ("distinct_evaluations", "distinct evaluations"),
+    ):
         fig, axes = plt.subplots(1, 2, figsize=(11, 4))
         for _, info, h in runs:
             axes[0].plot(h[x_key], 100 * np.asarray(h["cumulative_regret"]), label=label(info))
@@ -87,13 +96,22 @@ def plot_runs(run_dirs: Sequence[str | Path], out_dir: str | Path) -> list[Path]
     emb = source.embeddings.astype(np.float32)
     obs = (emb / np.linalg.norm(emb, axis=1, keepdims=True)).astype(np.float64)
     for run_dir, info, _ in runs:
-        agent = make_agent(info["agent"], seed=info["seed"], overrides=info.get("overrides") or None)
+        agent = make_agent(
+            info["agent"], seed=info["seed"], overrides=info.get("overrides") or None
+        )
         agent.load(run_dir / "checkpoint.npz")
         probs = knob_probabilities(agent, obs, source.space)
         fig, ax = plt.subplots(figsize=(6, 7))
         im = ax.imshow(probs, vmin=0, vmax=1, cmap="viridis", aspect="auto")
-        ax.set_xticks(range(len(source.space.varying)), [k.name for k in source.space.varying], rotation=60, ha="right")
-        ax.set_yticks(range(len(source.tasks)), [f"{t} ({source.split(t)})" for t in source.tasks], fontsize=7)
+        ax.set_xticks(
+            range(len(source.space.varying)),
+            [k.name for k in source.space.varying],
+            rotation=60,
+            ha="right",
+        )
+        ax.set_yticks(
+            range(len(source.tasks)), [f"{t} ({source.split(t)})" for t in source.tasks], fontsize=7
+        )
         ax.set_title(f"{label(info)}: P(knob on) per task")
         fig.colorbar(im, ax=ax)
         written.append(out_dir / f"policy_heatmap_{info['agent']}_{info['seed']}.png")

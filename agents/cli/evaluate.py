@@ -18,11 +18,26 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("evaluate", help="compare agents as in the paper (markdown + JSON)")
     p.add_argument("--agents", default=",".join(PAPER_COMPARISON), help="comma-separated names")
     p.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 (default: %(default)s)")
-    p.add_argument("--epochs", action="append", metavar="AGENT=N", help="training epochs of an agent")
-    p.add_argument("--loto", default="all", help="'all', 'none' or comma-separated agents for leave-one-task-out")
-    p.add_argument("--loto-seeds", type=int, default=1, help="seeds of leave-one-task-out (default: %(default)s)")
-    p.add_argument("--quick", action="store_true", help="a fast smoke run: 1 seed, 1/10 of the epochs, no LOTO")
-    p.add_argument("--out", default="results/evaluation", help="output path without suffix (.md and .json)")
+    p.add_argument(
+        "--epochs", action="append", metavar="AGENT=N", help="training epochs of an agent"
+    )
+    p.add_argument(
+        "--loto",
+        default="all",
+        help="'all', 'none' or comma-separated agents for leave-one-task-out",
+    )
+    p.add_argument(
+        "--loto-seeds",
+        type=int,
+        default=1,
+        help="seeds of leave-one-task-out (default: %(default)s)",
+    )
+    p.add_argument(
+        "--quick", action="store_true", help="a fast smoke run: 1 seed, 1/10 of the epochs, no LOTO"
+    )
+    p.add_argument(
+        "--out", default="results/evaluation", help="output path without suffix (.md and .json)"
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 

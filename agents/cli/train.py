@@ -32,12 +32,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("train", help="train an agent on a Task2Sim env (TensorBoard, checkpoints)")
     p.add_argument("agent", nargs="?", choices=sorted(AGENTS), help="agent name")
-    p.add_argument("--env", default="Task2Sim-Seen-v0", help="registered env id (default: %(default)s)")
+    p.add_argument(
+        "--env", default="Task2Sim-Seen-v0", help="registered env id (default: %(default)s)"
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the agent and the task order")
     p.add_argument("--epochs", type=int, default=None, help="epochs (default: the agent's)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a hyperparameter")
-    p.add_argument("--logdir", default="runs", help="parent folder of run folders (default: %(default)s)")
-    p.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its checkpoint")
+    p.add_argument(
+        "--logdir", default="runs", help="parent folder of run folders (default: %(default)s)"
+    )
+    p.add_argument(
+        "--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its checkpoint"
+    )
     p.add_argument("--checkpoint-every", type=int, default=100, help="epochs between checkpoints")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
