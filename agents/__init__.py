@@ -114,7 +114,9 @@ def make_agent(
         known = {f.name for f in fields(cfg_type)}
         unknown = set(overrides) - known
         if unknown:
-            raise ValueError(f"unknown hyperparameters {sorted(unknown)} for {name!r}: {sorted(known)}")
+            raise ValueError(
+                f"unknown hyperparameters {sorted(unknown)} for {name!r}: {sorted(known)}"
+            )
         base = make_agent(name, seed, space).config  # type: ignore[attr-defined]
         config = replace(base, **overrides)
     if name == "oracle":

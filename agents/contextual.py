@@ -35,7 +35,7 @@ class LinUCBConfig:
     """Size of the seeded Gaussian random projection of the Task2Vec vector (plus a bias)."""
     alpha: float = 0.05
     """Width of the confidence bonus ``alpha * sqrt(x' A^-1 x)``."""
-    ridge: float = 0.1
+    ridge: float = 0.01
     """Ridge penalty: each arm's ``A`` starts at ``ridge * I``."""
 
     def __post_init__(self) -> None:
@@ -113,6 +113,10 @@ class TransferConfig:
     guided: bool = True
     """While learning, try next the untried configuration the neighbours rate highest (instead
     of a uniformly random untried one)."""
+    design: int = 16
+    """With ``guided``: every task first tries the same ``design`` configurations (a seeded
+    random set), so that the tasks' standardised rewards are comparable before the neighbours'
+    ratings steer the search."""
     few_queries: int = 8
     """How many top-rated configurations the few-query protocol measures on a new task."""
 
@@ -120,6 +124,8 @@ class TransferConfig:
         if not (isinstance(self.k, int) and self.k >= 1):
             raise ValueError(f"k must be an int >= 1, got {self.k!r}")
         check_positive("temperature", self.temperature, allow_zero=True)
+        if not (isinstance(self.design, int) and self.design >= 0):
+            raise ValueError(f"design must be an int >= 0, got {self.design!r}")
         if not (isinstance(self.few_queries, int) and self.few_queries >= 1):
             raise ValueError(f"few_queries must be an int >= 1, got {self.few_queries!r}")
 
@@ -179,22 +185,31 @@ class TransferAgent(MemoryAgent):
             out[i] = np.where(total > 0, num / np.where(total > 0, total, 1), 0.0)
         return out
 
+    def _design(self) -> np.ndarray:
+        n = min(self.config.design, self.space.size)
+        return np.random.default_rng([self.seed, 2]).permutation(self.space.size)[:n]
+
     def choose(self, obs, rows, deterministic):
         out = np.empty(len(rows), dtype=np.int64)
         need_scores = deterministic or self.config.guided
         scores = self.scores(obs, exclude=rows) if need_scores else None
+        design = self._design() if self.config.guided else None
         for i, r in enumerate(rows):
             if deterministic:
                 own = self.memory.best_tried(int(r))
                 out[i] = own if own >= 0 else int(np.argmax(scores[i]))
-            elif self.config.guided and r >= 0 and self.memory.counts[r].any():
-                untried = np.flatnonzero(self.memory.counts[r] == 0)
+            elif self.config.guided:
+                counts = self.memory.counts[r] if r >= 0 else np.zeros(self.space.size)
+                todo = design[counts[design] == 0]
+                if todo.size:  # the shared design first
+                    out[i] = todo[0]
+                    continue
+                untried = np.flatnonzero(counts == 0)
                 if untried.size == 0:
                     out[i] = self.memory.best_tried(int(r))
-                else:
-                    out[i] = untried[np.argmax(scores[i, untried])]
-            elif self.config.guided and r < 0 and len(self.memory):
-                out[i] = int(np.argmax(scores[i]))
+                    continue
+                noise = 1e-9 * self.rng.random(untried.size)  # random tie-break
+                out[i] = untried[np.argmax(scores[i, untried] + noise)]
             else:
                 out[i] = self.sweep_next(int(r))
         return out

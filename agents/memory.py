@@ -83,9 +83,12 @@ class TaskMemory:
         average (rows weigh equally, whatever their number of pulls)."""
         if len(self) == 0 or self.counts.sum() == 0:
             return -1
-        with np.errstate(invalid="ignore"):
-            avg = np.nanmean(self.means(), axis=0)
-        return int(np.nanargmax(avg))
+        means = self.means()
+        tried = np.isfinite(means)
+        avg = np.where(
+            tried.any(axis=0), np.nansum(means, axis=0) / np.maximum(tried.sum(axis=0), 1), -np.inf
+        )
+        return int(np.argmax(avg))
 
     def state(self) -> dict[str, np.ndarray]:
         """Arrays to checkpoint (the row order is the order of ``obs``)."""

@@ -321,7 +321,9 @@ class Task2SimAgent:
             self._init(obs.shape[1])
         rows = self._basis_rows(obs)
         actions = np.asarray(actions, dtype=np.int64).reshape(len(obs), -1)
-        return self._step(rows, self._forward_rows(rows), actions, np.asarray(advantages, float), eps)
+        return self._step(
+            rows, self._forward_rows(rows), actions, np.asarray(advantages, float), eps
+        )
 
     def _step(self, rows, forward, actions, advantages, eps) -> float:
         g, dz1, loss = self._gradients(forward, actions, advantages, eps)
@@ -348,16 +350,22 @@ class Task2SimAgent:
         base = np.array([self.best.get(r, (0.0, None))[0] for r in rows.tolist()])
         adv = self.config.reward_scale * (rewards - base)
         actions = np.asarray(actions, dtype=np.int64).reshape(len(obs), -1)
-        loss = self._step(rows, self._forward_rows(rows), actions, adv, self.config.epsilon(self.epoch))
+        loss = self._step(
+            rows, self._forward_rows(rows), actions, adv, self.config.epsilon(self.epoch)
+        )
         self._remember(rows, actions, rewards)
         return {"losses/policy_loss": loss}
 
-    def _measure(self, env: gym.Env, tasks: list[str], rows: np.ndarray, actions: np.ndarray) -> np.ndarray:
+    def _measure(
+        self, env: gym.Env, tasks: list[str], rows: np.ndarray, actions: np.ndarray
+    ) -> np.ndarray:
         """Rewards of ``actions`` on ``tasks``: queried through ``env`` (or, with
         ``reuse_measurements``, recalled when this (task, configuration) was measured before)."""
         out = np.empty(len(tasks))
         configs = np.atleast_1d(self.space.action_to_index(actions))
-        for i, (t, r, c, a) in enumerate(zip(tasks, rows.tolist(), configs.tolist(), actions, strict=True)):
+        for i, (t, r, c, a) in enumerate(
+            zip(tasks, rows.tolist(), configs.tolist(), actions, strict=True)
+        ):
             if self.config.reuse_measurements and (r, c) in self.measured:
                 out[i] = self.measured[(r, c)]
             else:

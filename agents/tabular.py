@@ -101,7 +101,9 @@ class MemoryAgent:
     # -- helpers for subclasses ------------------------------------------------------------------
     def sweep_next(self, row: int) -> int:
         """A uniformly drawn configuration not yet tried on ``row`` (any, once all are tried)."""
-        untried = np.arange(self.space.size) if row < 0 else np.flatnonzero(self.memory.counts[row] == 0)
+        untried = (
+            np.arange(self.space.size) if row < 0 else np.flatnonzero(self.memory.counts[row] == 0)
+        )
         if untried.size == 0:
             untried = np.arange(self.space.size)
         return int(self.rng.choice(untried))

@@ -198,8 +198,11 @@ def train(
             batch = [tasks[i] for i in order[b * batch_size : (b + 1) * batch_size]]
             if isinstance(agent, EnvLearner):
                 before = log.reward_sum, log.queries
-                stats.update(agent.train_batch(log, batch, epoch))
-                if log.queries > before[1]:
+                batch_stats = agent.train_batch(log, batch, epoch)
+                stats.update(batch_stats)
+                if "charts/sampled_reward" in batch_stats:
+                    sampled.append(batch_stats["charts/sampled_reward"])
+                elif log.queries > before[1]:
                     sampled.append((log.reward_sum - before[0]) / (log.queries - before[1]))
             else:
                 obs = np.stack([log.reset(options={"task": t})[0] for t in batch])
@@ -215,7 +218,7 @@ def train(
         history["reward_queries"].append(log.queries)
         history["distinct_evaluations"].append(log.distinct)
         history["cumulative_regret"].append(log.regret_sum)
-        history["sampled_reward"].append(float(np.mean(sampled)) if sampled else float("nan"))
+        history["sampled_reward"].append(float(np.mean(sampled)) if sampled else None)
         if table is not None:
             r = table[np.arange(len(tasks)), np.atleast_1d(space.action_to_index(greedy))]
             history["greedy_reward"].append(float(r.mean()))
@@ -226,7 +229,7 @@ def train(
         if writer is not None:
             step = epoch + 1
             for k, v in history.items():
-                if isinstance(v, list) and k != "epoch" and v:
+                if isinstance(v, list) and k != "epoch" and v and v[-1] is not None:
                     writer.add_scalar(f"charts/{k}", v[-1], step)
             for k, v in stats.items():
                 writer.add_scalar(k if "/" in k else f"losses/{k}", v, step)
