@@ -10,6 +10,7 @@ Importing the package registers the environments::
 | `Task2Sim-Seen-v0`   | the paper's 12 seen tasks    |
 | `Task2Sim-Unseen-v0` | the paper's 8 unseen tasks   |
 | `Task2Sim-All-v0`    | all 20 tasks                 |
+| `Task2Sim-Live-v0`   | your tasks, live reward (render, pre-train, 5-NN; `t2s_env.rewards.live`) |
 """
 
 from gymnasium.envs.registration import register, registry

@@ -180,3 +180,34 @@ def test_live_env_pickles_and_reuses_the_store(sim, tmp_path):
     clone.reset(seed=3)
     _, again, *_ = clone.step(np.ones(8, dtype=np.int64))
     assert again == reward and clone.reward_source.evaluations_run == 1  # no new evaluation
+
+
+def test_pretraining_is_deterministic_for_a_seed():
+    torch.set_num_threads(1)
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 255, (32, 32, 32, 3), dtype=np.uint8)
+    labels = np.arange(32) % 4
+    recipe = get_recipe("tiny").replace(classes=4, images_per_class=8, batch_size=16,
+                                        mixup_alpha=0.8, cutmix_alpha=1.0, randaugment=True,
+                                        label_smoothing=0.1)  # fmt: skip
+    a = train_backbone(images, labels, recipe, seed=5, device="cpu", progress=False)
+    b = train_backbone(images, labels, recipe, seed=5, device="cpu", progress=False)
+    c = train_backbone(images, labels, recipe, seed=6, device="cpu", progress=False)
+    assert a.final_loss == b.final_loss != c.final_loss
+    assert all(torch.equal(p, q) for p, q in zip(a.model.parameters(), b.model.parameters(),
+                                                  strict=True))  # fmt: skip
+
+
+def test_recipes_validate_and_key_on_every_field():
+    smoke = get_recipe("smoke")
+    assert smoke.replace(epochs=11).id != smoke.id and smoke.replace().id == smoke.id
+    paper = get_recipe("paper")
+    assert (paper.arch, paper.total_images, paper.resolution, paper.epochs) == (
+        "resnet50", 40_000, 224, 100)  # fmt: skip
+    assert (paper.lr, paper.weight_decay, paper.warmup_epochs, paper.amp) == (1e-3, 0.05, 20, True)
+    with pytest.raises(ValueError, match="arch must be one of"):
+        smoke.replace(arch="vgg16")
+    with pytest.raises(ValueError, match="warmup_epochs must be in"):
+        smoke.replace(warmup_epochs=50)
+    with pytest.raises(ValueError, match="resolution must be in"):
+        smoke.replace(resolution=8)

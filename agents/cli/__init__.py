@@ -11,7 +11,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-COMMANDS: tuple[str, ...] = ("info", "train", "evaluate", "plot", "embed", "recommend")
+COMMANDS: tuple[str, ...] = ("info", "train", "evaluate", "plot", "sweep", "embed", "recommend")
 """Sub-command modules, in the order ``t2s --help`` lists them."""
 
 

@@ -31,6 +31,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -140,6 +141,7 @@ class RewardStore:
                         f"{self.path} is not a reward store: not an SQLite database "
                         "(the file was left untouched; move it away or choose another path)"
                     )
+        self._conn: sqlite3.Connection | None = None
         try:
             self._conn = sqlite3.connect(
                 self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False
@@ -153,7 +155,6 @@ class RewardStore:
                     f"{sorted(tables)}); it was left untouched"
                 )
             self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.execute("PRAGMA synchronous = NORMAL")
             with self._transaction() as cur:
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
@@ -171,27 +172,23 @@ class RewardStore:
                     f"reads version {SCHEMA_VERSION}"
                 )
         except sqlite3.DatabaseError as exc:
+            if self._conn is not None:
+                self._conn.close()
             raise StoreError(f"{self.path} is not a usable reward store: {exc}") from exc
 
     # -- connection ----------------------------------------------------------------------------
-    class _Tx:
-        def __init__(self, store: RewardStore) -> None:
-            self.store = store
-
-        def __enter__(self) -> sqlite3.Cursor:
-            self.store._lock.acquire()
-            self.cur = self.store._conn.cursor()
-            self.cur.execute("BEGIN IMMEDIATE")
-            return self.cur
-
-        def __exit__(self, exc_type, exc, tb) -> None:
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Cursor]:
+        """One short write transaction; ``BEGIN IMMEDIATE`` takes the write lock up front."""
+        with self._lock:
+            cur = self._conn.cursor()
+            cur.execute("BEGIN IMMEDIATE")
             try:
-                self.cur.execute("ROLLBACK" if exc_type else "COMMIT")
-            finally:
-                self.store._lock.release()
-
-    def _transaction(self) -> RewardStore._Tx:
-        return RewardStore._Tx(self)
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            cur.execute("COMMIT")
 
     def close(self) -> None:
         """Close the connection (the store object is unusable afterwards)."""

@@ -1,0 +1,120 @@
+"""``t2s sweep``: measure live rewards for many (task, configuration) pairs into a reward store.
+
+Examples::
+
+    t2s sweep --tasks digits --configs all --recipe smoke
+    t2s sweep --tasks SVHN:/data/svhn folder:/data/mine --configs 1_1_1_1_1_3_0_1_1 \\
+        --recipe paper --executor ray --address auto --gpus-per-task 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "sweep",
+        help="evaluate (task, configuration) pairs for real into the reward store",
+        description="Render, pre-train and 5-NN evaluate every (task, configuration, seed) not "
+        "yet in the reward store; results are written as each evaluation finishes, so an "
+        "interrupted sweep resumes where it stopped.",
+    )
+    p.add_argument(
+        "--tasks",
+        nargs="+",
+        required=True,
+        metavar="DATASET",
+        help="downstream tasks: digits, folder:/path, NAME:/root (torchvision)",
+    )
+    p.add_argument(
+        "--configs",
+        nargs="+",
+        default=["all"],
+        metavar="KEY",
+        help="'all' (default) or configuration keys such as 1_1_1_1_1_3_0_1_1",
+    )
+    p.add_argument(
+        "--recipe", default="smoke", help="pre-training preset: tiny, smoke (default), small, paper"
+    )
+    p.add_argument("--seeds", nargs="+", type=int, default=[0], help="seeds (default: 0)")
+    p.add_argument(
+        "--store",
+        default=None,
+        help="reward store file (default: $T2S_STORE or ~/.cache/t2s_env/rewards.sqlite)",
+    )
+    p.add_argument("--executor", choices=["local", "ray"], default="local")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="evaluations at once (local) / CPUs of a local Ray cluster",
+    )
+    p.add_argument("--address", default=None, help="Ray cluster address (default: start one)")
+    p.add_argument("--cpus-per-task", type=float, default=1.0, help="Ray CPUs per evaluation")
+    p.add_argument("--gpus-per-task", type=float, default=0.0, help="Ray GPUs per evaluation")
+    p.add_argument("--max-retries", type=int, default=3, help="Ray retries of a dead worker")
+    p.add_argument("--device", default=None, help="torch device (local; default: cuda if any)")
+    p.add_argument(
+        "--simulator", default="default", help="'default' or MODULE:FACTORY returning a Simulator"
+    )
+    p.add_argument(
+        "--export",
+        default=None,
+        metavar="NPZ",
+        help="afterwards, write the measured table in the packaged npz format",
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.set_defaults(func=run)  # fmt: skip
+
+
+def load_simulator(spec: str):
+    """The default simulator, or ``MODULE:FACTORY()``."""
+    from t2s_env.rewards.live import default_simulator
+
+    if spec == "default":
+        return default_simulator()
+    module, sep, attr = spec.partition(":")
+    if not sep or not attr:
+        raise ValueError(f"--simulator must be 'default' or MODULE:FACTORY, got {spec!r}")
+    try:
+        factory = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as exc:
+        raise ValueError(f"cannot load simulator {spec!r}: {exc}") from exc
+    return factory()
+
+
+def run(args: argparse.Namespace) -> int:
+    from t2s_env.pretrain import get_recipe
+    from t2s_env.rewards.live import as_spec, default_store_path
+    from t2s_env.rewards.store import RewardStore
+    from t2s_env.sweep import make_executor, plan_sweep, run_sweep
+
+    specs = {}
+    for text in args.tasks:
+        spec = as_spec(text)
+        specs[spec.name] = spec
+    recipe = get_recipe(args.recipe)
+    simulator = load_simulator(args.simulator)
+    requests = plan_sweep(specs, args.configs, simulator, recipe, args.seeds)
+    store = RewardStore(args.store or default_store_path())
+    extra = {"device": args.device} if args.executor == "local" else {
+        "cpus_per_task": args.cpus_per_task, "gpus_per_task": args.gpus_per_task,
+        "max_retries": args.max_retries,
+    }  # fmt: skip
+    executor = make_executor(args.executor, workers=args.workers, address=args.address, **extra)
+    print(f"store {store.path}; recipe {recipe.id}; simulator {simulator.name} "
+          f"{simulator.version}; {len(requests)} evaluations planned")  # fmt: skip
+    report = run_sweep(requests, store, executor, progress=not args.no_progress)
+    print(report.summary())
+    for key, error in report.failed:
+        print(f"  failed: {key.task} {key.config} seed {key.seed}: {error}")
+    if args.export:
+        table = store.to_reward_table(
+            simulator.space, recipe=recipe.id, simulator=simulator.name,
+            simulator_version=str(simulator.version), tasks=list(specs), seeds=args.seeds,
+        )  # fmt: skip
+        table.save(args.export)
+        print(f"wrote {args.export}: {len(table.tasks)} tasks x {len(table.keys)} configurations")
+    return 0 if report.ok else 1

@@ -1,0 +1,201 @@
+"""Benchmark the live reward: one evaluation's time and breakdown, sweep throughput, signal.
+
+Parts (``--parts``, all by default):
+
+- ``single``: wall time of one evaluation with the smoke preset on digits, with its breakdown
+  (render, pre-train, features, k-NN), in a fresh store.
+- ``throughput``: a small sweep (``--throughput-evals`` evaluations of ``--throughput-recipe``)
+  with the local executor at 1 and 2 workers (1 torch thread each), evaluations per hour.
+- ``signal``: digits, 16 configurations x 2 seeds with the smoke preset: the spread of accuracy
+  across configurations against the spread across seeds, the rank correlation between the two
+  seeds, a one-way ANOVA, and how many seeds a configuration ranking would need.
+
+Results go to ``benchmarks/results/live_reward.{json,md}``; the signal study's evaluations are
+kept in a reward store (``--store``), so an interrupted run resumes. The GPU figures (the paper
+recipe's pre-training throughput) are measured only where CUDA is present.
+
+    OMP_NUM_THREADS=1 python benchmarks/live_reward.py --parts single throughput signal
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from t2s_env.pretrain import get_recipe, train_backbone
+from t2s_env.rewards.live import LiveRewardSource, default_simulator
+from t2s_env.rewards.store import RewardStore
+from t2s_env.sweep import LocalExecutor, plan_sweep, run_sweep
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def load_simulator(spec: str):
+    if spec == "default":
+        return default_simulator()
+    module, _, attr = spec.partition(":")
+    if module == "live_toy":  # the tests' procedural stand-in
+        sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
+    return getattr(importlib.import_module(module), attr)()
+
+
+def signal_configs(space, n: int = 16, seed: int = 0) -> list[str]:
+    """All off, all on (domain randomisation), each knob alone, then seeded random others."""
+    keys = [space.action_to_key(np.zeros(len(space), int)), space.action_to_key(space.nvec - 1)]
+    for i in range(len(space)):
+        a = np.zeros(len(space), int)
+        a[i] = space.nvec[i] - 1
+        keys.append(space.action_to_key(a))
+    rng = np.random.default_rng(seed)
+    every = space.all_keys()
+    while len(keys) < n:
+        k = every[int(rng.integers(len(every)))]
+        if k not in keys:
+            keys.append(k)
+    return keys[:n]
+
+
+def part_single(sim, args) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        source = LiveRewardSource(["digits"], simulator=sim, recipe="smoke",
+                                  store=Path(tmp) / "s.sqlite", progress=False,
+                                  embeddings={"digits": np.zeros(1)})  # fmt: skip
+        key = "1_1_1_1_1_3_0_1_1"
+        t0 = time.perf_counter()
+        e = source.evaluation("digits", source.space.key_to_dict(key))
+        wall = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        source.evaluation("digits", source.space.key_to_dict(key))
+        cached = time.perf_counter() - t1
+    return {
+        "recipe": get_recipe("smoke").to_dict(),
+        "config": key,
+        "accuracy": e.accuracy,
+        "wall_seconds": round(wall, 2),
+        "breakdown_seconds": e.timings,
+        "pretrain_images_per_second": e.details["pretrain_images_per_second"],
+        "cached_lookup_seconds": round(cached, 4),
+    }
+
+
+def part_throughput(sim, args) -> dict:
+    keys = signal_configs(sim.space, args.throughput_evals, seed=1)
+    out = {"recipe": args.throughput_recipe, "evaluations": len(keys)}
+    for workers in (1, 2):
+        with tempfile.TemporaryDirectory() as tmp:
+            requests = plan_sweep(["digits"], keys, sim, args.throughput_recipe)
+            # Warm the task cache outside the timing in-process; pool workers pay it themselves.
+            report = run_sweep(requests, RewardStore(Path(tmp) / "t.sqlite"),
+                               LocalExecutor(workers, threads_per_worker=1), progress=False)  # fmt: skip
+        out[f"workers_{workers}"] = {
+            "seconds": round(report.seconds, 2),
+            "evaluations_per_hour": round(report.computed / report.seconds * 3600, 1),
+            "failed": len(report.failed),
+        }
+    return out
+
+
+def part_signal(sim, args) -> dict:
+    from scipy import stats
+
+    keys = signal_configs(sim.space, 16)
+    seeds = [0, 1]
+    store = RewardStore(args.store)
+    requests = plan_sweep(["digits"], keys, sim, "smoke", seeds)
+    report = run_sweep(requests, store, LocalExecutor(args.workers, threads_per_worker=1))
+    acc = np.full((len(keys), len(seeds)), np.nan)
+    for r in requests:
+        e = store.get(r.key)
+        if e is not None:
+            acc[keys.index(r.config_key), seeds.index(r.seed)] = 100 * e.accuracy
+    done = ~np.isnan(acc).any(axis=1)
+    acc = acc[done]
+    config_means = acc.mean(axis=1)
+    within_sd = float(np.sqrt(np.mean(np.var(acc, axis=1, ddof=1))))  # pooled seed SD
+    between_sd = float(np.std(config_means, ddof=1))
+    # Variance of true config means = var(means) - within^2 / n_seeds (method of moments).
+    true_var = max(between_sd**2 - within_sd**2 / len(seeds), 0.0)
+    rho = stats.spearmanr(acc[:, 0], acc[:, 1])
+    anova = stats.f_oneway(*acc)
+    reliability = true_var / (true_var + within_sd**2) if within_sd > 0 else 1.0
+    # Seeds per configuration for a seed-averaged measurement to reach reliability 0.8.
+    seeds_for_08 = float("inf") if true_var == 0 else max(1.0, 0.8 / 0.2 * within_sd**2 / true_var)
+    return {
+        "recipe": get_recipe("smoke").id,
+        "configs": [k for k, d in zip(keys, done, strict=True) if d],
+        "accuracy_percent": acc.round(3).tolist(),
+        "sweep": report.summary(),
+        "across_configs_sd": round(between_sd, 3),
+        "across_seeds_sd": round(within_sd, 3),
+        "true_config_sd_estimate": round(float(np.sqrt(true_var)), 3),
+        "range_of_config_means": round(float(np.ptp(config_means)), 3),
+        "spearman_seed0_vs_seed1": round(float(rho.statistic), 3),
+        "spearman_p": round(float(rho.pvalue), 4),
+        "anova_F": round(float(anova.statistic), 3),
+        "anova_p": round(float(anova.pvalue), 4),
+        "single_seed_reliability": round(float(reliability), 3),
+        "seeds_per_config_for_reliability_0.8": seeds_for_08,
+        "test_images": 359,
+        "binomial_se_at_90pct": round(100 * float(np.sqrt(0.9 * 0.1 / 359)), 3),
+    }
+
+
+def part_gpu(sim, args) -> dict:
+    if not torch.cuda.is_available():
+        return {"measured": False, "reason": "no CUDA device in this run"}
+    recipe = get_recipe("paper").replace(epochs=1, images_per_class=40)
+    batch = sim.render(sim.space.key_to_dict("1_1_1_1_1_3_0_1_1"), 40, 0, 224)
+    r = train_backbone(batch.images, batch.labels, recipe, seed=0, device="cuda", progress=False)
+    ips = r.images_per_second
+    full = get_recipe("paper")
+    return {
+        "measured": True,
+        "gpu": torch.cuda.get_device_name(0),
+        "pretrain_images_per_second": round(ips, 1),
+        "projected_pretrain_hours": round(full.total_images * full.epochs / ips / 3600, 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--parts", nargs="+", default=["single", "throughput", "signal", "gpu"])
+    parser.add_argument(
+        "--simulator",
+        default="default",
+        help="'default' or MODULE:FACTORY (live_toy:ToySimulator: the tests' toy)",
+    )
+    parser.add_argument("--throughput-recipe", default="tiny")
+    parser.add_argument("--throughput-evals", type=int, default=6)
+    parser.add_argument("--workers", type=int, default=1, help="workers of the signal sweep")
+    parser.add_argument("--store", default=str(RESULTS / "live_reward_signal.sqlite"))
+    parser.add_argument("--out", default=str(RESULTS / "live_reward.json"))
+    args = parser.parse_args()  # fmt: skip
+    sim = load_simulator(args.simulator)
+    out_path = Path(args.out)
+    results = json.loads(out_path.read_text()) if out_path.exists() else {}
+    results["machine"] = {
+        "cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+        "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"), "torch": torch.__version__,
+        "python": platform.python_version(), "cuda": torch.cuda.is_available(),
+        "note": "2 shared CPU cores (other jobs were running)",
+    }  # fmt: skip
+    results["simulator"] = f"{sim.name} {sim.version} ({args.simulator})"
+    for part in args.parts:
+        print(f"== {part}", flush=True)
+        results[part] = globals()[f"part_{part}"](sim, args)
+        print(json.dumps(results[part], indent=1), flush=True)
+        out_path.write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
