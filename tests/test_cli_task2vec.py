@@ -115,3 +115,30 @@ def test_recommend_pretrain_saves_a_torchvision_checkpoint(tmp_path, capsys, pol
     assert model.eval()(torch.zeros(1, 3, 32, 32)).shape == (1, 10)
     rc = main([*args[:-2], "--simulator", "nosuch.module:Sim"])
     assert rc == 2 and "cannot import simulator factory" in capsys.readouterr().err
+
+
+def test_default_policy_is_the_shipped_best_on_unseen_tasks(capsys):
+    """The shipped checkpoints load, answer as policies.json records, and the default is the
+    one with the better unseen-task accuracy; recommend uses it with the paper agent's
+    per-knob probabilities beside it."""
+    from agents.cli.recommend import checkpoints_dir, default_policy_path, load_policy
+    from agents.evaluation import answer_accuracy
+    from t2s_env.data import load_task_split
+    from t2s_env.rewards import TableRewardSource
+
+    record = json.loads((checkpoints_dir() / "policies.json").read_text())
+    source, split = TableRewardSource(), load_task_split()
+    for name, entry in record["policies"].items():
+        agent, _ = load_policy(checkpoints_dir() / entry["file"])
+        assert agent.name == name
+        for which in ("seen", "unseen"):
+            acc = np.mean(answer_accuracy(agent, source, split[which]))
+            assert acc == pytest.approx(entry[f"{which}_accuracy"], abs=0.01)
+    best = max(record["policies"], key=lambda n: record["policies"][n]["unseen_accuracy"])
+    assert record["default"] == best == "neighbour-transfer"
+    assert default_policy_path().name == "neighbour-transfer.npz"
+
+    assert main(["recommend", "digits", *TINY]) == 0
+    text = capsys.readouterr().out
+    assert "policy: neighbour-transfer" in text and "probabilities (from task2sim" in text
+    assert re.search(r"next best configurations: (\d(_\d){8}, ){3}\d(_\d){8}", text)
