@@ -213,7 +213,12 @@ def load_simulator(name: str | None) -> Any:
     from t2s_env.rewards.live import default_simulator
 
     if name is None:
-        return default_simulator()
+        try:
+            return default_simulator()
+        except RuntimeError as exc:
+            raise RuntimeError(
+                f"{exc}; or name one with --simulator package.module:factory"
+            ) from exc
     module, sep, attr = name.partition(":")
     if not sep:
         raise ValueError(
