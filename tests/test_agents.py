@@ -178,3 +178,17 @@ def test_unknown_agent_and_override():
         make_agent("nope")
     with pytest.raises(ValueError, match="unknown hyperparameters"):
         make_agent("ucb1", overrides={"gamma": 1})
+
+
+def test_few_query_protocol_measures_the_top_rated_candidates():
+    from agents.evaluation import few_query_accuracy
+
+    agent = trained("neighbour-transfer")
+    source = toy_source()
+    cands = agent.candidates(toy_obs(["a2"]), m=3)
+    assert cands.shape == (1, 3, 3)
+    np.testing.assert_array_equal(cands[0, 0], OPTIMA["a"])  # best rated first
+    acc, queries = few_query_accuracy(agent, source, "a2", m=3)
+    assert queries == 3
+    assert acc == pytest.approx(100 * source.best_reward("a2"))
+    assert few_query_accuracy(build("ucb1"), source, "a2") is None
