@@ -33,7 +33,7 @@ import numpy as np
 import torch
 
 from t2s_env.pretrain import get_recipe, train_backbone
-from t2s_env.rewards.live import LiveRewardSource, default_simulator
+from t2s_env.rewards.live import LiveRewardSource, default_simulator, default_space
 from t2s_env.rewards.store import RewardStore
 from t2s_env.sweep import LocalExecutor, plan_sweep, run_sweep
 
@@ -89,7 +89,7 @@ def part_single(sim, args) -> dict:
 
 
 def part_throughput(sim, args) -> dict:
-    keys = signal_configs(sim.space, args.throughput_evals, seed=1)
+    keys = signal_configs(default_space(sim), args.throughput_evals, seed=1)
     out = {"recipe": args.throughput_recipe, "evaluations": len(keys)}
     for workers in (1, 2):
         with tempfile.TemporaryDirectory() as tmp:
@@ -108,7 +108,7 @@ def part_throughput(sim, args) -> dict:
 def part_signal(sim, args) -> dict:
     from scipy import stats
 
-    keys = signal_configs(sim.space, 16)
+    keys = signal_configs(default_space(sim), 16)
     seeds = [0, 1]
     store = RewardStore(args.store)
     requests = plan_sweep(["digits"], keys, sim, "smoke", seeds)
@@ -166,6 +166,69 @@ def part_gpu(sim, args) -> dict:
     }
 
 
+def markdown(results: dict) -> str:
+    """A short human-readable summary of the results file."""
+    lines = [f"# Live reward benchmark ({results.get('simulator', '?')})", ""]
+    m = results.get("machine", {})
+    lines += [f"Machine: {m.get('cpus')} CPUs, torch threads {m.get('torch_threads')}, "
+              f"CUDA {m.get('cuda')}; {m.get('note', '')}", ""]  # fmt: skip
+    if "single" in results:
+        r = results["single"]
+        b = r["breakdown_seconds"]
+        lines += [
+            "## One evaluation, smoke preset, digits",
+            "",
+            f"Wall time {r['wall_seconds']} s (accuracy {r['accuracy']:.4f}); cached lookup "
+            f"{r['cached_lookup_seconds']} s.",
+            "",
+            "| stage | seconds |",
+            "|---|---|",
+            *[f"| {k} | {v} |" for k, v in b.items()],
+            "",
+        ]
+    if "throughput" in results:
+        r = results["throughput"]
+        lines += [f"## Sweep throughput ({r['evaluations']} evaluations, recipe {r['recipe']})",
+                  "", "| workers | seconds | evaluations / hour |", "|---|---|---|"]  # fmt: skip
+        for w in (1, 2):
+            x = r[f"workers_{w}"]
+            lines.append(f"| {w} | {x['seconds']} | {x['evaluations_per_hour']} |")
+        lines.append("")
+    if "signal" in results:
+        r = results["signal"]
+        lines += [
+            "## Signal: digits, 16 configurations x 2 seeds, smoke preset",
+            "",
+            "| configuration | seed 0 (%) | seed 1 (%) |",
+            "|---|---|---|",
+            *[
+                f"| {k} | {a[0]:.2f} | {a[1]:.2f} |"
+                for k, a in zip(r["configs"], r["accuracy_percent"], strict=True)
+            ],  # fmt: skip
+            "",
+            f"- SD across configurations (of seed means): {r['across_configs_sd']} points; "
+            f"range {r['range_of_config_means']} points",
+            f"- SD across seeds (pooled within configurations): {r['across_seeds_sd']} points",
+            f"- estimated SD of the true configuration effects: {r['true_config_sd_estimate']}",
+            f"- Spearman rank correlation seed 0 vs seed 1: {r['spearman_seed0_vs_seed1']} "
+            f"(p = {r['spearman_p']})",
+            f"- one-way ANOVA across configurations: F = {r['anova_F']}, p = {r['anova_p']}",
+            f"- reliability of one seed: {r['single_seed_reliability']}; seeds per "
+            f"configuration for reliability 0.8: {r['seeds_per_config_for_reliability_0.8']}",
+            "",
+        ]
+    g = results.get("gpu")
+    if g is not None:
+        lines += ["## GPU (paper recipe)", ""]
+        lines.append(
+            f"{g['gpu']}: {g['pretrain_images_per_second']} images/s; projected pre-training "
+            f"{g['projected_pretrain_hours']} h"
+            if g.get("measured")
+            else f"Not measured: {g['reason']}."
+        )
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--parts", nargs="+", default=["single", "throughput", "signal", "gpu"])
@@ -195,6 +258,7 @@ def main() -> None:
         results[part] = globals()[f"part_{part}"](sim, args)
         print(json.dumps(results[part], indent=1), flush=True)
         out_path.write_text(json.dumps(results, indent=1))
+        out_path.with_suffix(".md").write_text(markdown(results))
 
 
 if __name__ == "__main__":

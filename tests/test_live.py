@@ -211,3 +211,17 @@ def test_recipes_validate_and_key_on_every_field():
         smoke.replace(warmup_epochs=50)
     with pytest.raises(ValueError, match="resolution must be in"):
         smoke.replace(resolution=8)
+
+
+def test_embedded_simulator_end_to_end(tmp_path):
+    """The package's default renderer, the paper's action space, a tiny render."""
+    from t2s_env.simulator import EmbeddedSimulator
+    from t2s_env.space import PAPER_SPACE
+
+    torch.set_num_threads(1)
+    src = LiveRewardSource(["digits"], simulator=EmbeddedSimulator(device="cpu"), recipe="tiny",
+                           store=tmp_path / "r.sqlite", progress=False,
+                           embeddings={"digits": toy_embedding()})  # fmt: skip
+    assert src.space is PAPER_SPACE
+    e = src.evaluation("digits", PAPER_SPACE.key_to_dict(DR))
+    assert 0.5 < e.accuracy <= 1.0 and e.key.simulator == "embedded" and e.key.config == DR

@@ -87,7 +87,7 @@ def load_simulator(spec: str):
 
 def run(args: argparse.Namespace) -> int:
     from t2s_env.pretrain import get_recipe
-    from t2s_env.rewards.live import as_spec, default_store_path
+    from t2s_env.rewards.live import as_spec, default_space, default_store_path
     from t2s_env.rewards.store import RewardStore
     from t2s_env.sweep import make_executor, plan_sweep, run_sweep
 
@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"  failed: {key.task} {key.config} seed {key.seed}: {error}")
     if args.export:
         table = store.to_reward_table(
-            simulator.space, recipe=recipe.id, simulator=simulator.name,
+            default_space(simulator), recipe=recipe.id, simulator=simulator.name,
             simulator_version=str(simulator.version), tasks=list(specs), seeds=args.seeds,
         )  # fmt: skip
         table.save(args.export)

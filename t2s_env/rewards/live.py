@@ -35,7 +35,7 @@ from t2s_env.pretrain import Recipe, default_device, get_recipe, render_dataset,
 from t2s_env.rewards.base import UnknownTaskError
 from t2s_env.rewards.store import Evaluation, EvaluationKey, RewardStore, versions
 from t2s_env.simulator import Simulator
-from t2s_env.space import KnobSpace
+from t2s_env.space import PAPER_SPACE, KnobSpace
 
 STORE_ENV = "T2S_STORE"
 """Environment variable naming the default reward store file."""
@@ -48,15 +48,30 @@ def default_store_path() -> Path:
 
 
 def default_simulator() -> Simulator:
-    """The package's default simulator (the embedded renderer)."""
-    from t2s_env import simulator as sim
+    """The package's default simulator: the embedded procedural renderer."""
+    from t2s_env.simulator import EmbeddedSimulator
 
-    factory = getattr(sim, "default_simulator", None)
-    if factory is None:
-        raise RuntimeError(
-            "this t2s_env has no default simulator; pass simulator=<a Simulator instance>"
-        )
-    return factory()
+    return EmbeddedSimulator()
+
+
+def is_subspace(space: KnobSpace, of: KnobSpace) -> bool:
+    """Whether every knob of ``space`` is a knob of ``of`` with a subset of its options, and
+    ``of`` has no other knobs (so ``space``'s configurations are ``of``'s, with the same keys)."""
+    if space.names != of.names:
+        return False
+    return all(
+        {str(o) for o in k.options} <= {str(o) for o in of[k.name].options} for k in space.knobs
+    )
+
+
+def default_space(simulator: Simulator) -> KnobSpace:
+    """The paper's space when the simulator renders all of its configurations, else its own.
+
+    >>> from t2s_env.simulator import EmbeddedSimulator
+    >>> default_space(EmbeddedSimulator()).name
+    'paper'
+    """
+    return PAPER_SPACE if is_subspace(PAPER_SPACE, simulator.space) else simulator.space
 
 
 def as_spec(dataset: str | DatasetSpec) -> DatasetSpec:
@@ -208,6 +223,9 @@ class LiveRewardSource:
         tasks: Downstream tasks: spec strings / :class:`~t2s_env.datasets.DatasetSpec` (named
             by the spec's task name) or a ``{name: spec}`` mapping.
         simulator: Renders the pre-training sets (the package's default renderer if ``None``).
+        space: The configurations the source scores (the env's action space): a sub-space of
+            the simulator's; by default the paper's 8 binary knobs when the simulator has them
+            (so policies trained on the packaged table apply), else the simulator's own space.
         recipe: A preset name (``"tiny"``, ``"smoke"``, ``"small"``, ``"paper"``) or a
             :class:`~t2s_env.pretrain.Recipe`.
         store: A :class:`RewardStore` or its path (default :func:`default_store_path`).
@@ -231,6 +249,7 @@ class LiveRewardSource:
         self,
         tasks: Sequence[str | DatasetSpec] | Mapping[str, str | DatasetSpec] = ("digits",),
         simulator: Simulator | None = None,
+        space: KnobSpace | None = None,
         recipe: str | Recipe = "smoke",
         store: RewardStore | str | Path | None = None,
         seed: int = 0,
@@ -256,6 +275,12 @@ class LiveRewardSource:
             raise ValueError("tasks must name at least one downstream task")
         self.datasets: dict[str, DatasetSpec] = specs
         self.simulator = simulator if simulator is not None else default_simulator()
+        self._space = default_space(self.simulator) if space is None else space
+        if not is_subspace(self._space, self.simulator.space):
+            raise ValueError(
+                f"space {self._space.name!r} is not a sub-space of simulator "
+                f"{self.simulator.name!r}'s knobs {list(self.simulator.space.names)}"
+            )
         self.recipe = get_recipe(recipe)
         if not isinstance(store, RewardStore):
             store = RewardStore(default_store_path() if store is None else store)
@@ -274,7 +299,7 @@ class LiveRewardSource:
 
     @property
     def space(self) -> KnobSpace:
-        return self.simulator.space
+        return self._space
 
     @property
     def tasks(self) -> tuple[str, ...]:
@@ -329,8 +354,9 @@ class LiveRewardSource:
 
     def request(self, task: str, config: Mapping[str, object], seed: int | None = None):
         """The :class:`EvaluationRequest` of ``(task, config)``."""
+        config = self.space.key_to_dict(self.space.dict_to_key(config))  # validated, complete
         return EvaluationRequest(
-            task, self._check(task), dict(config), self.simulator, self.recipe,
+            task, self._check(task), config, self.simulator, self.recipe,
             self.seed if seed is None else seed,
         )  # fmt: skip
 

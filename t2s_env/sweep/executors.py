@@ -43,6 +43,11 @@ def _call(fn: EvaluateFn, request: EvaluationRequest, device: str | None) -> Eva
     return fn(request, device=device, progress=False)
 
 
+def _call_parts(fn: EvaluateFn, simulator, parts: dict, device: str | None) -> Evaluation:
+    """:func:`_call` for a request sent without its simulator (shipped once, by reference)."""
+    return fn(EvaluationRequest(simulator=simulator, **parts), device=device, progress=False)
+
+
 class LocalExecutor:
     """Evaluations on this machine: in this process (``workers=1``) or a spawned process pool.
 
@@ -158,13 +163,21 @@ class RayExecutor:
                 kwargs.update(num_cpus=self.workers, include_dashboard=False)
             ray.init(address=self.address, **kwargs)
         try:
-            remote = ray.remote(_call).options(
+            remote = ray.remote(_call_parts).options(
                 num_cpus=self.cpus_per_task,
                 num_gpus=self.gpus_per_task,
                 max_retries=self.max_retries,
             )
             device = "cuda" if self.gpus_per_task > 0 else "cpu"
-            pending = {remote.remote(fn, r, device): r for r in requests}
+            # The simulator (megabytes of textures) goes to the object store once, not per task.
+            sims: dict[int, object] = {}
+            pending = {}
+            for r in requests:
+                if id(r.simulator) not in sims:
+                    sims[id(r.simulator)] = ray.put(r.simulator)
+                parts = {"task": r.task, "dataset": r.dataset, "config": r.config,
+                         "recipe": r.recipe, "seed": r.seed}  # fmt: skip
+                pending[remote.remote(fn, sims[id(r.simulator)], parts, device)] = r
             while pending:
                 done, _ = ray.wait(list(pending), num_returns=1)
                 for ref in done:

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from t2s_env.datasets import DatasetSpec
 from t2s_env.pretrain import Recipe, get_recipe
-from t2s_env.rewards.live import EvaluationRequest, as_spec
+from t2s_env.rewards.live import EvaluationRequest, as_spec, default_space, is_subspace
 from t2s_env.simulator import Simulator
 from t2s_env.space import KnobSpace
 
@@ -41,8 +41,13 @@ def plan_sweep(
     simulator: Simulator,
     recipe: str | Recipe,
     seeds: Sequence[int] = (0,),
+    space: KnobSpace | None = None,
 ) -> list[EvaluationRequest]:
-    """One request per (task, configuration, seed), tasks outermost."""
+    """One request per (task, configuration, seed), tasks outermost.
+
+    ``configs`` are keys of ``space`` (default: :func:`~t2s_env.rewards.live.default_space`,
+    the paper's 256 configurations for the embedded simulator) or ``"all"`` of them.
+    """
     if isinstance(tasks, Mapping):
         specs = {str(n): as_spec(s) for n, s in tasks.items()}
     else:
@@ -55,9 +60,12 @@ def plan_sweep(
     if not seeds:
         raise ValueError("a sweep needs at least one seed")
     recipe = get_recipe(recipe)
-    keys = resolve_configs(simulator.space, configs)
+    space = default_space(simulator) if space is None else space
+    if not is_subspace(space, simulator.space):
+        raise ValueError(f"space {space.name!r} is not a sub-space of the simulator's knobs")
+    keys = resolve_configs(space, configs)
     return [
-        EvaluationRequest(name, spec, simulator.space.key_to_dict(key), simulator, recipe, seed)
+        EvaluationRequest(name, spec, space.key_to_dict(key), simulator, recipe, seed)
         for name, spec in specs.items()
         for key in keys
         for seed in seeds
