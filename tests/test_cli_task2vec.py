@@ -94,26 +94,29 @@ def test_recommend_errors_are_clear(tmp_path, capsys):
     assert rc == 2 and "is not an agent checkpoint" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_recommend_pretrain_saves_a_torchvision_checkpoint(tmp_path, capsys, policy_file):
-    """--pretrain renders with the live tests' procedural simulator (tests/live_toy.py), trains
-    the tiny recipe, and saves a state dict that torchvision's ResNet-18 loads."""
+    """--pretrain renders with the default (embedded) simulator, trains the tiny recipe, and
+    saves a state dict that torchvision's ResNet-18 loads."""
     import torch
     import torchvision
 
     out = tmp_path / "run"
     args = ["recommend", "digits", "--policy", str(policy_file), *TINY, "--pretrain"]
-    args += ["--recipe", "tiny", "--simulator", "live_toy:ToySimulator", "--out-dir", str(out)]
+    args += ["--recipe", "tiny", "--out-dir", str(out)]
     assert main(args) == 0
     text = capsys.readouterr().out
     report = json.loads((out / "report.json").read_text())
     key = re.search(r"recommended configuration for digits: (\S+)", text).group(1)
     assert report["configuration_key"] == key and report["rendered_images"] == 120
+    assert report["simulator"].startswith("embedded")
     assert 0.0 <= report["knn5_accuracy"] <= 1.0 and report["knn_images"]["test"] == 200
+    assert 0.0 <= report["knn5_accuracy_untrained"] <= 1.0
     assert f"{100 * report['knn5_accuracy']:.2f}%" in text
     model = torchvision.models.resnet18(num_classes=report["num_classes"])
     model.load_state_dict(torch.load(report["checkpoint"], weights_only=True))
     assert model.eval()(torch.zeros(1, 3, 32, 32)).shape == (1, 10)
-    rc = main([*args[:-2], "--simulator", "nosuch.module:Sim"])
+    rc = main([*args, "--simulator", "nosuch.module:Sim"])
     assert rc == 2 and "cannot import simulator factory" in capsys.readouterr().err
 
 

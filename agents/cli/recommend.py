@@ -249,7 +249,13 @@ def pretrain(
     import torch
 
     from t2s_env.knn import extract_features, knn_accuracy
-    from t2s_env.pretrain import default_device, get_recipe, render_dataset, train_backbone
+    from t2s_env.pretrain import (
+        build_backbone,
+        default_device,
+        get_recipe,
+        render_dataset,
+        train_backbone,
+    )
     from t2s_env.rewards.live import _prepare_task
 
     recipe = get_recipe(recipe_name)
@@ -259,12 +265,18 @@ def pretrain(
     t1 = time.perf_counter()
     result = train_backbone(images, labels, recipe, seed, dev, progress=progress)
     task = _prepare_task(dataset, recipe)
-    train_f = extract_features(result.model, task.train, device=dev, progress=progress)
-    test_f = extract_features(result.model, task.test, device=dev, progress=progress)
-    accuracy = knn_accuracy(
-        train_f, task.train_labels, test_f, task.test_labels, task.num_classes,
-        recipe.knn_k, recipe.knn_temperature,
-    )  # fmt: skip
+
+    def knn(model: torch.nn.Module) -> float:
+        train_f = extract_features(model, task.train, device=dev, progress=progress)
+        test_f = extract_features(model, task.test, device=dev, progress=progress)
+        return knn_accuracy(
+            train_f, task.train_labels, test_f, task.test_labels, task.num_classes,
+            recipe.knn_k, recipe.knn_temperature,
+        )  # fmt: skip
+
+    accuracy = knn(result.model)
+    # The same backbone untrained, as the yardstick of what pre-training bought.
+    untrained = knn(build_backbone(recipe.arch, int(result.model.fc.out_features), seed).to(dev))
     out_dir.mkdir(parents=True, exist_ok=True)
     ckpt = out_dir / f"{recipe.arch}_{recipe.name}_seed{seed}.pt"
     model = result.model.cpu()
@@ -290,6 +302,7 @@ def pretrain(
         "final_loss": round(float(result.final_loss), 5),
         "device": result.device,
         "knn5_accuracy": accuracy,
+        "knn5_accuracy_untrained": untrained,
         "knn_images": {"train": len(task.train_labels), "test": len(task.test_labels)},
         "seed": seed,
     }
@@ -347,7 +360,8 @@ def run(args: argparse.Namespace) -> int:
             f"{r['render_seconds']}s, train {r['train_seconds']}s "
             f"({r['train_images_per_second']} img/s, final loss {r['final_loss']:.3f}) on "
             f"{r['device']}\n5-NN accuracy on {spec} ({r['knn_images']['train']} train / "
-            f"{r['knn_images']['test']} test images): {100 * r['knn5_accuracy']:.2f}%\n"
+            f"{r['knn_images']['test']} test images): {100 * r['knn5_accuracy']:.2f}% "
+            f"(the same backbone untrained: {100 * r['knn5_accuracy_untrained']:.2f}%)\n"
             f"checkpoint: {r['checkpoint']}\n  load: {r['load_with']}\n"
             f"report: {args.out_dir / 'report.json'}"
         )
