@@ -147,10 +147,14 @@ def test_different_tasks_are_farther_apart_than_two_samples_of_one(digits, photo
     cfg = replace(TINY, n_images=192)
     d0, d1 = (embed_task(digits, replace(cfg, seed=s), progress=False).vector for s in (0, 1))
     p0, p1 = (embed_task(photos, replace(cfg, seed=s), progress=False).vector for s in (0, 1))
-    for dist in (task2vec_distance, cosine_distance):
-        within = max(dist(d0, d1), dist(p0, p1))
-        between = min(dist(d0, p0), dist(d0, p1), dist(d1, p0), dist(d1, p1))
-        assert between > within, (dist.__name__, within, between)
+    # Task2Vec's normalised cosine separates them with a wide margin (0.26 within vs 0.55
+    # between here); the plain cosine, dominated by conv1 under a random probe, only barely.
+    within = max(task2vec_distance(d0, d1), task2vec_distance(p0, p1))
+    between = min(task2vec_distance(u, v) for u in (d0, d1) for v in (p0, p1))
+    assert between > 1.5 * within, (within, between)
+    assert min(cosine_distance(u, v) for u in (d0, d1) for v in (p0, p1)) > max(
+        cosine_distance(d0, d1), cosine_distance(p0, p1)
+    )
 
 
 # ---- probe weights ------------------------------------------------------------------------------

@@ -11,7 +11,9 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-COMMANDS: tuple[str, ...] = ("info", "render", "sweep")
+COMMANDS: tuple[str, ...] = (
+    "info", "train", "evaluate", "plot", "render", "sweep", "embed", "recommend",
+)  # fmt: skip
 """Sub-command modules, in the order ``t2s --help`` lists them."""
 
 

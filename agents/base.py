@@ -1,0 +1,138 @@
+"""The agent interface every agent meets, and the few helpers agents share.
+
+An agent answers a batch of Task2Vec observations with one configuration (an action of the env's
+``MultiDiscrete`` space) per observation, learns from (observation, action, reward) triples, and
+saves / loads itself. Evaluation and the benchmarks accept anything with these methods
+(:class:`Agent` is a structural :class:`typing.Protocol`); stable-baselines3 models join through
+:class:`agents.sb3.SB3Agent`.
+
+>>> from agents import make_agent
+>>> agent = make_agent("random", seed=0)
+>>> isinstance(agent, Agent), agent.kind
+(True, 'context-free')
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal, Protocol, runtime_checkable
+
+import gymnasium as gym
+import numpy as np
+
+AgentKind = Literal["context-free", "contextual", "oracle"]
+"""``context-free``: ignores what the task is like (at most tells tasks apart);
+``contextual``: maps the Task2Vec vector to a configuration, so it can answer unseen tasks;
+``oracle``: reads the reward table (an upper bound, not a learner)."""
+
+KINDS: tuple[str, ...] = ("context-free", "contextual", "oracle")
+
+
+@runtime_checkable
+class Agent(Protocol):
+    """What evaluation, training and the benchmarks ask of an agent."""
+
+    name: str
+    """Short identifier (the registry name, e.g. ``"task2sim"``)."""
+    kind: AgentKind
+    """``"context-free"``, ``"contextual"`` or ``"oracle"``."""
+
+    def act(self, obs: np.ndarray, deterministic: bool = False) -> np.ndarray:
+        """Actions ``(B, n_knobs)`` (int64) for observations ``(B, dim)``.
+
+        ``deterministic=True`` gives the agent's final answer per task (what evaluation scores);
+        ``False`` gives what it would try while learning.
+        """
+        ...
+
+    def learn(self, obs: np.ndarray, actions: np.ndarray, rewards: np.ndarray) -> dict[str, float]:
+        """Update from a batch of ``(B, dim)`` observations, ``(B, k)`` actions, ``(B,)`` rewards.
+
+        Returns scalars worth logging (may be empty).
+        """
+        ...
+
+    def save(self, path: str | Path) -> None:
+        """Write the agent (configuration, learned state, RNG state) to ``path``."""
+        ...
+
+    def load(self, path: str | Path) -> None:
+        """Restore the state written by :meth:`save` into this agent."""
+        ...
+
+
+@runtime_checkable
+class EnvLearner(Protocol):
+    """An agent whose update needs more than its own actions' rewards (the paper's agent asks the
+    env for the reward of its greedy action as a baseline). The trainer hands it the env."""
+
+    def train_batch(self, env: gym.Env, tasks: list[str], epoch: int) -> dict[str, float]:
+        """One update on ``tasks``, querying ``env`` through its public API."""
+        ...
+
+
+def query(env: gym.Env, task: str, action: np.ndarray) -> tuple[np.ndarray, float, dict[str, Any]]:
+    """Ask ``env`` for the reward of ``action`` on ``task``: ``reset(options={"task": task})`` then
+    ``step(action)``. Returns ``(obs, reward, info)``; the env counts the query."""
+    obs, _ = env.reset(options={"task": task})
+    _, reward, _, _, info = env.step(np.asarray(action, dtype=np.int64))
+    return obs, float(reward), info
+
+
+def check_batch(obs: np.ndarray, dim: int | None = None) -> np.ndarray:
+    """``obs`` as a float64 ``(B, dim)`` array; a single observation becomes a batch of one."""
+    arr = np.asarray(obs, dtype=np.float64)
+    if arr.ndim == 1:
+        arr = arr[None]
+    if arr.ndim != 2:
+        raise ValueError(f"obs must have shape (batch, dim), got {np.shape(obs)}")
+    if dim is not None and arr.shape[1] != dim:
+        raise ValueError(f"obs must have {dim} features per row, got {arr.shape[1]}")
+    return arr
+
+
+def check_positive(name: str, value: float, *, allow_zero: bool = False) -> None:
+    """Raise ``ValueError`` naming ``name`` unless ``value`` is finite and > 0 (>= 0 if allowed)."""
+    ok = np.isfinite(value) and (value >= 0 if allow_zero else value > 0)
+    if not ok:
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name} must be a finite number {bound}, got {value!r}")
+
+
+def check_unit(name: str, value: float) -> None:
+    """Raise ``ValueError`` naming ``name`` unless ``0 <= value <= 1``."""
+    if not (np.isfinite(value) and 0.0 <= value <= 1.0):
+        raise ValueError(f"{name} must lie in [0, 1], got {value!r}")
+
+
+def write_state(path: str | Path, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    """Write an agent state: ``arrays`` and a JSON ``meta`` dict in one ``.npz`` file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as f:  # a file object keeps numpy from appending ".npz"
+        np.savez(f, __meta__=np.array(json.dumps(meta)), **arrays)
+
+
+def read_state(path: str | Path, name: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Read what :func:`write_state` wrote; checks the file belongs to agent ``name``."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no agent checkpoint at {path}")
+    with np.load(path, allow_pickle=False) as npz:
+        if "__meta__" not in npz.files:
+            raise ValueError(f"{path} is not an agent checkpoint (no __meta__ entry)")
+        meta = json.loads(str(npz["__meta__"]))
+        arrays = {k: npz[k] for k in npz.files if k != "__meta__"}
+    if meta.get("name") != name:
+        raise ValueError(f"{path} holds a {meta.get('name')!r} agent, not {name!r}")
+    return meta, arrays
+
+
+def rng_state(rng: np.random.Generator) -> dict[str, Any]:
+    """A JSON-able snapshot of a generator (restore with :func:`set_rng_state`)."""
+    return rng.bit_generator.state
+
+
+def set_rng_state(rng: np.random.Generator, state: dict[str, Any]) -> None:
+    rng.bit_generator.state = state

@@ -1,0 +1,111 @@
+"""``t2s embed DATASET --out task.npz``: the Task2Vec embedding of a downstream task.
+
+DATASET is a spec of :mod:`t2s_env.datasets` (``digits``, ``folder:/path``,
+``torchvision:SVHN:/root``). The embedding is computed on the training split, saved with its
+record (probe, sample, timings), and the nearest shipped tasks are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import numpy as np
+
+
+def add_task2vec_args(p: argparse.ArgumentParser) -> None:
+    """Arguments shared by every command that embeds a dataset (``embed``, ``recommend``)."""
+    from t2s_env.task2vec import Task2VecConfig
+
+    d = Task2VecConfig()
+    p.add_argument("dataset", help="digits | folder:/path | torchvision:NAME[:ROOT] | NAME[:ROOT]")
+    p.add_argument("--download", action="store_true", help="let torchvision download the dataset")
+    p.add_argument("--split-seed", type=int, default=0, help="seed of a train/test split (0)")
+    g = p.add_argument_group("Task2Vec")
+    g.add_argument(
+        "--probe",
+        default=d.probe,
+        help="probe weights: imagenet (default; torch hub cache or download), random, or a "
+        "ResNet-18 weights file",
+    )
+    g.add_argument("--n-images", type=int, default=d.n_images, help=f"sample size ({d.n_images})")
+    g.add_argument("--batch-size", type=int, default=d.batch_size, help=f"({d.batch_size})")
+    g.add_argument("--image-size", type=int, default=d.image_size, help=f"pixels ({d.image_size})")
+    g.add_argument("--head-epochs", type=int, default=d.head_epochs, help=f"({d.head_epochs})")
+    g.add_argument("--seed", type=int, default=d.seed, help="sample and label seed (0)")
+    g.add_argument("--probe-seed", type=int, default=d.probe_seed, help="random-probe seed (0)")
+    g.add_argument("--device", default=d.device, help="auto (CUDA when present), cpu, cuda")
+    g.add_argument("--offline", action="store_true", help="never download the probe weights")
+
+
+def task2vec_config(args: argparse.Namespace):
+    from t2s_env.task2vec import Task2VecConfig
+
+    return Task2VecConfig(
+        n_images=args.n_images,
+        batch_size=args.batch_size,
+        image_size=args.image_size,
+        probe=args.probe,
+        head_epochs=args.head_epochs,
+        seed=args.seed,
+        probe_seed=args.probe_seed,
+        device=args.device,
+        download=not args.offline,
+    )
+
+
+def embed_from_args(args: argparse.Namespace):
+    """Load the dataset named by ``args``, embed its training split; returns the embedding."""
+    from t2s_env.datasets import DatasetSpec
+    from t2s_env.task2vec import embed_task
+
+    spec = DatasetSpec.parse(args.dataset, download=args.download, seed=args.split_seed)
+    task = spec.load()
+    cfg = task2vec_config(args)
+    print(
+        f"{spec}: {len(task.train)} training images, {len(task.classes)} classes; embedding "
+        f"{min(cfg.n_images, len(task.train))} of them at {cfg.image_size}px on "
+        f"{cfg.resolve_device()}",
+        file=sys.stderr,
+    )
+    return embed_task(task.train, cfg, dataset=str(spec))
+
+
+def print_nearest(vector: np.ndarray, meta: dict, k: int, metric: str) -> list[tuple[str, float]]:
+    from t2s_env.task2vec import nearest_tasks
+
+    near = nearest_tasks(vector, k=k, metric=metric)
+    print(f"\nnearest shipped tasks ({metric} distance):")
+    for task, dist in near:
+        print(f"  {task:<18} {dist:.4f}")
+    if meta.get("random_probe"):
+        print(
+            "  (random probe: the shipped vectors were made with an ImageNet probe, so these "
+            "distances say little)"
+        )
+    return near
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("embed", help="Task2Vec-embed a dataset (image folder, torchvision, digits)")
+    add_task2vec_args(p)
+    p.add_argument("--out", required=True, help="output .npz (hessian, scale, meta)")
+    p.add_argument("--nearest", type=int, default=3, help="shipped tasks to list (3; 0: none)")
+    p.add_argument("--metric", choices=("task2vec", "cosine"), default="task2vec")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    emb = embed_from_args(args)
+    emb.save(args.out)
+    v, meta = emb.vector, emb.meta
+    secs = meta["seconds"]
+    print(
+        f"saved {args.out}: {v.shape[0]} numbers (norm {np.linalg.norm(v):.3e}), probe "
+        f"{meta['probe']}, {meta['n_images']} images, head train accuracy "
+        f"{meta['head_train_accuracy']:.3f}, {secs['total']:.1f}s (head {secs['head']:.1f}s, "
+        f"Fisher {secs['fisher']:.1f}s) on {meta['device']}"
+    )
+    if args.nearest:
+        print_nearest(v, meta, args.nearest, args.metric)
+    return 0
