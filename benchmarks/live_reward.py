@@ -109,10 +109,10 @@ def untrained_baseline(seeds: list[int]) -> list[float]:
     """5-NN accuracy (%) on digits of randomly initialised (never trained) smoke backbones."""
     from t2s_env.knn import extract_features, knn_accuracy
     from t2s_env.pretrain import build_backbone
-    from t2s_env.rewards.live import _prepare_task, as_spec
+    from t2s_env.rewards.live import prepare_task, as_spec
 
     recipe = get_recipe("smoke")
-    task = _prepare_task(as_spec("digits"), recipe)
+    task = prepare_task(as_spec("digits"), recipe)
     out = []
     for seed in seeds:
         model = build_backbone(recipe.arch, 10, seed).eval()

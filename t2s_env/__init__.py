@@ -42,4 +42,4 @@ for _env_id, _tasks in ENV_IDS.items():
             kwargs={"tasks": _tasks},
         )
 if "Task2Sim-Live-v0" not in registry:
-    register(id="Task2Sim-Live-v0", entry_point="t2s_env.rewards.live:make_live_env")
+    register(id="Task2Sim-Live-v0", entry_point="t2s_env.envs.live:make_live_env")

@@ -256,7 +256,7 @@ def pretrain(
         render_dataset,
         train_backbone,
     )
-    from t2s_env.rewards.live import _prepare_task
+    from t2s_env.rewards.live import prepare_task
 
     recipe = get_recipe(recipe_name)
     dev = torch.device(device) if device else default_device()
@@ -264,7 +264,7 @@ def pretrain(
     images, labels = render_dataset(simulator, config, recipe, seed, progress=progress)
     t1 = time.perf_counter()
     result = train_backbone(images, labels, recipe, seed, dev, progress=progress)
-    task = _prepare_task(dataset, recipe)
+    task = prepare_task(dataset, recipe)
 
     def knn(model: torch.nn.Module) -> float:
         train_f = extract_features(model, task.train, device=dev, progress=progress)

@@ -98,9 +98,9 @@ class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
     ## Information
 
     ``reset`` and ``step`` return ``task`` (name), ``split`` (``"seen"``, ``"unseen"`` or
-    ``"user"``) and ``best_reward`` (the task's best achievable reward, ``nan`` if unknown).
+    ``"user"``) and ``best_reward`` (the task's best achievable reward, ``None`` if the source does not know it).
     ``step`` adds ``config`` (``{knob: value}``), ``key`` (the paper's key string),
-    ``true_reward`` (the reward before noise) and ``regret`` (``best_reward - true_reward``).
+    ``true_reward`` (the reward before noise) and ``regret`` (``best_reward - true_reward``, ``None`` if the best is unknown).
     The env counts its reward queries and distinct (task, configuration) pairs in the
     attributes ``reward_queries`` and ``distinct_evaluations`` (each distinct pair costs a full
     pre-training run in reality).
@@ -153,9 +153,7 @@ class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
         self.tasks = resolve_tasks(self.reward_source, tasks)
         self.noise_std = float(noise_std)
         self._obs = normalised_embeddings(self.reward_source, self.tasks)
-        self._best = np.array(
-            [np.nan if (b := self.reward_source.best_reward(t)) is None else b for t in self.tasks]
-        )
+        self._best = [self.reward_source.best_reward(t) for t in self.tasks]
         self.observation_space = spaces.Box(-1.0, 1.0, (self._obs.shape[1],), np.float32)
         self.action_space = spaces.MultiDiscrete(self.space.nvec)
         self.reward_queries = 0
@@ -187,7 +185,7 @@ class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
         return {
             "task": task,
             "split": self.reward_source.split(task),
-            "best_reward": float(self._best[self._task]),
+            "best_reward": self._best[self._task],
         }
 
     def reset(
@@ -222,6 +220,6 @@ class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
             config=config,
             key=key,
             true_reward=true_reward,
-            regret=info["best_reward"] - true_reward,
+            regret=None if info["best_reward"] is None else info["best_reward"] - true_reward,
         )
         return self._obs[self._task].copy(), reward, True, False, info

@@ -11,7 +11,7 @@ One reward is one evaluation (:func:`evaluate`):
 :class:`LiveRewardSource` wraps this in the :class:`~t2s_env.rewards.RewardSource` protocol
 with a :class:`~t2s_env.rewards.store.RewardStore`: an evaluation already in the store is
 returned from it, never recomputed. ``gym.make("Task2Sim-Live-v0", ...)`` builds the env on it
-(:func:`make_live_env`).
+(:func:`t2s_env.envs.make_live_env`).
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ import torch
 
 from t2s_env.data import load_task2vec, load_task_split
 from t2s_env.datasets import DatasetSpec, DownstreamTask
-from t2s_env.envs.task2sim import Task2SimEnv  # the live env's class lives with its source
 from t2s_env.knn import extract_features, knn_accuracy, prepare_images
 from t2s_env.pretrain import Recipe, default_device, get_recipe, render_dataset, train_backbone
 from t2s_env.rewards.base import UnknownTaskError
@@ -119,7 +118,7 @@ _PREPARED: dict[tuple, _PreparedTask] = {}
 _PREPARED_MAX_BYTES = 1 << 30
 
 
-def _prepare_task(spec: DatasetSpec, recipe: Recipe) -> _PreparedTask:
+def prepare_task(spec: DatasetSpec, recipe: Recipe) -> _PreparedTask:
     """The task's images resized for the recipe (cached per process when under 1 GiB)."""
     cache_key = (str(spec), spec.seed, spec.test_fraction, recipe.resolution,
                  recipe.knn_train_max, recipe.knn_test_max)  # fmt: skip
@@ -164,7 +163,7 @@ def evaluate(
     device = torch.device(device) if device is not None else default_device()
     recipe, t = request.recipe, {}
     start = time.perf_counter()
-    task = _prepare_task(request.dataset, recipe)
+    task = prepare_task(request.dataset, recipe)
     t["load_task"] = time.perf_counter() - start
 
     t0 = time.perf_counter()
@@ -377,38 +376,3 @@ class LiveRewardSource:
     def best_reward(self, task: str) -> None:
         self._check(task)
         return None
-
-
-class LiveTask2SimEnv(Task2SimEnv):
-    """:class:`~t2s_env.envs.Task2SimEnv` over a :class:`LiveRewardSource` (``Task2Sim-Live-v0``).
-
-    Identical to the base env except that, the live source knowing no best reward,
-    ``info["best_reward"]`` and ``info["regret"]`` are ``None`` rather than ``nan``
-    (``nan != nan`` fails Gymnasium's determinism check).
-    """
-
-    def reset(self, *, seed=None, options=None):
-        obs, info = super().reset(seed=seed, options=options)
-        return obs, _unknown_to_none(info)
-
-    def step(self, action):
-        obs, reward, terminated, truncated, info = super().step(action)
-        return obs, reward, terminated, truncated, _unknown_to_none(info)
-
-
-def _unknown_to_none(info: dict[str, Any]) -> dict[str, Any]:
-    for name in ("best_reward", "regret"):
-        if isinstance(info.get(name), float) and np.isnan(info[name]):
-            info[name] = None
-    return info
-
-
-def make_live_env(
-    tasks: Sequence[str | DatasetSpec] | Mapping[str, str | DatasetSpec] = ("digits",),
-    noise_std: float = 0.0,
-    **source_kwargs: Any,
-) -> LiveTask2SimEnv:
-    """The ``Task2Sim-Live-v0`` entry point: every keyword but ``noise_std`` goes to
-    :class:`LiveRewardSource`; the env plays all of its tasks."""
-    source = LiveRewardSource(tasks, **source_kwargs)
-    return LiveTask2SimEnv(tasks="all", reward_source=source, noise_std=noise_std)

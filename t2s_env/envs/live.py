@@ -1,0 +1,25 @@
+"""The ``Task2Sim-Live-v0`` entry point: the Task2Sim env over the live reward source."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from t2s_env.datasets import DatasetSpec
+from t2s_env.envs.task2sim import Task2SimEnv
+from t2s_env.rewards.live import LiveRewardSource
+
+
+def make_live_env(
+    tasks: Sequence[str | DatasetSpec] | Mapping[str, str | DatasetSpec] = ("digits",),
+    noise_std: float = 0.0,
+    **source_kwargs: Any,
+) -> Task2SimEnv:
+    """A :class:`Task2SimEnv` playing every task of a new :class:`LiveRewardSource`.
+
+    Every keyword but ``noise_std`` goes to :class:`LiveRewardSource` (recipe, store, simulator,
+    seed...). The live source knows no best reward, so ``info["best_reward"]`` and
+    ``info["regret"]`` are ``None``.
+    """
+    source = LiveRewardSource(tasks, **source_kwargs)
+    return Task2SimEnv(tasks="all", reward_source=source, noise_std=noise_std)
