@@ -109,7 +109,7 @@ def untrained_baseline(seeds: list[int]) -> list[float]:
     """5-NN accuracy (%) on digits of randomly initialised (never trained) smoke backbones."""
     from t2s_env.knn import extract_features, knn_accuracy
     from t2s_env.pretrain import build_backbone
-    from t2s_env.rewards.live import prepare_task, as_spec
+    from t2s_env.rewards.live import as_spec, prepare_task
 
     recipe = get_recipe("smoke")
     task = prepare_task(as_spec("digits"), recipe)
