@@ -85,9 +85,8 @@ class ToySimulator:
             yield ImageBatch(np.stack(images), labels[start : idx.stop].astype(np.int64))
 
     def render(self, config, images_per_class, seed, resolution, classes=None) -> ImageBatch:
-        parts = list(self.render_batches(config, images_per_class, seed, resolution, 256, classes))
-        return ImageBatch(
-            np.concatenate([p.images for p in parts]), np.concatenate([p.labels for p in parts])
+        return ImageBatch.concatenate(
+            self.render_batches(config, images_per_class, seed, resolution, 256, classes)
         )
 
 

@@ -6,7 +6,7 @@ The simulator knows nothing of environments or rewards; it receives a configurat
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -26,6 +26,17 @@ class ImageBatch:
 
     images: np.ndarray
     labels: np.ndarray
+
+    @classmethod
+    def concatenate(cls, batches: Iterable[ImageBatch]) -> ImageBatch:
+        """One batch holding ``batches`` in order (e.g. a whole streamed dataset)."""
+        parts = list(batches)
+        if not parts:
+            raise ValueError("no batches to concatenate (an empty dataset)")
+        return cls(
+            images=np.concatenate([p.images for p in parts]),
+            labels=np.concatenate([p.labels for p in parts]),
+        )
 
 
 @runtime_checkable

@@ -181,10 +181,8 @@ class EmbeddedSimulator:
         classes: int | None = None,
     ) -> ImageBatch:
         """The whole dataset in memory (concatenation of :meth:`render_batches`)."""
-        parts = list(self.render_batches(config, images_per_class, seed, resolution, 256, classes))
-        return ImageBatch(
-            images=np.concatenate([p.images for p in parts]),
-            labels=np.concatenate([p.labels for p in parts]),
+        return ImageBatch.concatenate(
+            self.render_batches(config, images_per_class, seed, resolution, 256, classes)
         )
 
     # -- internals --------------------------------------------------------------------------

@@ -289,7 +289,6 @@ class TDWSimulator:
         classes: int | None = None,
     ) -> ImageBatch:
         """The whole dataset in memory."""
-        parts = list(self.render_batches(config, images_per_class, seed, resolution, 256, classes))
-        return ImageBatch(
-            np.concatenate([p.images for p in parts]), np.concatenate([p.labels for p in parts])
+        return ImageBatch.concatenate(
+            self.render_batches(config, images_per_class, seed, resolution, 256, classes)
         )
