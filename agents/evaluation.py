@@ -61,6 +61,42 @@ def _train(name: str, seed: int, tasks, source, epochs, overrides) -> tuple[Agen
     return agent, result
 
 
+def leave_one_task_out(
+    name: str,
+    seeds: Sequence[int] = (0,),
+    source: TableRewardSource | None = None,
+    epochs: dict[str, int] | None = None,
+    overrides: dict[str, dict[str, Any]] | None = None,
+    bar: tqdm | None = None,
+) -> dict[str, Any]:
+    """Leave-one-task-out over every task of ``source``: train agent ``name`` on the other tasks,
+    answer the held-out one without querying it. Returns ``loto_fraction`` (mean over tasks and
+    seeds of accuracy / per-task best), ``loto_per_task`` (first seed) and ``loto_seeds``; for
+    agents with a few-query protocol also ``loto_few_query_fraction``."""
+    source = TableRewardSource() if source is None else source
+    epochs, overrides = dict(epochs or {}), dict(overrides or {})
+    best = 100 * source.rewards.max(axis=1)
+    fracs, few_fracs = [], []
+    for seed in seeds:
+        for i, task in enumerate(source.tasks):
+            train_tasks = [t for t in source.tasks if t != task]
+            agent, _ = _train(name, seed, train_tasks, source, epochs, overrides)
+            fracs.append(float(answer_accuracy(agent, source, [task])[0] / best[i]))
+            few = few_query_accuracy(agent, source, task)
+            if few is not None:
+                few_fracs.append(few[0] / best[i])
+            if bar is not None:
+                bar.update()
+    out: dict[str, Any] = {
+        "loto_fraction": float(np.mean(fracs)),
+        "loto_per_task": dict(zip(source.tasks, fracs[: len(source.tasks)], strict=True)),
+        "loto_seeds": list(seeds),
+    }
+    if few_fracs:
+        out["loto_few_query_fraction"] = float(np.mean(few_fracs))
+    return out
+
+
 def evaluate(
     agents: Sequence[str],
     seeds: Sequence[int] = (0, 1, 2, 3, 4),
@@ -136,27 +172,13 @@ def evaluate(
             "reached_fraction": float(np.mean(rec["reached"])),
             "distinct_evaluations": float(np.mean(rec["distinct"])),
             "train_seconds": float(np.mean(rec["seconds"])),
+            "seeds": list(seeds),
         }
         if rec["unseen_few"]:
             entry["unseen_few_query"] = float(np.mean(rec["unseen_few"]))
             entry["few_queries"] = rec["few_queries"]
         if name in loto_names:
-            fracs, few_fracs = [], []
-            for seed in loto_seeds:
-                for i, task in enumerate(source.tasks):
-                    train_tasks = [t for t in source.tasks if t != task]
-                    agent, _ = _train(name, seed, train_tasks, source, epochs, overrides)
-                    fracs.append(float(answer_accuracy(agent, source, [task])[0] / best[i]))
-                    few = few_query_accuracy(agent, source, task)
-                    if few is not None:
-                        few_fracs.append(few[0] / best[i])
-                    bar.update()
-            entry["loto_fraction"] = float(np.mean(fracs))
-            entry["loto_per_task"] = dict(
-                zip(source.tasks, fracs[: len(source.tasks)], strict=True)
-            )
-            if few_fracs:
-                entry["loto_few_query_fraction"] = float(np.mean(few_fracs))
+            entry.update(leave_one_task_out(name, loto_seeds, source, epochs, overrides, bar))
         out[name] = entry
     bar.close()
     settings = {
@@ -176,15 +198,15 @@ def to_markdown(results: dict[str, Any]) -> str:
     """The results as a markdown table (accuracy in %, mean ± std over seeds)."""
     s = results["settings"]
     lines = [
-        f"Seeds {s['seeds']}; trained on the 12 seen tasks; per-task best "
+        f"Seeds 0..n-1 (n in the seeds column); trained on the 12 seen tasks; per-task best "
         f"{s['per_task_best']['seen']:.2f} seen / {s['per_task_best']['unseen']:.2f} unseen. "
         "LOTO: train on 19 tasks, answer the 20th without querying it, as a fraction of its best "
         "(few-query: the best of the agent's top-rated configurations measured on it). "
         "Evals to 99%: distinct (task, configuration) evaluations of a seen task when the "
         "agent's answer first reached 99% of the task's best (mean over the tasks that did).",
         "",
-        "| agent | kind | seen | unseen | LOTO | LOTO few-query | evals to 99% | tasks reached | distinct evals | train s |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| agent | kind | seeds | seen | unseen | LOTO | LOTO few-query | evals to 99% | tasks reached | distinct evals | train s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
 
     def fmt(v: Any, spec: str = ".3f") -> str:
@@ -195,7 +217,8 @@ def to_markdown(results: dict[str, Any]) -> str:
         few = e.get("loto_few_query_fraction")
         few_s = "-" if few is None else f"{few:.3f} ({e['few_queries']} queries)"
         lines.append(
-            f"| {name} | {kind} | {e['seen_mean']:.2f} ± {e['seen_std']:.2f} | "
+            f"| {name} | {kind} | {len(e.get('seeds', s['seeds']))} | "
+            f"{e['seen_mean']:.2f} ± {e['seen_std']:.2f} | "
             f"{e['unseen_mean']:.2f} ± {e['unseen_std']:.2f} | {fmt(e.get('loto_fraction'))} | "
             f"{few_s} | {fmt(e['evals_to_99'], '.1f')} | {e['reached_fraction']:.2f} | "
             f"{e['distinct_evaluations']:.0f} | {e['train_seconds']:.1f} |"

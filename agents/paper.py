@@ -11,7 +11,8 @@ authors' code indexes a ``(B, options)`` probability matrix with the whole batch
 ``probs[:, actions]``, which yields a ``(B, B)`` matrix and mixes the tasks of a batch in the
 loss; this implementation does not (tested in ``tests/test_agents_paper.py``). From epoch 50 on,
 each update adds 5 self-imitation steps, each the same loss on each task's best configuration
-found so far (advantage ``r_best - r_greedy``, the greedy action recomputed after each step).
+found so far (advantage ``r_best - r_greedy``; the greedy action and the best so far are
+recomputed before each step, so a greedy query that beats the best becomes the next target).
 SGD with momentum 0.9 and weight decay, linear warm-up over 50 epochs, lr x0.1 at epoch 500.
 
 **Why it is fast.** The first layer has 9,600 x 400 weights, but SGD only ever adds to it
@@ -396,11 +397,12 @@ class Task2SimAgent:
             "losses/policy_loss": loss,
         }
         if epoch >= cfg.imitation_start and cfg.imitation_steps > 0:
-            # the best (reward, action) per task so far, fixed for this batch's imitation steps
-            r_best = np.array([self.best[i][0] for i in rows.tolist()])
-            best = np.stack([self.best[i][1] for i in rows.tolist()])
             sil = 0.0
             for _ in range(cfg.imitation_steps):
+                # the best (reward, action) per task so far, greedy queries of the previous
+                # imitation steps included (as in the authors' replay memory)
+                r_best = np.array([self.best[i][0] for i in rows.tolist()])
+                best = np.stack([self.best[i][1] for i in rows.tolist()])
                 fwd = self._forward_rows(rows)
                 r_greedy = self._measure(env, tasks, rows, self._argmax(fwd[-1]))
                 sil += self._step(rows, fwd, best, cfg.reward_scale * (r_best - r_greedy), 0.0)

@@ -30,6 +30,7 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
+from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
 from agents.base import Agent, EnvLearner, rng_state, set_rng_state
@@ -139,6 +140,10 @@ def train(
         checkpoint_every: Write a checkpoint every this many epochs (and at the end).
         resume: Continue from the checkpoint in ``run_dir`` if there is one.
         progress: Show a tqdm progress bar.
+
+    BLAS runs on one thread while training: the agents' products are small (the paper's agent
+    multiplies 4 x 400 matrices), and a multi-threaded BLAS sums in an order that depends on the
+    thread count, which would make a seed's result depend on ``OMP_NUM_THREADS``.
     """
     if not (isinstance(epochs, int) and epochs >= 0):
         raise ValueError(f"epochs must be an int >= 0, got {epochs!r}")
@@ -190,64 +195,65 @@ def train(
 
     t0 = time.perf_counter()
     bar = tqdm(range(start, epochs), desc=agent.name, disable=not progress, leave=False)
-    for epoch in bar:
-        stats: dict[str, float] = {}
-        sampled: list[float] = []
-        order = rng.permutation(len(tasks))
-        for b in range(math.ceil(len(tasks) / batch_size)):
-            batch = [tasks[i] for i in order[b * batch_size : (b + 1) * batch_size]]
-            if isinstance(agent, EnvLearner):
-                before = log.reward_sum, log.queries
-                batch_stats = agent.train_batch(log, batch, epoch)
-                stats.update(batch_stats)
-                if "charts/sampled_reward" in batch_stats:
-                    sampled.append(batch_stats["charts/sampled_reward"])
-                elif log.queries > before[1]:
-                    sampled.append((log.reward_sum - before[0]) / (log.queries - before[1]))
-            else:
-                obs = np.stack([log.reset(options={"task": t})[0] for t in batch])
-                actions = agent.act(obs)
-                rewards = []
-                for t, a in zip(batch, actions, strict=True):
-                    log.reset(options={"task": t})
-                    rewards.append(log.step(a)[1])
-                stats.update(agent.learn(obs, actions, np.asarray(rewards)))
-                sampled.append(float(np.mean(rewards)))
-        greedy = agent.act(obs_all, deterministic=True)
-        history["epoch"].append(epoch + 1)
-        history["reward_queries"].append(log.queries)
-        history["distinct_evaluations"].append(log.distinct)
-        history["cumulative_regret"].append(log.regret_sum)
-        history["sampled_reward"].append(float(np.mean(sampled)) if sampled else None)
-        if table is not None:
-            r = table[np.arange(len(tasks)), np.atleast_1d(space.action_to_index(greedy))]
-            history["greedy_reward"].append(float(r.mean()))
-            history["simple_regret"].append(float((best - r).mean()))
-            for i, t in enumerate(tasks):
-                if history["reached"][t] is None and r[i] >= 0.99 * best[i]:
-                    history["reached"][t] = len(log.evaluated.get(t, ()))
-        if writer is not None:
-            step = epoch + 1
-            for k, v in history.items():
-                if isinstance(v, list) and k != "epoch" and v and v[-1] is not None:
-                    writer.add_scalar(f"charts/{k}", v[-1], step)
-            for k, v in stats.items():
-                writer.add_scalar(k if "/" in k else f"losses/{k}", v, step)
-            lr_fn = getattr(getattr(agent, "config", None), "learning_rate", None)
-            if callable(lr_fn):
-                writer.add_scalar("policy/lr", lr_fn(epoch), step)
-            probs = _knob_probs(agent, obs_all)
-            if probs is not None:
-                ent = sum(-(p * np.log(np.clip(p, 1e-12, 1))).sum(axis=1) for p in probs)
-                writer.add_scalar("policy/entropy", float(ent.mean()), step)
-                if epoch % log_every == 0 or epoch == epochs - 1:
-                    for j, knob in enumerate(space.varying):
-                        for i, t in enumerate(tasks):
-                            writer.add_scalar(f"policy/{t}/{knob.name}", probs[j][i, -1], step)
-        if (epoch + 1) % checkpoint_every == 0:
-            checkpoint(epoch + 1)
-        if history["greedy_reward"]:
-            bar.set_postfix(greedy=f"{100 * history['greedy_reward'][-1]:.2f}", refresh=False)
+    with threadpool_limits(limits=1, user_api="blas"):
+        for epoch in bar:
+            stats: dict[str, float] = {}
+            sampled: list[float] = []
+            order = rng.permutation(len(tasks))
+            for b in range(math.ceil(len(tasks) / batch_size)):
+                batch = [tasks[i] for i in order[b * batch_size : (b + 1) * batch_size]]
+                if isinstance(agent, EnvLearner):
+                    before = log.reward_sum, log.queries
+                    batch_stats = agent.train_batch(log, batch, epoch)
+                    stats.update(batch_stats)
+                    if "charts/sampled_reward" in batch_stats:
+                        sampled.append(batch_stats["charts/sampled_reward"])
+                    elif log.queries > before[1]:
+                        sampled.append((log.reward_sum - before[0]) / (log.queries - before[1]))
+                else:
+                    obs = np.stack([log.reset(options={"task": t})[0] for t in batch])
+                    actions = agent.act(obs)
+                    rewards = []
+                    for t, a in zip(batch, actions, strict=True):
+                        log.reset(options={"task": t})
+                        rewards.append(log.step(a)[1])
+                    stats.update(agent.learn(obs, actions, np.asarray(rewards)))
+                    sampled.append(float(np.mean(rewards)))
+            greedy = agent.act(obs_all, deterministic=True)
+            history["epoch"].append(epoch + 1)
+            history["reward_queries"].append(log.queries)
+            history["distinct_evaluations"].append(log.distinct)
+            history["cumulative_regret"].append(log.regret_sum)
+            history["sampled_reward"].append(float(np.mean(sampled)) if sampled else None)
+            if table is not None:
+                r = table[np.arange(len(tasks)), np.atleast_1d(space.action_to_index(greedy))]
+                history["greedy_reward"].append(float(r.mean()))
+                history["simple_regret"].append(float((best - r).mean()))
+                for i, t in enumerate(tasks):
+                    if history["reached"][t] is None and r[i] >= 0.99 * best[i]:
+                        history["reached"][t] = len(log.evaluated.get(t, ()))
+            if writer is not None:
+                step = epoch + 1
+                for k, v in history.items():
+                    if isinstance(v, list) and k != "epoch" and v and v[-1] is not None:
+                        writer.add_scalar(f"charts/{k}", v[-1], step)
+                for k, v in stats.items():
+                    writer.add_scalar(k if "/" in k else f"losses/{k}", v, step)
+                lr_fn = getattr(getattr(agent, "config", None), "learning_rate", None)
+                if callable(lr_fn):
+                    writer.add_scalar("policy/lr", lr_fn(epoch), step)
+                probs = _knob_probs(agent, obs_all)
+                if probs is not None:
+                    ent = sum(-(p * np.log(np.clip(p, 1e-12, 1))).sum(axis=1) for p in probs)
+                    writer.add_scalar("policy/entropy", float(ent.mean()), step)
+                    if epoch % log_every == 0 or epoch == epochs - 1:
+                        for j, knob in enumerate(space.varying):
+                            for i, t in enumerate(tasks):
+                                writer.add_scalar(f"policy/{t}/{knob.name}", probs[j][i, -1], step)
+            if (epoch + 1) % checkpoint_every == 0:
+                checkpoint(epoch + 1)
+            if history["greedy_reward"]:
+                bar.set_postfix(greedy=f"{100 * history['greedy_reward'][-1]:.2f}", refresh=False)
     checkpoint(epochs)
     if writer is not None:
         writer.close()

@@ -192,3 +192,20 @@ def test_few_query_protocol_measures_the_top_rated_candidates():
     assert queries == 3
     assert acc == pytest.approx(100 * source.best_reward("a2"))
     assert few_query_accuracy(build("ucb1"), source, "a2") is None
+
+
+def test_leave_one_task_out_grades_the_held_out_answer():
+    """Domain randomisation answers 1_1_1_1_1_3_0_1_1 whatever it trained on, so its LOTO score
+    is that configuration's accuracy over each task's best, straight from the table."""
+    from agents.evaluation import leave_one_task_out
+    from t2s_env.data import load_reward_table
+    from t2s_env.space import DOMAIN_RANDOMIZATION_KEY
+
+    table = load_reward_table()
+    c = table.keys.index(DOMAIN_RANDOMIZATION_KEY)
+    expected = table.accuracy[:, c] / table.accuracy.max(axis=1)
+    res = leave_one_task_out("dr", seeds=[0, 1])
+    assert res["loto_seeds"] == [0, 1]
+    assert list(res["loto_per_task"]) == list(table.tasks)
+    np.testing.assert_allclose(list(res["loto_per_task"].values()), expected)
+    assert res["loto_fraction"] == pytest.approx(expected.mean())

@@ -157,3 +157,48 @@ def test_shortened_schedule_beats_best_fixed_on_seen_tasks():
     acc = answer_accuracy(agent, env.unwrapped.reward_source, seen).mean()
     assert acc > 30.5, acc
     assert agent.space is PAPER_SPACE
+
+
+def test_imitation_target_is_the_best_so_far_at_each_step(monkeypatch):
+    """A greedy query made during the self-imitation steps that beats the remembered best becomes
+    the target of the next step (the authors re-read their replay memory before every step)."""
+    env = toy_env()
+    agent = Task2SimAgent(Task2SimConfig(hidden=HIDDEN, reward_scale=100.0), space=TOY_SPACE)
+    # measured rewards in call order: sampled, greedy, then the greedy of each imitation step
+    script = iter([0.2, 0.3, 0.9, 0.5, 0.5, 0.5, 0.5])
+    greedy_actions = []
+
+    def fake_measure(env, tasks, rows, actions):
+        r = np.full(len(tasks), next(script))
+        greedy_actions.append(np.array(actions))
+        agent._remember(rows, actions, r)
+        return r
+
+    steps = []
+    real_step = agent._step
+
+    def spy(rows, fwd, actions, adv, eps):
+        steps.append((np.array(actions), np.array(adv)))
+        return real_step(rows, fwd, actions, adv, eps)
+
+    monkeypatch.setattr(agent, "_measure", fake_measure)
+    monkeypatch.setattr(agent, "_step", spy)
+    agent.train_batch(env, ["a0"], epoch=agent.config.imitation_start)
+    advantages = [float(adv[0]) for _, adv in steps]
+    # policy step: 0.2 - 0.3; imitation 1: best 0.3 - greedy 0.9; imitation 2: best is now 0.9
+    np.testing.assert_allclose(advantages[:3], [-10.0, -60.0, 40.0], atol=1e-9)
+    np.testing.assert_array_equal(steps[2][0], greedy_actions[2])  # imitating the 0.9 query
+
+
+def test_result_does_not_depend_on_the_blas_thread_count():
+    """A seed gives the same weights whatever the BLAS thread count (``train`` pins it to one;
+    unpinned, 60 epochs already differ in the last bits and full runs in their answers)."""
+    from threadpoolctl import threadpool_limits
+
+    weights = []
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads, user_api="blas"):
+            agent = Task2SimAgent(Task2SimConfig(epochs=60), seed=0)
+            train(agent, gym.make("t2s_env:Task2Sim-Seen-v0"), epochs=60, seed=0, progress=False)
+            weights.append(agent.p["w2"].copy())
+    np.testing.assert_array_equal(weights[0], weights[1])
