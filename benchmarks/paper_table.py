@@ -45,6 +45,9 @@ def main() -> None:
         help=f"only the separately cached leave-one-task-out of {', '.join(SEPARATE_LOTO)}",
     )
     args = ap.parse_args()
+    unknown = [n for n in args.agents.split(",") if n not in PAPER_COMPARISON]
+    if unknown:
+        ap.error(f"unknown agents {unknown}; choose from {', '.join(PAPER_COMPARISON)}")
     cache = RESULTS / "paper_table"
     cache.mkdir(parents=True, exist_ok=True)
     for name in args.agents.split(","):
