@@ -186,3 +186,32 @@ def test_export_errors_say_what_is_missing(tmp_path):
     store.put(Evaluation(EvaluationKey("mine", "0_0", "toy", "1", "smoke@def", 0), 0.5))
     with pytest.raises(ValueError, match="matches several recipe ids"):
         store.to_reward_table(SPACE, recipe="smoke")
+
+
+def test_a_task_name_stays_bound_to_its_dataset(tmp_path):
+    """Results are keyed by task name: a second dataset under a stored name is refused, by the
+    store, by the live source and by a sweep, before anything is computed or overwritten."""
+    from t2s_env.rewards.live import EvaluationRequest, LiveRewardSource
+    from t2s_env.simulator import EmbeddedSimulator
+    from t2s_env.sweep import run_sweep
+
+    store = RewardStore(tmp_path / "r.sqlite")
+    store.put(Evaluation(key(task="mine"), 0.5, details={"dataset": "folder:/data/a"}))
+    store.put(Evaluation(key(task="old"), 0.5))  # no dataset recorded: nothing to check
+    assert store.datasets("mine") == {"folder:/data/a"}
+    store.check_dataset("mine", "folder:/data/a")
+    store.check_dataset("old", "digits")
+    store.check_dataset("new", "digits")
+    with pytest.raises(
+        StoreError, match=r"'mine' measured on dataset 'folder:/data/a', not 'digits'"
+    ):
+        store.check_dataset("mine", "digits")
+    with pytest.raises(StoreError, match="task 'mine'"):
+        LiveRewardSource({"mine": "digits"}, store=store, progress=False)
+    sim = EmbeddedSimulator(device="cpu")
+    src = LiveRewardSource({"other": "digits"}, simulator=sim, store=store, progress=False)
+    request = src.request("other", src.space.key_to_dict(src.space.all_keys()[0]))
+    renamed = EvaluationRequest("mine", request.dataset, request.config, sim, request.recipe)
+    with pytest.raises(StoreError, match="task 'mine'"):
+        run_sweep([renamed], store, evaluate_fn=lambda *a, **k: pytest.fail("ran"), progress=False)
+    assert len(store) == 2

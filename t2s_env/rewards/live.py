@@ -284,6 +284,8 @@ class LiveRewardSource:
         if not isinstance(store, RewardStore):
             store = RewardStore(default_store_path() if store is None else store)
         self.store = store
+        for name, spec in specs.items():
+            store.check_dataset(name, str(spec))
         if int(seed) != seed or seed < 0:
             raise ValueError(f"seed must be an integer >= 0, got {seed}")
         self.seed = int(seed)

@@ -267,6 +267,25 @@ class RewardStore:
     def __iter__(self) -> Iterator[Evaluation]:
         return iter(self.evaluations())
 
+    def datasets(self, task: str) -> set[str]:
+        """The datasets (``details["dataset"]``, a dataset spec string) that the stored
+        evaluations of ``task`` were measured on; empty if none recorded one."""
+        rows = self._query("SELECT DISTINCT details FROM evaluations WHERE task = ?", [task])
+        found = {json.loads(r[0]).get("dataset") for r in rows}
+        return {str(d) for d in found if d is not None}
+
+    def check_dataset(self, task: str, dataset: str) -> None:
+        """Raise :class:`StoreError` if the store holds evaluations of ``task`` measured on
+        another dataset than ``dataset``: results are keyed by task name, so a second dataset
+        under the same name would silently read the first one's rewards."""
+        other = sorted(self.datasets(task) - {str(dataset)})
+        if other:
+            raise StoreError(
+                f"reward store {self.path} already holds evaluations of task {task!r} measured "
+                f"on dataset {other[0]!r}, not {str(dataset)!r}; give this dataset another task "
+                f"name (tasks={{'new-name': spec}}) or use another store"
+            )
+
     # -- writing -------------------------------------------------------------------------------
     def put(self, evaluation: Evaluation) -> bool:
         """Store ``evaluation`` in its own transaction; ``False`` if its key was already there."""

@@ -51,12 +51,15 @@ def run_sweep(
 ) -> SweepReport:
     """Evaluate every request whose key is not in ``store``; write each result as it finishes.
 
-    Failures (exceptions inside an evaluation) are collected in the report and the sweep goes
-    on; an interruption (``KeyboardInterrupt``, a killed process) loses only unfinished work,
+    A task name the store already holds for another dataset raises
+    :class:`~t2s_env.rewards.store.StoreError` before anything runs. Failures (exceptions inside
+    an evaluation) are collected in the report and the sweep goes on; an interruption (``KeyboardInterrupt``, a killed process) loses only unfinished work,
     and rerunning the same sweep computes only the missing evaluations.
     """
     executor = executor or LocalExecutor()
     start = time.perf_counter()
+    for task, dataset in sorted({(r.task, str(r.dataset)) for r in requests}):
+        store.check_dataset(task, dataset)
     by_key = {r.key: r for r in requests}
     todo = [by_key[k] for k in store.missing(by_key)]
     report = SweepReport(planned=len(by_key), cached=len(by_key) - len(todo))
