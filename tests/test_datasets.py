@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bz2
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -167,6 +168,11 @@ def test_spec_round_trip():
     for text in ["digits", "torchvision:SVHN:/data/svhn", "folder:/data/x", "torchvision:DTD"]:
         assert str(DatasetSpec.parse(text)) == text
     assert DatasetSpec.parse("usps:/r").name == "USPS" and DatasetSpec.parse("usps").root is None
+    # one folder, one spec string, however it is written (the reward store relies on it)
+    here = DatasetSpec.parse(f"folder:{Path.cwd() / 'tasks' / 'mine'}")
+    assert DatasetSpec.parse("folder:tasks/mine") == here
+    assert str(DatasetSpec.parse("folder:tasks/../tasks/mine/")) == str(here)
+    assert here.name == "mine"
     with pytest.raises(DatasetError, match="test_fraction"):
         DatasetSpec.parse("digits", test_fraction=0)
 

@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -37,6 +38,12 @@ Kind = Literal["digits", "folder", "torchvision"]
 def known_datasets() -> tuple[str, ...]:
     """Every dataset name a spec may use without a path: ``digits`` and the torchvision tasks."""
     return ("digits", *known_torchvision_tasks())
+
+
+def _absolute(path: str) -> Path:
+    """``path`` made absolute (``~`` expanded, ``..`` folded, links kept), so that one folder
+    always gives the same spec string (the reward store binds a task name to it)."""
+    return Path(os.path.abspath(Path(path).expanduser()))
 
 
 @dataclass(frozen=True)
@@ -80,7 +87,7 @@ class DatasetSpec:
         if head.lower() == "folder" and sep:
             if not rest:
                 raise DatasetError("folder: spec needs a path, e.g. folder:/data/mytask")
-            root = Path(rest).expanduser()
+            root = _absolute(rest)
             return cls("folder", root.name or rest, root, **opts)
         if head.lower() == "torchvision" and sep:
             head, sep, rest = rest.partition(":")
@@ -89,9 +96,9 @@ class DatasetSpec:
                     f"unknown torchvision task {head!r}; known: {', '.join(known_torchvision_tasks())}"
                 )
         if head.lower() in TORCHVISION_TASKS:
-            root = Path(rest).expanduser() if rest else None
+            root = _absolute(rest) if rest else None
             return cls("torchvision", TORCHVISION_TASKS[head.lower()].name, root, **opts)
-        path = Path(text).expanduser()
+        path = _absolute(text)
         if text and ("/" in text or path.is_dir()):
             return cls("folder", path.name or text, path, **opts)
         raise DatasetError(
