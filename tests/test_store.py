@@ -191,6 +191,7 @@ def test_export_errors_say_what_is_missing(tmp_path):
 def test_a_task_name_stays_bound_to_its_dataset(tmp_path):
     """Results are keyed by task name: a second dataset under a stored name is refused, by the
     store, by the live source and by a sweep, before anything is computed or overwritten."""
+    from t2s_env.datasets import DatasetSpec
     from t2s_env.rewards.live import EvaluationRequest, LiveRewardSource
     from t2s_env.simulator import EmbeddedSimulator
     from t2s_env.sweep import run_sweep
@@ -208,10 +209,14 @@ def test_a_task_name_stays_bound_to_its_dataset(tmp_path):
         store.check_dataset("mine", "digits")
     with pytest.raises(StoreError, match="task 'mine'"):
         LiveRewardSource({"mine": "digits"}, store=store, progress=False)
+    store.put(Evaluation(key(task="d"), 0.5, details={"dataset": "digits"}))
+    LiveRewardSource({"d": DatasetSpec.parse("digits")}, store=store, progress=False)
+    with pytest.raises(StoreError, match="'digits', not 'digits\\?seed=1'"):  # another split
+        LiveRewardSource({"d": DatasetSpec.parse("digits", seed=1)}, store=store, progress=False)
     sim = EmbeddedSimulator(device="cpu")
     src = LiveRewardSource({"other": "digits"}, simulator=sim, store=store, progress=False)
     request = src.request("other", src.space.key_to_dict(src.space.all_keys()[0]))
     renamed = EvaluationRequest("mine", request.dataset, request.config, sim, request.recipe)
     with pytest.raises(StoreError, match="task 'mine'"):
         run_sweep([renamed], store, evaluate_fn=lambda *a, **k: pytest.fail("ran"), progress=False)
-    assert len(store) == 2
+    assert len(store) == 3

@@ -113,6 +113,18 @@ class DatasetSpec:
             return f"folder:{self.root}"
         return f"torchvision:{self.name}" + (f":{self.root}" if self.root is not None else "")
 
+    @property
+    def identity(self) -> str:
+        """The spec string, plus the split's settings where they are not the defaults: what the
+        reward store records as a measurement's dataset (another split, another test set).
+
+        >>> DatasetSpec.parse("digits").identity, DatasetSpec.parse("digits", seed=3).identity
+        ('digits', 'digits?seed=3')
+        """
+        extra = [f"test_fraction={self.test_fraction:g}"] if self.test_fraction != 0.2 else []
+        extra += [f"seed={self.seed}"] if self.seed != 0 else []
+        return str(self) + ("?" + "&".join(extra) if extra else "")
+
     def load(self) -> DownstreamTask:
         """Resolve the spec to the task's train and test splits (reads labels, not images)."""
         if self.kind == "digits":

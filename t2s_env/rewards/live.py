@@ -197,7 +197,7 @@ def evaluate(
         timings={k: round(v, 4) for k, v in t.items()},
         versions=info,
         details={
-            "dataset": str(request.dataset),
+            "dataset": request.dataset.identity,
             "config": dict(request.config),
             "rendered_images": len(labels),
             "train_images": len(task.train_labels),
@@ -285,7 +285,7 @@ class LiveRewardSource:
             store = RewardStore(default_store_path() if store is None else store)
         self.store = store
         for name, spec in specs.items():
-            store.check_dataset(name, str(spec))
+            store.check_dataset(name, spec.identity)
         if int(seed) != seed or seed < 0:
             raise ValueError(f"seed must be an integer >= 0, got {seed}")
         self.seed = int(seed)
@@ -344,7 +344,7 @@ class LiveRewardSource:
                 f"embeddings must be a {{task: vector}} mapping or a Task2VecConfig, got {config!r}"
             )
         method = json.dumps(
-            {"dataset": str(spec), "task2vec": dataclasses.asdict(config)}, sort_keys=True
+            {"dataset": spec.identity, "task2vec": dataclasses.asdict(config)}, sort_keys=True
         )
         vector = self.store.get_embedding(task, method)
         if vector is None:

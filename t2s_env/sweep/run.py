@@ -58,7 +58,7 @@ def run_sweep(
     """
     executor = executor or LocalExecutor()
     start = time.perf_counter()
-    for task, dataset in sorted({(r.task, str(r.dataset)) for r in requests}):
+    for task, dataset in sorted({(r.task, r.dataset.identity) for r in requests}):
         store.check_dataset(task, dataset)
     by_key = {r.key: r for r in requests}
     todo = [by_key[k] for k in store.missing(by_key)]
