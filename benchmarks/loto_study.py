@@ -11,6 +11,7 @@ and the Task2Vec vector of the held-out task, never its rewards; the score is th
   20 tasks (the most a rule answering the same configuration for every task can reach);
 - nearest tasks: the mean profile of the ``k`` most similar tasks (cosine of the normalised
   Task2Vec vectors, whole vector or per ResNet-18 stage);
+- layer profile: the same, with tasks compared by their share of Fisher energy per layer;
 - kernel: profiles weighted by ``exp(cos / T)``, optionally mixed with the uniform weights;
 - bilinear ridge: a task's profile regressed on the top principal components of the vectors;
 - honest selection: the rule chosen by an inner leave-one-out on the 19 training tasks
@@ -59,6 +60,19 @@ def similarities(emb: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
+def layer_profiles(emb: np.ndarray) -> dict[str, np.ndarray]:
+    """Distances between the tasks' layer profiles: each task's share of Fisher energy per
+    layer of the probe (40 layers; plain or log), each layer z-scored across tasks. Unlike the
+    cosine of whole vectors, this says which layers a task's loss is sensitive to."""
+    energy = np.stack([(emb[:, s.start : s.stop] ** 2).sum(axis=1) for s in resnet18_layout()], 1)
+    share = energy / energy.sum(axis=1, keepdims=True)
+    out = {}
+    for name, f in (("share", share), ("log-share", np.log(share))):
+        z = (f - f.mean(axis=0)) / (f.std(axis=0) + 1e-12)
+        out[name] = np.linalg.norm(z[:, None] - z[None], axis=2)
+    return out
+
+
 def loto(rule: Rule, frac: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
     """Per-task fraction of the best reached by ``rule`` (over ``rows``, all tasks by default)."""
     rows = np.arange(len(frac)) if rows is None else rows
@@ -95,6 +109,15 @@ def make_rules(acc: np.ndarray, sims: dict[str, np.ndarray], emb: np.ndarray) ->
             return w @ profiles(acc[train], kind)
 
         rules[f"kernel/{sim_name}/{kind}/T={temp}/mix={mix}"] = kernel
+    for (prof_name, dist), kind, k in itertools.product(
+        layer_profiles(emb).items(), ("frac", "z"), (1, 3, 5)
+    ):
+
+        def profile_nearest(t, train, dist=dist, kind=kind, k=k):
+            near = train[np.argsort(dist[t, train], kind="stable")[:k]]
+            return profiles(acc[near], kind).mean(axis=0)
+
+        rules[f"layer-profile/{prof_name}/{kind}/k={k}"] = profile_nearest
     u = unit(emb.astype(np.float64))
     for kind, p, lam in itertools.product(("frac", "z"), (1, 2, 4), (0.1, 1.0, 10.0)):
 
