@@ -32,6 +32,17 @@ from agents.training import train
 from t2s_env.envs import Task2SimEnv
 from t2s_env.rewards import TableRewardSource
 
+BUDGETS: tuple[int, ...] = (0, 1, 2, 4, 8, 16, 32)
+"""Budgets (distinct evaluations on the held-out task) of the few-shot protocol."""
+SPLITS: tuple[str, ...] = ("loto", "seen-unseen")
+"""``loto``: each task held out, fitted on all the others; ``seen-unseen``: fitted on the seen
+tasks, each unseen task held out."""
+BUDGET_SCHEMA = "task2sim-gym/budget-curves"
+BUDGET_SCHEMA_VERSION = 1
+AGENT_MAX_QUERIES_PER_BUDGET = 8
+"""An env-based agent may repeat configurations; it stops after ``8 * max(budgets)`` queries on
+the held-out task (distinct or not) and keeps its answer for the budgets it did not reach."""
+
 
 def _unit(x: np.ndarray) -> np.ndarray:
     return x / np.linalg.norm(x, axis=1, keepdims=True)
@@ -60,13 +71,41 @@ def few_query_accuracy(
     return 100 * max(rewards), env.reward_queries
 
 
-def _train(name: str, seed: int, tasks, source, epochs, overrides) -> tuple[Agent, Any]:
-    agent = make_agent(name, seed=seed, space=source.space, overrides=overrides.get(name))
+def _train(name: Any, seed: int, tasks, source, epochs, overrides) -> tuple[Agent, Any]:
+    """Train agent ``name`` (a registry name, ``package.module:factory`` or a factory)."""
+    from agents import AGENTS
+
+    if isinstance(name, str) and name in AGENTS:
+        agent = make_agent(name, seed=seed, space=source.space, overrides=overrides.get(name))
+        default = DEFAULT_EPOCHS[name]
+    else:
+        entry = resolve_entry(name)
+        if entry.kind != "agent":
+            raise ValueError(
+                f"{entry.name!r} is an advisor: advisors are scored by the few-shot protocol "
+                "(evaluate(..., budgets=...), t2s evaluate --budgets ...)"
+            )
+        agent, default = entry.make(seed), entry.epochs
+        name = entry.name
     env = Task2SimEnv(tasks=tasks, reward_source=source)
-    result = train(
-        agent, env, epochs=epochs.get(name, DEFAULT_EPOCHS[name]), seed=seed, progress=False
-    )
+    result = train(agent, env, epochs=epochs.get(name, default), seed=seed, progress=False)
     return agent, result
+
+
+def _entry_name(spec: Any) -> str:
+    from agents import AGENTS
+
+    return spec if isinstance(spec, str) and spec in AGENTS else resolve_entry(spec).name
+
+
+def _default_epochs(spec: Any) -> int:
+    from agents import AGENTS
+
+    return (
+        DEFAULT_EPOCHS[spec]
+        if isinstance(spec, str) and spec in AGENTS
+        else resolve_entry(spec).epochs
+    )
 
 
 def leave_one_task_out(
@@ -106,7 +145,7 @@ def leave_one_task_out(
 
 
 def evaluate(
-    agents: Sequence[str],
+    agents: Sequence[str | Callable[..., Any]],
     seeds: Sequence[int] = (0, 1, 2, 3, 4),
     epochs: dict[str, int] | None = None,
     overrides: dict[str, dict[str, Any]] | None = None,
@@ -114,11 +153,18 @@ def evaluate(
     loto_seeds: Sequence[int] = (0,),
     source: TableRewardSource | None = None,
     progress: bool = True,
+    budgets: Sequence[int] | None = None,
+    noise_stds: Sequence[float] = (0.0,),
+    splits: Sequence[str] = SPLITS,
 ) -> dict[str, Any]:
-    """Run the comparison.
+    """Run the comparison, or with ``budgets`` the few-shot protocol (:func:`budget_curves`
+    with ``seeds``, ``noise_stds`` and ``splits``; ``epochs``, ``overrides`` and ``loto`` are
+    then unused).
 
     Args:
-        agents: Agent names (see :data:`agents.AGENTS`).
+        agents: Agent names (see :data:`agents.AGENTS`), ``package.module:factory`` paths or
+            factories ``factory(seed=...)`` of agents (and, with ``budgets``, of advisors and
+            the names in :data:`agents.advisor.ADVISORS`).
         seeds: Seeds of the seen/unseen evaluation (mean and std over them).
         epochs: Training epochs per agent name (default :data:`agents.DEFAULT_EPOCHS`).
         overrides: Hyperparameter overrides per agent name.
@@ -135,22 +181,27 @@ def evaluate(
     with LOTO ``loto_fraction`` (mean over tasks of accuracy / per-task best) and, for agents
     with a few-query protocol, ``loto_few_query_fraction`` and ``unseen_few_query``.
     """
+    if budgets is not None:
+        return budget_curves(agents, budgets, splits, noise_stds, seeds, source, progress)
     source = TableRewardSource() if source is None else source
     epochs, overrides = dict(epochs or {}), dict(overrides or {})
     seen = [t for t in source.tasks if source.split(t) == "seen"]
     unseen = [t for t in source.tasks if source.split(t) == "unseen"]
     best = 100 * source.rewards.max(axis=1)
-    loto_names = list(agents) if loto is True else ([] if loto is False else list(loto))
+    loto_names = (
+        [_entry_name(a) for a in agents] if loto is True else ([] if loto is False else list(loto))
+    )
     out: dict[str, Any] = {}
     jobs = [(n, s) for n in agents for s in seeds]
     bar = tqdm(total=len(jobs) + len(loto_names) * len(loto_seeds) * len(source.tasks),
                disable=not progress, desc="evaluate")  # fmt: skip
-    for name in agents:
+    for spec in agents:
+        name = _entry_name(spec)
         rec: dict[str, Any] = {"seen": [], "unseen": [], "evals": [], "reached": [], "distinct": [],
                                "seconds": [], "unseen_few": [], "few_queries": None}  # fmt: skip
         for seed in seeds:
             t0 = time.perf_counter()
-            agent, result = _train(name, seed, seen, source, epochs, overrides)
+            agent, result = _train(spec, seed, seen, source, epochs, overrides)
             rec["seconds"].append(time.perf_counter() - t0)
             rec["kind"] = agent.kind
             rec["seen"].append(float(answer_accuracy(agent, source, seen).mean()))
@@ -185,14 +236,15 @@ def evaluate(
         if rec["unseen_few"]:
             entry["unseen_few_query"] = float(np.mean(rec["unseen_few"]))
             entry["few_queries"] = rec["few_queries"]
-        if name in loto_names:
-            entry.update(leave_one_task_out(name, loto_seeds, source, epochs, overrides, bar))
+        if name in loto_names or spec in loto_names:
+            entry.update(leave_one_task_out(spec, loto_seeds, source, epochs, overrides, bar))
         out[name] = entry
     bar.close()
     settings = {
         "seeds": list(seeds),
         "loto_seeds": list(loto_seeds),
-        "epochs": {n: epochs.get(n, DEFAULT_EPOCHS[n]) for n in agents},
+        "epochs": {_entry_name(a): epochs.get(_entry_name(a), _default_epochs(a)) for a in agents},
+        "tasks": {"seen": len(seen), "unseen": len(unseen), "all": len(source.tasks)},
         "overrides": overrides,
         "per_task_best": {
             "seen": float(best[[source.task_index(t) for t in seen]].mean()),
@@ -203,12 +255,17 @@ def evaluate(
 
 
 def to_markdown(results: dict[str, Any]) -> str:
-    """The results as a markdown table (accuracy in %, mean ± std over seeds)."""
+    """The results as a markdown table (accuracy in %, mean ± std over seeds); few-shot results
+    (:func:`budget_curves`) as :func:`budgets_to_markdown`."""
+    if results.get("schema") == BUDGET_SCHEMA:
+        return budgets_to_markdown(results)
     s = results["settings"]
+    n = s.get("tasks", {"seen": 12, "all": 20})  # results written before the counts were kept
     lines = [
-        f"Seeds 0..n-1 (n in the seeds column); trained on the 12 seen tasks; per-task best "
-        f"{s['per_task_best']['seen']:.2f} seen / {s['per_task_best']['unseen']:.2f} unseen. "
-        "LOTO: train on 19 tasks, answer the 20th without querying it, as a fraction of its best "
+        f"Seeds 0..n-1 (n in the seeds column); trained on the {n['seen']} seen tasks; per-task "
+        f"best {s['per_task_best']['seen']:.2f} seen / {s['per_task_best']['unseen']:.2f} unseen. "
+        f"LOTO: train on {n['all'] - 1} tasks, answer the held-out one without querying it, as a "
+        "fraction of its best "
         "(few-query: the best of the agent's top-rated configurations measured on it). "
         "Evals to 99%: distinct (task, configuration) evaluations of a seen task when the "
         "agent's answer first reached 99% of the task's best (mean over the tasks that did).",
@@ -241,17 +298,6 @@ def to_markdown(results: dict[str, Any]) -> str:
 
 
 # -- the few-shot budgeted protocol -------------------------------------------------------------
-
-BUDGETS: tuple[int, ...] = (0, 1, 2, 4, 8, 16, 32)
-"""Budgets (distinct evaluations on the held-out task) of the few-shot protocol."""
-SPLITS: tuple[str, ...] = ("loto", "seen-unseen")
-"""``loto``: each task held out, fitted on all the others; ``seen-unseen``: fitted on the seen
-tasks, each unseen task held out."""
-BUDGET_SCHEMA = "task2sim-gym/budget-curves"
-BUDGET_SCHEMA_VERSION = 1
-AGENT_MAX_QUERIES_PER_BUDGET = 8
-"""An env-based agent may repeat configurations; it stops after ``8 * max(budgets)`` queries on
-the held-out task (distinct or not) and keeps its answer for the budgets it did not reach."""
 
 
 @dataclass(frozen=True)
@@ -338,13 +384,31 @@ def _split_folds(source: TableRewardSource, split: str) -> list[tuple[list[str],
     raise ValueError(f"unknown split {split!r}; choose from {list(SPLITS)}")
 
 
+_FITTED: dict[tuple, Any] = {}
+"""Advisors fitted in the current :func:`budget_curves` call, for those whose fit does not depend
+on the seed (``seed_independent_fit = True``): one fit per fold serves every seed."""
+
+
+def _fitted_advisor(entry: Entry, seed: int, train_tasks, source) -> Any:
+    keys = source.space.all_keys()
+    rows = [source.task_index(t) for t in train_tasks]
+    advisor = entry.make(seed)
+    shared = getattr(advisor, "seed_independent_fit", False)
+    tag = (entry.name, tuple(train_tasks))
+    if shared and tag in _FITTED:
+        return _FITTED[tag]
+    advisor.fit(source.embeddings[rows], source.rewards[rows], keys)
+    if shared:
+        _FITTED[tag] = advisor
+    return advisor
+
+
 def _advisor_fold(entry, seed, train_tasks, task, source, budgets, noise_stds) -> list[list[int]]:
     """Kept flat indices per noise level, per budget."""
     from agents.advisor.loop import run_budgets
 
     keys = source.space.all_keys()
-    rows = [source.task_index(t) for t in train_tasks]
-    advisor = entry.make(seed).fit(source.embeddings[rows], source.rewards[rows], keys)
+    advisor = _fitted_advisor(entry, seed, train_tasks, source)
     i = source.task_index(task)
     out = []
     for noise in noise_stds:
@@ -462,6 +526,7 @@ def budget_curves(
     total = len(resolved) * len(seeds) * sum(len(f) for f in folds.values())
     bar = tqdm(total=total, disable=not progress, desc="budget curves")
     t_start = time.perf_counter()
+    _FITTED.clear()
     out: dict[str, Any] = {}
     for entry in resolved:
         run_fold = _advisor_fold if entry.kind == "advisor" else _agent_fold
@@ -492,6 +557,7 @@ def budget_curves(
             "seconds": time.perf_counter() - t0,
         }
     bar.close()
+    _FITTED.clear()
     return {
         "schema": BUDGET_SCHEMA,
         "schema_version": BUDGET_SCHEMA_VERSION,

@@ -95,6 +95,16 @@ def make_advisor(
     return spec.build(config, int(seed))
 
 
+def fit_on_table(name: str = "gp", seed: int = 0, source: Any = None) -> Advisor:
+    """Advisor ``name`` fitted on every task of a reward table (the packaged one by default):
+    what a user's new task is advised from."""
+    from t2s_env.rewards import TableRewardSource
+
+    source = TableRewardSource() if source is None else source
+    advisor = make_advisor(name, seed)
+    return advisor.fit(source.embeddings, source.rewards, source.space.all_keys())
+
+
 __all__ = [
     "ADVISORS",
     "Advisor",
@@ -105,5 +115,6 @@ __all__ = [
     "RandomAdvisor",
     "StaticAdvisor",
     "is_advisor",
+    "fit_on_table",
     "make_advisor",
 ]

@@ -86,6 +86,7 @@ class StaticAdvisor:
     ``score="fraction"`` this is the anchor "static top-k of mean fraction-of-best"."""
 
     name = "static"
+    seed_independent_fit = True
 
     def __init__(self, config: StaticConfig | None = None, seed: int = 0) -> None:
         self.config = config or StaticConfig()

@@ -144,6 +144,8 @@ class GPAdvisor:
     """
 
     name = "gp-fixed"
+    seed_independent_fit = True
+    """Fitting and advising do not depend on the seed (the evaluation may share one fit)."""
 
     def __init__(self, config: GPConfig | None = None, seed: int = 0) -> None:
         self.config = config or GPConfig()

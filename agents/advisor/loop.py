@@ -10,7 +10,7 @@ first k measurements), so a curve costs one run per task.
 >>> rewards = np.array([[0.5, 0.9, 0.1], [0.4, 0.8, 0.9], [0.2, 0.3, 0.6]])
 >>> curve = loto_curve(StaticAdvisor, np.eye(3), rewards, ["a", "b", "c"], budgets=(0, 1, 2))
 >>> curve.round(3).tolist()
-[[1.0, 0.889, 0.5], [1.0, 0.889, 0.5], [1.0, 1.0, 1.0]]
+[[0.111, 0.889, 0.5], [0.111, 0.889, 0.5], [1.0, 1.0, 1.0]]
 """
 
 from __future__ import annotations

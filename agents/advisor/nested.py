@@ -50,6 +50,11 @@ class NestedAdvisor:
         self.inner_noise_std = float(inner_noise_std)
         self.selected: Any = None
         self.scores: list[float] = []
+        probe = build(self.configs[0], self.seed)
+        self.seed_independent_fit = bool(getattr(probe, "seed_independent_fit", False))
+        """As the inner advisor's, when the inner runs are noise-free."""
+        if self.inner_noise_std > 0:
+            self.seed_independent_fit = False
 
     def fit(self, embeddings, rewards, keys: Sequence[str]) -> NestedAdvisor:
         emb, rew, keys = check_fit(embeddings, rewards, keys)
