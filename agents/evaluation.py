@@ -19,7 +19,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -182,7 +182,7 @@ def evaluate(
     with a few-query protocol, ``loto_few_query_fraction`` and ``unseen_few_query``.
     """
     if budgets is not None:
-        return budget_curves(agents, budgets, splits, noise_stds, seeds, source, progress)
+        return budget_curves(agents, budgets, splits, noise_stds, seeds, source, progress, epochs)
     source = TableRewardSource() if source is None else source
     epochs, overrides = dict(epochs or {}), dict(overrides or {})
     seen = [t for t in source.tasks if source.split(t) == "seen"]
@@ -489,6 +489,7 @@ def budget_curves(
     seeds: Sequence[int] = (0,),
     source: TableRewardSource | None = None,
     progress: bool = False,
+    epochs: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     """The few-shot protocol: for each split, held-out task, seed and contender, a budget of
     ``k`` distinct evaluations on the held-out task chosen one at a time (each result seen before
@@ -497,7 +498,7 @@ def budget_curves(
 
     Hyperparameters are never chosen on the held-out task: advisors that select them (``gp``)
     do it by nested leave-one-out inside ``fit``, which sees the training tasks only; agents run
-    with their defaults.
+    with their defaults, trained for ``epochs[name]`` epochs (default: their registry's).
 
     Returns a self-describing, versioned dict (``schema``, ``schema_version``,
     ``package_version``, ``protocol``, ``anchors``, ``entries``): per entry and split, per noise
@@ -518,6 +519,7 @@ def budget_curves(
     if not seeds:
         raise ValueError("seeds must name at least one seed")
     resolved = [resolve_entry(e) for e in entries]
+    resolved = [replace(e, epochs=int((epochs or {}).get(e.name, e.epochs))) for e in resolved]
     names = [e.name for e in resolved]
     if len(set(names)) != len(names):
         raise ValueError(f"two entries share a name: {names}")
@@ -570,6 +572,7 @@ def budget_curves(
             "noise_stds": noise_stds,
             "seeds": seeds,
             "agent_max_queries": AGENT_MAX_QUERIES_PER_BUDGET * max(budgets),
+            "agent_epochs": {e.name: e.epochs for e in resolved if e.kind == "agent"},
             "table": {"tasks": len(source.tasks), "configurations": source.space.size},
         },
         "anchors": {s: budget_anchors(source, s, budgets) for s in folds},

@@ -77,9 +77,10 @@ class GPConfig:
     xi: float = 0.2
     """Expected improvement is measured above the best measured posterior mean plus ``xi``
     (z-units): larger explores more."""
-    kappa: float = 1.0
+    kappa: float = 3.0
     """An unmeasured configuration is kept only if its mean - ``kappa`` sd beats the best
-    measured one's mean."""
+    measured one's mean (the curve is the same for 1, 2 and 3; at 1 or 2 it may keep an
+    unmeasured one over the measured best after 40 noise-free measurements)."""
 
     def __post_init__(self) -> None:
         check_positive("tau", self.tau)

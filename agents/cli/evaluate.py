@@ -90,14 +90,14 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.seeds < 1:
         raise ValueError(f"--seeds must be >= 1, got {args.seeds}")
-    if args.budgets is not None:
-        return _run_budgets(args, names)
     epochs: dict[str, int] = {}
     for item in args.epochs or []:
         name, _, n = item.partition("=")
         if (name not in AGENTS and ":" not in name) or not n.isdigit():
             raise ValueError(f"--epochs expects AGENT=N with a known agent, got {item!r}")
         epochs[name] = int(n)
+    if args.budgets is not None:
+        return _run_budgets(args, names, epochs)
     seeds, loto = list(range(args.seeds)), args.loto
     if args.quick:
         seeds, loto = [0], "none"
@@ -116,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
     return _write(results, to_markdown(results), args.out)
 
 
-def _run_budgets(args: argparse.Namespace, names: list[str]) -> int:
+def _run_budgets(args: argparse.Namespace, names: list[str], epochs: dict[str, int]) -> int:
     from agents.evaluation import budget_curves, budgets_to_markdown
 
     try:
@@ -129,7 +129,7 @@ def _run_budgets(args: argparse.Namespace, names: list[str]) -> int:
     splits = [s.strip() for s in args.splits.split(",") if s.strip()]
     seeds = [0] if args.quick else list(range(args.seeds))
     results = budget_curves(
-        names, budgets, splits, noise or [0.0], seeds, progress=not args.no_progress
+        names, budgets, splits, noise or [0.0], seeds, progress=not args.no_progress, epochs=epochs
     )
     return _write(results, budgets_to_markdown(results), args.out)
 
