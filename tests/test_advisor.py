@@ -318,3 +318,39 @@ def test_t2s_suggest_errors_name_the_problem(tmp_path, capsys, cub_embedding, cs
                "--advisor", "static"])  # fmt: skip
     assert rc == 2
     assert message in capsys.readouterr().err
+
+
+# -- t2s recommend --budget ----------------------------------------------------------------------
+@pytest.mark.slow
+def test_recommend_budget_loop_measures_stores_resumes_and_saves_the_best(
+    tmp_path, capsys, cub_embedding
+):
+    out = tmp_path / "run"
+    args = ["recommend", "digits", "--embedding", str(cub_embedding), "--pretrain", "--budget",
+            "3", "--advisor", "static", "--recipe", "tiny", "--simulator",
+            "tests.live_toy:ToySimulator", "--out-dir", str(out)]  # fmt: skip
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    record = json.loads((out / "budget_runs.json").read_text())
+    runs = record["runs"]
+    assert len(runs) == 3 and len({r["key"] for r in runs}) == 3
+    assert not any(r["from_store"] for r in runs) and "(measured)" in text
+    # The static advisor measures its list in order and keeps the best measured.
+    adv = make_advisor("static").fit(SOURCE.embeddings, SOURCE.rewards, KEYS)
+    order = [KEYS[i] for i in adv.order[:3]]
+    assert [r["key"] for r in runs] == order
+    best = max(runs, key=lambda r: r["accuracy"])
+    assert record["keep"] == best["key"] and f"kept configuration: {best['key']}" in text
+    assert (out / "budget_runs.png").stat().st_size > 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["configuration_key"] == best["key"] and (out / "rewards.sqlite").is_file()
+    # Run again: every measurement comes from the store, with the same results.
+    assert main(args) == 0
+    again = json.loads((out / "budget_runs.json").read_text())["runs"]
+    assert all(r["from_store"] for r in again)
+    assert [r["accuracy"] for r in again] == [r["accuracy"] for r in runs]
+
+
+def test_recommend_budget_needs_pretrain(capsys, cub_embedding):
+    rc = main(["recommend", "digits", "--embedding", str(cub_embedding), "--budget", "2"])
+    assert rc == 2 and "add --pretrain" in capsys.readouterr().err
