@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib import resources
+
 import numpy as np
 import pytest
 
@@ -9,6 +11,7 @@ from t2s_env.data import load_object_classes
 from t2s_env.simulator import EMBEDDED_SPACE, EmbeddedSimulator, Simulator, resolve_config
 from t2s_env.simulator.catalogue import ShapeCatalogue
 from t2s_env.simulator.embedded import BASE_DISTANCE
+from t2s_env.simulator.fingerprint import embedded_sources, sources_fingerprint
 from t2s_env.simulator.folder import read_image_folder, write_image_folder
 from t2s_env.simulator.materials import material_library
 from t2s_env.simulator.shapes import CATALOGUE, OBJECT_CLASSES
@@ -72,6 +75,32 @@ def test_every_class_has_one_shape_program_by_its_id():
     cat.register("n1", "a", natural=("wood_ash",))(lambda r: [])
     with pytest.raises(ValueError, match="n1 has two shape programs"):
         cat.register("n1", "b", natural=("wood_ash",))(lambda r: [])
+
+
+def test_version_is_a_fingerprint_of_what_makes_the_images(tmp_path):
+    package = resources.files("t2s_env")
+    for name in [*embedded_sources(package), "simulator/folder.py"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(package.joinpath(*name.split("/")).read_bytes())
+    version = EmbeddedSimulator.version
+    assert sources_fingerprint(embedded_sources, tmp_path) == version
+    draws = tmp_path / "simulator" / "draws.py"
+    original = draws.read_text()
+    assert "SCALE_RANGE = {1: (0.4, 1.1)" in original
+    draws.write_text(
+        original.replace("SCALE_RANGE = {1: (0.4, 1.1)", "SCALE_RANGE = {1: (0.4, 1.2)")
+    )
+    assert sources_fingerprint(embedded_sources, tmp_path) != version  # a draw parameter
+    draws.write_text(original)
+    (tmp_path / "data" / "objects.json").write_text("{}")
+    assert sources_fingerprint(embedded_sources, tmp_path) != version  # the class list
+    (tmp_path / "data" / "objects.json").write_bytes(
+        package.joinpath("data", "objects.json").read_bytes()
+    )
+    (tmp_path / "simulator" / "folder.py").write_text("# the image-folder export")
+    assert sources_fingerprint(embedded_sources, tmp_path) == version  # no image depends on it
+    (tmp_path / "simulator" / "new_part.py").write_text("X = 1")
+    assert sources_fingerprint(embedded_sources, tmp_path) != version  # counted unlisted
 
 
 def test_paper_configs_render_as_they_are(sim):

@@ -17,6 +17,7 @@ import torch
 
 from t2s_env.simulator.base import ImageBatch
 from t2s_env.simulator.draws import LIGHT_ELEVATION_DEG, ImageDraws, draw
+from t2s_env.simulator.fingerprint import embedded_sources, sources_fingerprint
 from t2s_env.simulator.geometry import PointSet, rotation, sample_object
 from t2s_env.simulator.knobs import EMBEDDED_SPACE, resolve_config
 from t2s_env.simulator.materials import material_library, material_row
@@ -71,7 +72,9 @@ class EmbeddedSimulator:
     """
 
     name = "embedded"
-    version = "0.1"
+    version = sources_fingerprint(embedded_sources)
+    """A fingerprint of the code and data the images depend on
+    (:mod:`~t2s_env.simulator.fingerprint`)."""
 
     def __init__(
         self,

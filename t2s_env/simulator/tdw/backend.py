@@ -17,6 +17,7 @@ from PIL import Image
 
 from t2s_env.data import load_materials, load_object_classes
 from t2s_env.simulator.base import ImageBatch
+from t2s_env.simulator.fingerprint import sources_fingerprint, tdw_sources
 from t2s_env.simulator.knobs import EMBEDDED_SPACE, resolve_config
 from t2s_env.simulator.tdw.commands import ImagePlan, image_commands, plan_image, scene_commands
 from t2s_env.space import KnobSpace
@@ -75,7 +76,9 @@ class TDWSimulator:
     """
 
     name = "tdw"
-    version = "0.1"
+    version = sources_fingerprint(tdw_sources)
+    """A fingerprint of this backend's code and data (:mod:`~t2s_env.simulator.fingerprint`);
+    the TDW build itself is not covered."""
 
     def __init__(
         self,
