@@ -255,3 +255,118 @@ def test_gymnasium_vector_wrappers_run_on_it():
     assert len(infos) == 4 and infos[0]["episode"]["l"] == 1
     assert infos[0]["final_info"]["key"] == "1_1_1_1_1_3_0_1_1"
     assert infos[0]["episode"]["r"] == pytest.approx(infos[0]["final_info"]["true_reward"])
+
+
+# -- render_mode ----------------------------------------------------------------------------------
+class CountingSimulator:
+    """Stands in for the simulator: one flat colour per configuration, renders counted."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def render(self, config, images_per_class, seed, resolution, classes=None):
+        from t2s_env.simulator.base import ImageBatch
+
+        self.calls += 1
+        shade = sum(int(v) for v in config.values()) * 20 % 256
+        images = np.full((classes * images_per_class, resolution, resolution, 3), shade, np.uint8)
+        return ImageBatch(images=images, labels=np.arange(len(images)))
+
+
+def test_render_mode_rgb_array_is_lazy_and_cached():
+    env = Task2SimEnv(render_mode="rgb_array")
+    env._picture = type(env._picture)(env.space, simulator := CountingSimulator())
+    env.reset(seed=0)
+    blank = env.render()
+    assert blank.shape == (128, 128, 3) and blank.dtype == np.uint8 and (blank == 128).all()
+    assert simulator.calls == 0  # nothing rendered before a configuration is chosen
+    env.step(np.ones(8, np.int64))
+    first = env.render()
+    env.reset()
+    env.step(np.ones(8, np.int64))
+    assert (env.render() == first).all() and simulator.calls == 1
+    env.reset()
+    env.step(np.zeros(8, np.int64))
+    assert not (env.render() == first).all() and simulator.calls == 2
+    assert Task2SimEnv(render_mode=None).render() is None
+    with pytest.raises(ValueError, match="render_mode None or 'rgb_array', got 'human'"):
+        Task2SimEnv(render_mode="human")
+
+
+def test_render_draws_the_embedded_simulators_images():
+    env = gym.make("Task2Sim-Seen-Discrete-v0", render_mode="rgb_array")
+    env.reset(seed=0)
+    env.step(255)
+    frame = env.render()
+    assert frame.shape == (128, 128, 3) and frame.std() > 5  # a picture, not a flat frame
+    envs = Task2SimVectorEnv(num_envs=2, render_mode="rgb_array")
+    envs.reset(seed=0)
+    assert [f.shape for f in envs.render()] == [(128, 128, 3)] * 2
+    envs.step(np.array([[1] * 8, [1] * 8]))
+    a, b = envs.render()
+    np.testing.assert_array_equal(a, frame)  # the same configuration, the same picture
+    np.testing.assert_array_equal(b, frame)
+
+
+def test_render_mode_is_refused_for_a_space_the_simulator_cannot_draw():
+    from t2s_env.data import RewardTable, Task2VecTable
+    from t2s_env.space import Knob, KnobSpace
+
+    space = KnobSpace((Knob("a", (0, 1, 2), "a"), Knob("b", (0, 1), "b")))
+    table = RewardTable(("t",), tuple(space.all_keys()), np.full((1, space.size), 50.0))
+    emb = Task2VecTable(("t",), np.ones((1, 4), np.float32))
+    source = TableRewardSource(table=table, embeddings=emb, space=space)
+    assert Task2SimEnv(tasks="all", reward_source=source).render() is None
+    with pytest.raises(ValueError, match="cannot draw this env's knob space"):
+        Task2SimEnv(tasks="all", reward_source=source, render_mode="rgb_array")
+
+
+def test_sb3_make_vec_env_and_video_recorder_without_warnings(tmp_path):
+    import warnings
+
+    from stable_baselines3.common.env_util import make_vec_env
+    from stable_baselines3.common.vec_env import VecVideoRecorder
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        venv = make_vec_env("Task2Sim-Seen-v0", n_envs=2, seed=0)
+    assert venv.render_mode == "rgb_array"
+    pytest.importorskip("moviepy")
+    rec = VecVideoRecorder(venv, str(tmp_path), lambda step: step == 0, video_length=3)
+    rec.reset()
+    for _ in range(3):
+        rec.step(np.ones((2, 8), np.int64))
+    rec.close()
+    assert list(tmp_path.glob("*.mp4"))
+
+
+# -- Discrete form ----------------------------------------------------------------------------------
+def test_discrete_form_is_the_flat_index_of_the_multidiscrete_action():
+    multi, flat = Task2SimEnv(tasks="all"), gym.make("Task2Sim-All-Discrete-v0").unwrapped
+    assert flat.action_space == gym.spaces.Discrete(256)
+    for index in (0, 37, 200, 255):
+        multi.reset(seed=index, options={"task": "CUB"})
+        flat.reset(seed=index, options={"task": "CUB"})
+        action = multi.space.index_to_action(index)
+        r1, i1 = multi.step(action)[1::3]
+        r2, i2 = flat.step(np.int64(index))[1::3]
+        assert r1 == r2 and i1 == i2
+    for bad, match in ((256, "out of range"), (1.5, "integer"), ([1, 2], "one configuration")):
+        with pytest.raises(ValueError, match=match):
+            flat.step(bad)
+
+
+def test_sb3_dqn_trains_on_the_discrete_ids_without_warnings():
+    import warnings
+
+    from stable_baselines3 import DQN
+    from stable_baselines3.common.env_util import make_vec_env
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        venv = make_vec_env("Task2Sim-Seen-Discrete-v0", n_envs=2, seed=0)
+        model = DQN("MlpPolicy", venv, buffer_size=1_000, learning_starts=50, seed=0, device="cpu")
+        model.learn(200)
+    assert model.num_timesteps >= 200
+    action, _ = model.predict(venv.reset(), deterministic=True)
+    assert action.shape == (2,) and 0 <= action.min() and action.max() < 256
