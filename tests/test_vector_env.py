@@ -249,12 +249,16 @@ def test_gymnasium_vector_wrappers_run_on_it():
     from gymnasium.wrappers import vector as vw
 
     envs = vw.RecordEpisodeStatistics(Task2SimVectorEnv(num_envs=4, tasks="all"))
-    envs = vw.DictInfoToList(envs)
     envs.reset(seed=0)
-    *_, infos = envs.step(np.ones((4, 8), np.int64))
-    assert len(infos) == 4 and infos[0]["episode"]["l"] == 1
-    assert infos[0]["final_info"]["key"] == "1_1_1_1_1_3_0_1_1"
-    assert infos[0]["episode"]["r"] == pytest.approx(infos[0]["final_info"]["true_reward"])
+    _, rewards, *_, infos = envs.step(np.ones((4, 8), np.int64))
+    assert infos["_episode"].all() and (infos["episode"]["l"] == 1).all()
+    np.testing.assert_allclose(infos["episode"]["r"], rewards)
+
+    envs = vw.DictInfoToList(Task2SimVectorEnv(num_envs=4, tasks="all"))
+    envs.reset(seed=0)
+    _, rewards, *_, infos = envs.step(np.ones((4, 8), np.int64))
+    assert len(infos) == 4 and infos[0]["final_info"]["key"] == "1_1_1_1_1_3_0_1_1"
+    assert [i["final_info"]["true_reward"] for i in infos] == rewards.tolist()
 
 
 # -- render_mode ----------------------------------------------------------------------------------
