@@ -8,21 +8,24 @@ tests or ``rl_zoo3`` there. Skipped, saying so, when the package registry cannot
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from readme_snippets import readme_snippet
 
 ROOT = Path(__file__).resolve().parents[1]
 CONSTRAINTS = ROOT / "constraints.txt"
 pytestmark = pytest.mark.slow
 
 
-def run(cmd: list[str | Path], **kwargs) -> subprocess.CompletedProcess:
+def run(cmd: list[str | Path], cwd: Path = ROOT, **kwargs) -> subprocess.CompletedProcess:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
     return subprocess.run(
-        [str(c) for c in cmd], capture_output=True, text=True, cwd=ROOT, env=env, **kwargs
+        [str(c) for c in cmd], capture_output=True, text=True, cwd=cwd, env=env, **kwargs
     )
 
 
@@ -54,28 +57,41 @@ def test_floor_versions_pass_the_env_tests(tmp_path):
     assert " passed" in tests.stdout.splitlines()[-1]
 
 
-def test_rl_zoo3_trains_enjoys_and_records(tmp_path):
+def test_rl_zoo3_readme_commands_and_video(tmp_path):
+    """The README's RL Zoo commands (train PPO and DQN, enjoy), on a budget of a few hundred
+    steps, then A2C's file; and SB3's video recorder on ``render_mode="rgb_array"``."""
     python = scratch_venv(tmp_path, "rl_zoo3")
-    logs = tmp_path / "logs"
-    for algo, env_id, steps in (
-        ("ppo", "Task2Sim-Seen-v0", 256),
-        ("a2c", "Task2Sim-Seen-v0", 256),
-        ("dqn", "Task2Sim-Seen-Discrete-v0", 300),
-    ):
-        extra = ["-params", "learning_starts:100", "buffer_size:1000"] if algo == "dqn" else []
-        trained = run([python, "-m", "rl_zoo3.train", "--algo", algo, "--env", env_id,
-                       "--gym-packages", "t2s_env", "--conf-file", f"agents/hyperparams/{algo}.yml",
-                       "-n", str(steps), "--seed", "0", "--eval-freq", "-1", "--log-folder", logs,
-                       *extra], timeout=600)  # fmt: skip
-        assert trained.returncode == 0, trained.stderr[-3000:]
-        assert (logs / algo / f"{env_id}_1" / f"{env_id}.zip").is_file()
-    enjoyed = run([python, "-m", "rl_zoo3.enjoy", "--algo", "ppo", "--env", "Task2Sim-Seen-v0",
-                   "--gym-packages", "t2s_env", "-f", logs, "--exp-id", "1", "-n", "10",
-                   "--no-render", "--deterministic"], timeout=600)  # fmt: skip
-    assert enjoyed.returncode == 0, enjoyed.stderr[-3000:]
-    assert "Mean reward" in enjoyed.stdout
-    # SB3's video recorder on render_mode="rgb_array" (moviepy comes with rl_zoo3)
+    work = tmp_path / "work"
+    work.mkdir()
+    short = {"ppo": ["-n", "256"], "a2c": ["-n", "256"],
+             "dqn": ["-n", "300", "-params", "learning_starts:100", "buffer_size:1000"]}  # fmt: skip
+    commands = [shlex.split(line) for line in readme_snippet("rl-zoo").splitlines()]
+    a2c = [w.replace("ppo", "a2c") for w in commands[0]]
+    for words in [*commands[:2], a2c, commands[2]]:
+        assert words[:2] == ["python", "-m"]
+        words = [str(ROOT / w) if w.startswith("agents/hyperparams/") else w for w in words]
+        algo = words[words.index("--algo") + 1]
+        if words[2] == "rl_zoo3.train":
+            words += [*short[algo], "--eval-freq", "-1"]
+        done = run([python, *words[1:]], cwd=work, timeout=600)
+        assert done.returncode == 0, (words, done.stderr[-3000:])
+    assert (work / "logs" / "dqn" / "Task2Sim-Seen-Discrete-v0_1").is_dir()
+    assert "Mean reward" in done.stdout  # enjoy's summary
     video = run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                  "tests/test_vector_env.py::test_sb3_make_vec_env_and_video_recorder_without_warnings"],
                 timeout=600)  # fmt: skip
     assert video.returncode == 0 and "1 passed" in video.stdout, video.stdout[-3000:]
+
+
+def test_rllib_and_mabwiser_readme_snippets(tmp_path):
+    """RLlib PPO (its own gymnasium pin) and mabwiser on the table arrays, as the README shows."""
+    python = scratch_venv(tmp_path, "ray[rllib]", "mabwiser")
+    for name, expect in (("rllib", ""), ("mabwiser", "unseen accuracy ")):
+        script = tmp_path / f"{name}.py"
+        script.write_text(readme_snippet(name))
+        done = run([python, script], timeout=900)
+        assert done.returncode == 0, (name, done.stderr[-3000:])
+        last = done.stdout.strip().splitlines()[-1]
+        assert last.startswith(expect), last
+        value = float(last.removeprefix(expect).removesuffix(" %"))
+        assert 0.0 < value < (1.0 if name == "rllib" else 100.0)  # a fraction; a percentage
