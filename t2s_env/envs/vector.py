@@ -11,7 +11,9 @@ It is a drop-in for ``gymnasium.vector.SyncVectorEnv([...], autoreset_mode=SAME_
 (every key of the single env's ``info`` batched, each with its ``_key`` mask), the finished
 episodes' observations and infos in ``infos["final_obs"]`` / ``infos["final_info"]``, the
 top-level keys describing the *new* episodes, and the same action dtypes (integer, bool,
-integral float). It adds two integer arrays Gymnasium's version lacks: ``task_index`` (into
+integral float). The entries of ``final_obs`` are read-only views of the env's observation table
+(a copy of 9,600 numbers per sub-env per step would halve the throughput), and the all-True
+``_key`` masks are one read-only array. It adds two integer arrays Gymnasium's version lacks: ``task_index`` (into
 :attr:`tasks`) at the top level and in ``final_info``, and ``config_index`` (flat configuration
 index) in ``final_info``.
 
@@ -66,12 +68,12 @@ def _batched(values: Sequence[Any]) -> np.ndarray:
     return out
 
 
-def _with_masks(values: Mapping[str, Any], n: int) -> dict[str, Any]:
-    """``{key: array}`` -> ``{key: array, _key: all-True mask}`` (nested dicts included)."""
+def _with_masks(values: dict[str, Any], mask: np.ndarray) -> dict[str, Any]:
+    """``{key: array}`` -> ``{key: array, _key: mask}`` (nested dicts included)."""
     out: dict[str, Any] = {}
     for key, value in values.items():
-        out[key] = _with_masks(value, n) if isinstance(value, Mapping) else value
-        out[f"_{key}"] = np.ones(n, dtype=np.bool_)
+        out[key] = _with_masks(value, mask) if type(value) is dict else value
+        out[f"_{key}"] = mask
     return out
 
 
@@ -160,6 +162,8 @@ class Task2SimVectorEnv(VectorEnv):
         self.discrete = bool(discrete)
         self.max_episode_steps = None if max_episode_steps is None else int(max_episode_steps)
         self._obs = normalised_embeddings(self.reward_source, self.tasks)
+        self._obs.setflags(write=False)  # final_obs hands out read-only rows of it
+        self._obs_rows = list(self._obs)
         best = [self.reward_source.best_reward(t) for t in self.tasks]
         self._known = np.array([b is not None for b in best])
         self._best = np.array([np.nan if b is None else float(b) for b in best])
@@ -170,7 +174,19 @@ class Task2SimVectorEnv(VectorEnv):
             rows = [self.reward_source.task_index(t) for t in self.tasks]
             self._table = np.ascontiguousarray(self.reward_source.rewards[rows])
         self._strides = np.r_[1, np.cumprod(self.space.nvec[1:][::-1])][::-1].astype(np.int64)
-        self._options = [np.array(k.options, dtype=object) for k in self.space.knobs]
+        # per knob, its option values batched as SyncVectorEnv batches them (typed when the
+        # options share one scalar type, else looked up value by value)
+        columns = np.cumsum([not k.fixed for k in self.space.knobs]) - 1
+        self._knob_columns = [
+            (
+                k,
+                None if k.fixed else int(j),
+                _batched(k.options) if len(set(map(type, k.options))) == 1 else None,
+            )
+            for k, j in zip(self.space.knobs, columns, strict=True)
+        ]
+        self._all = np.ones(self.num_envs, dtype=np.bool_)
+        self._all.setflags(write=False)  # every "_key" mask of a key all sub-envs report
         self._keys: np.ndarray | None = None
         if self.space.size <= _ALL_KEYS_UP_TO:
             self._keys = np.array(self.space.all_keys(), dtype=object)
@@ -234,10 +250,10 @@ class Task2SimVectorEnv(VectorEnv):
     def _episode_infos(self, task_idx: np.ndarray) -> dict[str, Any]:
         """What ``SyncVectorEnv`` batches from the single envs' ``reset`` infos."""
         infos = _with_masks(
-            {"task": self._names[task_idx], "split": self._splits[task_idx]}, self.num_envs
+            {"task": self._names[task_idx], "split": self._splits[task_idx]}, self._all
         )
         _put_known(infos, "best_reward", self._best[task_idx], self._known[task_idx])
-        infos.update(_with_masks({"task_index": task_idx.copy()}, self.num_envs))
+        infos.update(_with_masks({"task_index": task_idx.copy()}, self._all))
         return infos
 
     def reset(
@@ -272,13 +288,13 @@ class Task2SimVectorEnv(VectorEnv):
     def _config_infos(self, actions: np.ndarray, config_idx: np.ndarray) -> dict[str, Any]:
         """The batched ``config`` dicts (every knob, fixed ones included) and ``key`` strings."""
         config: dict[str, Any] = {}
-        j = 0
-        for knob, options in zip(self.space.knobs, self._options, strict=True):
-            if knob.fixed:
-                config[knob.name] = _batched(options[np.zeros(self.num_envs, np.int64)])
+        fixed = np.zeros(self.num_envs, np.int64)
+        for knob, j, options in self._knob_columns:
+            chosen = fixed if j is None else actions[:, j]
+            if options is not None:
+                config[knob.name] = options[chosen]
             else:
-                config[knob.name] = _batched(options[actions[:, j]])
-                j += 1
+                config[knob.name] = _batched([knob.options[c] for c in chosen.tolist()])
         if self._keys is not None:
             keys = self._keys[config_idx]
         else:
@@ -311,23 +327,23 @@ class Task2SimVectorEnv(VectorEnv):
 
         # the finished episodes, as the single envs' step infos
         final_obs = np.full(self.num_envs, None, dtype=object)
-        for i, o in enumerate(self._obs[task_idx]):
-            final_obs[i] = o
+        for i, t in enumerate(task_idx.tolist()):
+            final_obs[i] = self._obs_rows[t]  # read-only views: no copy of 9,600 numbers each
         final_info = self._episode_infos(task_idx)
-        final_info.update(_with_masks(self._config_infos(actions, config_idx), self.num_envs))
-        final_info.update(_with_masks({"true_reward": true_reward.copy()}, self.num_envs))
+        final_info.update(_with_masks(self._config_infos(actions, config_idx), self._all))
+        final_info.update(_with_masks({"true_reward": true_reward.copy()}, self._all))
         known = self._known[task_idx]
         _put_known(final_info, "regret", self._best[task_idx] - true_reward, known)
-        final_info.update(_with_masks({"config_index": config_idx.copy()}, self.num_envs))
+        final_info.update(_with_masks({"config_index": config_idx.copy()}, self._all))
 
         # same-step autoreset: the next episodes' tasks, observations and infos
         n = len(self.tasks)
         self._task_idx = np.array([rng.integers(n) for rng in self._rngs], dtype=np.int64)
         infos = {
             "final_obs": final_obs,
-            "_final_obs": np.ones(self.num_envs, dtype=np.bool_),
+            "_final_obs": self._all,
             "final_info": final_info,
-            "_final_info": np.ones(self.num_envs, dtype=np.bool_),
+            "_final_info": self._all,
             **self._episode_infos(self._task_idx),
         }
         terminated = np.ones(self.num_envs, dtype=np.bool_)
