@@ -32,10 +32,10 @@ def run(cmd: list[str | Path], cwd: Path = ROOT, **kwargs) -> subprocess.Complet
 def scratch_venv(path: Path, *requirements: str) -> Path:
     """A venv at ``path`` with ``requirements`` installed; its python."""
     probe = run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", path / "probe",
-                 requirements[0]], timeout=300)  # fmt: skip
+                 requirements[-1]], timeout=300)  # fmt: skip
     if probe.returncode != 0:
         last = (probe.stderr.strip().splitlines() or ["no output"])[-1]
-        pytest.skip(f"the package registry cannot be reached to fetch {requirements[0]}: {last}")
+        pytest.skip(f"the package registry cannot be reached to fetch {requirements[-1]}: {last}")
     made = run([sys.executable, "-m", "venv", "--system-site-packages", path / "venv"])
     assert made.returncode == 0, made.stderr
     python = path / "venv" / "bin" / "python"
@@ -57,10 +57,16 @@ def test_floor_versions_pass_the_env_tests(tmp_path):
     assert " passed" in tests.stdout.splitlines()[-1]
 
 
-def test_rl_zoo3_readme_commands_and_video(tmp_path):
+@pytest.fixture(scope="module")
+def rl_venv(tmp_path_factory) -> Path:
+    """One venv for rl_zoo3, RLlib (and the gymnasium it pins) and mabwiser."""
+    return scratch_venv(tmp_path_factory.mktemp("rl"), "ray[rllib]", "rl_zoo3", "mabwiser")
+
+
+def test_rl_zoo3_readme_commands_and_video(rl_venv, tmp_path):
     """The README's RL Zoo commands (train PPO and DQN, enjoy), on a budget of a few hundred
     steps, then A2C's file; and SB3's video recorder on ``render_mode="rgb_array"``."""
-    python = scratch_venv(tmp_path, "rl_zoo3")
+    python = rl_venv
     work = tmp_path / "work"
     work.mkdir()
     short = {"ppo": ["-n", "256"], "a2c": ["-n", "256"],
@@ -83,9 +89,9 @@ def test_rl_zoo3_readme_commands_and_video(tmp_path):
     assert video.returncode == 0 and "1 passed" in video.stdout, video.stdout[-3000:]
 
 
-def test_rllib_and_mabwiser_readme_snippets(tmp_path):
+def test_rllib_and_mabwiser_readme_snippets(rl_venv, tmp_path):
     """RLlib PPO (its own gymnasium pin) and mabwiser on the table arrays, as the README shows."""
-    python = scratch_venv(tmp_path, "ray[rllib]", "mabwiser")
+    python = rl_venv
     for name, expect in (("rllib", ""), ("mabwiser", "unseen accuracy ")):
         script = tmp_path / f"{name}.py"
         script.write_text(readme_snippet(name))
