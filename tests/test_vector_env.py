@@ -268,6 +268,8 @@ class CountingSimulator:
     def __init__(self) -> None:
         self.calls = 0
 
+    class_names = tuple(f"class{i}" for i in range(100))
+
     def render(self, config, images_per_class, seed, resolution, classes=None):
         from t2s_env.simulator.base import ImageBatch
 
@@ -374,3 +376,31 @@ def test_sb3_dqn_trains_on_the_discrete_ids_without_warnings():
     assert model.num_timesteps >= 200
     action, _ = model.predict(venv.reset(), deterministic=True)
     assert action.shape == (2,) and 0 <= action.min() and action.max() < 256
+
+
+@pytest.mark.slow
+def test_live_env_takes_render_mode_and_discrete(tmp_path):
+    from live_toy import ToySimulator, toy_embedding
+
+    env = gym.make(
+        "Task2Sim-Live-v0", simulator=ToySimulator(), recipe="tiny", store=str(tmp_path / "r.db"),
+        embeddings={"digits": toy_embedding()}, progress=False, render_mode="rgb_array",
+        discrete=True,
+    )  # fmt: skip
+    assert env.action_space == gym.spaces.Discrete(256)
+    env.reset(seed=0)
+    assert (env.render() == 128).all()  # grey: nothing chosen yet
+    *_, info = env.step(255)
+    assert info["key"] == "1_1_1_1_1_3_0_1_1"
+    frame = env.render()  # drawn by the live source's own simulator
+    assert frame.shape == (128, 128, 3) and frame.std() > 5
+    assert gym.make("Task2Sim-Live-v0", simulator=ToySimulator(), render_mode=None,
+                    store=str(tmp_path / "r.db"), embeddings={"digits": toy_embedding()},
+                    progress=False).unwrapped.render() is None  # fmt: skip
+
+
+@pytest.mark.parametrize("env_id", ["Task2Sim-Seen-v0", "Task2Sim-Unseen-Discrete-v0"])
+def test_check_env_with_rendering(env_id):
+    from gymnasium.utils.env_checker import check_env
+
+    check_env(gym.make(env_id, render_mode="rgb_array").unwrapped)

@@ -1,7 +1,7 @@
 """``render_mode="rgb_array"``: a picture of a configuration, for videos and ``rl_zoo3.enjoy``.
 
 The picture is a small grid of a simulator's images of the configuration (one image of each of
-the first ``rows * cols`` object classes), rendered the first time it is asked for and cached.
+the first ``rows * cols`` object classes, white cells if the simulator has fewer), rendered the first time it is asked for and cached.
 Before any configuration has been chosen the frame is plain grey, of the same size, so that
 video recorders always get frames of one shape.
 """
@@ -103,14 +103,18 @@ class ConfigurationPicture:
                 from t2s_env.simulator import EmbeddedSimulator
 
                 self._simulator = EmbeddedSimulator()
+            cells = self.rows * self.cols
+            classes = min(cells, len(self._simulator.class_names))
             data = self._simulator.render(
                 dict(config),
                 images_per_class=1,
                 seed=self.seed,
                 resolution=self.resolution,
-                classes=self.rows * self.cols,
+                classes=classes,
             )
-            self._cache[key] = image_grid(data.images, self.cols)
+            images = np.full((cells, *data.images.shape[1:]), 255, np.uint8)  # white if fewer
+            images[:classes] = data.images
+            self._cache[key] = image_grid(images, self.cols)
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         self._cache.move_to_end(key)
