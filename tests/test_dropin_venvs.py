@@ -94,7 +94,7 @@ def test_rllib_and_mabwiser_readme_snippets(rl_venv, tmp_path):
     """RLlib PPO (its own gymnasium pin) and mabwiser on the table arrays, as the README shows."""
     python = rl_venv
     for name, expect in (("rllib", ""), ("mabwiser", "unseen accuracy ")):
-        script = tmp_path / f"{name}.py"
+        script = tmp_path / f"readme_{name}.py"  # not mabwiser.py: it would shadow the package
         script.write_text(readme_snippet(name))
         done = run([python, script], timeout=900)
         assert done.returncode == 0, (name, done.stderr[-3000:])
