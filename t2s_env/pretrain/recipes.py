@@ -143,6 +143,8 @@ RECIPES: dict[str, Recipe] = {
                warmup_epochs=0.0, knn_train_max=300, knn_test_max=200),
         Recipe("smoke", classes=10, images_per_class=100, resolution=32, epochs=10, batch_size=64,
                warmup_epochs=1.0),
+        Recipe("cpu", arch="resnet18_w32", classes=100, images_per_class=20, resolution=32,
+               epochs=10, batch_size=128, lr=2e-3, warmup_epochs=1.0),
         Recipe("small", classes=None, images_per_class=40, resolution=64, epochs=30,
                batch_size=128, warmup_epochs=5.0, randaugment=True, mixup_alpha=0.8,
                cutmix_alpha=1.0, label_smoothing=0.1, amp=True, num_workers=8),
