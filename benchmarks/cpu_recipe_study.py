@@ -50,11 +50,14 @@ UNTRAINED = "untrained"
 """The configuration name of a seed's untrained backbone in the results file."""
 PRIMARY_TASK = "fmnist-20shot"
 """The task whose figures the targets are about (few-shot Fashion-MNIST)."""
+CALIBRATION_CONFIGS = ("0_0_0_0_0_1_0_1_1", "1_0_0_0_0_3_0_0_0")
+"""Configurations of the issue's calibration run not covered by the knob-by-knob ones."""
 TARGETS = {"spearman": 0.6, "anova_p": 0.001, "best_minus_untrained": 2.0, "median_seconds": 60.0}
 
 
 def study_configs(space: KnobSpace, n: int = 32, seed: int = 0) -> list[str]:
-    """All off, all on, each knob alone on, each knob alone off, then seeded random others."""
+    """All off, all on, each knob alone on, each knob alone off, the issue's calibration
+    configurations, then seeded random others."""
     off, on = np.zeros(len(space), int), space.nvec - 1
     actions = [off, on]
     for i in range(len(space)):
@@ -62,6 +65,7 @@ def study_configs(space: KnobSpace, n: int = 32, seed: int = 0) -> list[str]:
         alone_on[i], alone_off[i] = on[i], off[i]
         actions += [alone_on, alone_off]
     keys = list(dict.fromkeys(space.action_to_key(a) for a in actions))
+    keys += [k for k in CALIBRATION_CONFIGS if k in space.all_keys() and k not in keys]
     every, rng = space.all_keys(), np.random.default_rng(seed)
     while len(keys) < n:
         key = every[int(rng.integers(len(every)))]
@@ -177,9 +181,10 @@ def run(args: argparse.Namespace) -> None:
     keep = Path(args.keep_backbones) if args.keep_backbones else None
     if keep is not None:
         keep.mkdir(parents=True, exist_ok=True)
-    # Seeds are the outer loop, so a partial run holds whole seed replicates.
+    # Configurations are the outer loop, so a partial run holds every seed of the
+    # configurations it reached: each figure of the report can be computed at any time.
     todo = [(UNTRAINED, s) for s in args.seeds]
-    todo += [(c, s) for s, c in itertools.product(args.seeds, configs)]
+    todo += [(c, s) for c, s in itertools.product(configs, args.seeds)]
     print(f"recipe {recipe.id}; tasks {list(tasks)}; {len(todo)} evaluations planned", flush=True)
     for config, seed in todo:
         done = [
@@ -190,12 +195,12 @@ def run(args: argparse.Namespace) -> None:
             continue
         if done and keep is not None and backbone_path(keep, recipe, config, seed).exists():
             record = rescore(done[-1], recipe, keep, prepared, simulator)
+            record["task_specs"] = {**record.get("task_specs", {}), **tasks}
         else:
             record, model = evaluate_backbone(simulator, recipe, config, seed, prepared)
+            record["task_specs"] = dict(tasks)
             if keep is not None and config != UNTRAINED:
-                state = {k: v.half() if v.is_floating_point() else v
-                         for k, v in model.state_dict().items()}  # fmt: skip
-                torch.save(state, backbone_path(keep, recipe, config, seed))
+                torch.save(model.state_dict(), backbone_path(keep, recipe, config, seed))
         append_result(results, record)
         print(json.dumps({k: record[k] for k in ("config", "seed", "accuracy", "cpu_seconds")}),
               flush=True)  # fmt: skip
@@ -207,7 +212,7 @@ def rescore(record: dict, recipe: Recipe, keep: Path, prepared, simulator) -> di
     model = build_backbone(recipe.arch, recipe.classes or len(simulator.class_names), 0)
     state = torch.load(backbone_path(keep, recipe, record["config"], record["seed"]),
                        weights_only=True)  # fmt: skip
-    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()})
+    model.load_state_dict(state)
     accuracy, seconds = score_backbone(model.eval(), missing, recipe)
     return {**record, "accuracy": {**record["accuracy"], **accuracy},
             "task_cpu_seconds": {**record["task_cpu_seconds"], **seconds}}  # fmt: skip
@@ -285,7 +290,7 @@ def median(values: Sequence[float]) -> float | None:
     return round(float(np.median(values)), 2) if len(values) else None
 
 
-def analyse(records: list[dict], recipe_id: str | None) -> dict:
+def analyse(records: list[dict], recipe_id: str | None, primary_task: str = PRIMARY_TASK) -> dict:
     """Figures per task over the complete seed replicates of the results file."""
     if recipe_id is None and records:
         recipe_id = max({r["recipe"] for r in records}, key=[r["recipe"] for r in records].count)
@@ -295,7 +300,7 @@ def analyse(records: list[dict], recipe_id: str | None) -> dict:
     configs = list(dict.fromkeys(c for c, _ in latest if c != UNTRAINED))
     tasks = sorted({t for r in latest.values() for t in r["accuracy"]})
     trained = [r for r in latest.values() if r["config"] != UNTRAINED]
-    primary = PRIMARY_TASK if PRIMARY_TASK in tasks else (tasks[0] if tasks else None)
+    primary = primary_task if primary_task in tasks else (tasks[0] if tasks else None)
     # One new evaluation: render + pre-train + features + k-NN on the primary task.
     cpu = [r["cpu_seconds"] + r["task_cpu_seconds"][primary] for r in trained
            if primary in r["task_cpu_seconds"]]  # fmt: skip
@@ -437,7 +442,7 @@ def plot(summary: dict, path: Path) -> None:
 
 def report(args: argparse.Namespace) -> None:
     records = read_results(Path(args.results))
-    summary = analyse(records, args.recipe_id)
+    summary = analyse(records, args.recipe_id, args.primary)
     summary["machine"] = {
         "cpus": os.cpu_count(), "torch": torch.__version__, "python": platform.python_version(),
         "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
@@ -468,6 +473,7 @@ def main() -> None:
     p = sub.add_parser("report", help="write the figures from the results file")
     p.add_argument("--results", default=str(RESULTS / "cpu_recipe_study.jsonl"))
     p.add_argument("--recipe-id", help="recipe id to analyse (default: the most frequent)")
+    p.add_argument("--primary", default=PRIMARY_TASK, help="the task the targets are about")
     p.add_argument("--out", default=str(RESULTS / "cpu_recipe_study.md"))
     args = parser.parse_args()
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
