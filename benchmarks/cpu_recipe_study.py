@@ -457,6 +457,70 @@ def report(args: argparse.Namespace) -> None:
     print(out.with_suffix(".md").read_text())
 
 
+# ---------------------------------------------------------------------------- speed levers
+
+
+def cpu_seconds_per_epoch(arch: str, batch_size: int, channels_last: bool, images: int) -> float:
+    """CPU seconds of forward + backward + AdamW over ``images`` 32 px images (one thread)."""
+    model = build_backbone(arch, 100, seed=0)
+    x = torch.randn(batch_size, 3, 32, 32)
+    if channels_last:
+        model, x = (
+            model.to(memory_format=torch.channels_last),
+            x.contiguous(memory_format=torch.channels_last),
+        )
+    y = torch.arange(batch_size) % 100
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    steps = 4
+    for i in range(steps + 1):
+        if i == 1:  # the first step allocates; time the others
+            t0 = time.process_time()
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    return (time.process_time() - t0) / steps * images / batch_size
+
+
+def speed(args: argparse.Namespace) -> None:
+    """CPU seconds of the levers: network, batch size, channels-last, augmentation, rendering."""
+    from t2s_env.pretrain.augment import AugmentedImages
+
+    recipe = get_recipe(args.recipe)
+    n = recipe.total_images or 2000
+    out: dict[str, object] = {"recipe": recipe.id, "images": n, "torch_threads": 1}
+    networks = {}
+    for arch, batch_size, channels_last in [
+        ("resnet18", 128, False), ("resnet18", 128, True), ("resnet18", 256, False),
+        ("resnet18_w48", 128, False), ("resnet18_w32", 128, False), ("resnet18_w32", 128, True),
+        ("resnet18_w32", 256, False), ("resnet10_w32", 128, False),
+    ]:  # fmt: skip
+        label = f"{arch} batch {batch_size}{' channels-last' if channels_last else ''}"
+        networks[label] = round(cpu_seconds_per_epoch(arch, batch_size, channels_last, n), 2)
+        print(label, networks[label], flush=True)
+    out["train_epoch_cpu_seconds"] = networks
+    images = np.random.default_rng(0).integers(0, 255, (n, 32, 32, 3), dtype=np.uint8)
+    data = AugmentedImages(images, np.arange(n) % 100, 32, recipe.crop_scale, False, seed=0)
+    t0 = time.process_time()
+    for i in range(n):
+        data[i]
+    out["augment_epoch_cpu_seconds"] = round(time.process_time() - t0, 2)
+    t0 = time.process_time()
+    for i in range(n):
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(i)
+    out["torch_manual_seed_per_image_epoch_cpu_seconds"] = round(time.process_time() - t0, 2)
+    simulator = default_simulator()
+    config = default_space(simulator).key_to_dict("1_1_1_1_1_3_0_1_1")
+    render_dataset(simulator, config, recipe.replace(classes=10, images_per_class=2), 0, False)
+    t0 = time.process_time()
+    render_dataset(simulator, config, recipe, 0, progress=False)
+    out["render_cpu_seconds"] = round(time.process_time() - t0, 2)
+    path = Path(args.out)
+    path.write_text(json.dumps(out, indent=1))
+    print(json.dumps(out, indent=1))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="step", required=True)
@@ -475,9 +539,12 @@ def main() -> None:
     p.add_argument("--recipe-id", help="recipe id to analyse (default: the most frequent)")
     p.add_argument("--primary", default=PRIMARY_TASK, help="the task the targets are about")
     p.add_argument("--out", default=str(RESULTS / "cpu_recipe_study.md"))
+    q = sub.add_parser("speed", help="CPU seconds of the speed levers, one thread")
+    q.add_argument("--recipe", default="cpu")
+    q.add_argument("--out", default=str(RESULTS / "cpu_recipe_speed.json"))
     args = parser.parse_args()
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
-    report(args) if args.step == "report" else run(args)
+    {"run": run, "report": report, "speed": speed}[args.step](args)
 
 
 if __name__ == "__main__":
