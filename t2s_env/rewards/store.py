@@ -400,18 +400,17 @@ class RewardStore:
 def versions() -> dict[str, str]:
     """Versions of the software a measurement depends on."""
     import platform
+    from importlib import metadata
 
     import torch
     import torchvision
-
-    import t2s_env
 
     return {
         "python": platform.python_version(),
         "numpy": np.__version__,
         "torch": torch.__version__,
         "torchvision": torchvision.__version__,
-        "t2s_env": t2s_env.__version__,
+        "t2s_env": metadata.version("task2sim-gym"),
         "cuda": str(torch.version.cuda),
     }
 
