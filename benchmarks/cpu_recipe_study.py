@@ -133,6 +133,7 @@ def evaluate_backbone(
         "recipe": recipe.id,
         "config": config,
         "seed": int(seed),
+        "simulator": f"{simulator.name} {simulator.version}",
         "accuracy": accuracy,
         "wall_seconds": {k: round(v, 3) for k, v in wall.items()},
         "cpu_seconds": round(cpu_pretrain, 3),
