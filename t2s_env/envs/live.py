@@ -18,8 +18,8 @@ def make_live_env(
     """A :class:`Task2SimEnv` playing every task of a new :class:`LiveRewardSource`.
 
     Every keyword but ``noise_std`` goes to :class:`LiveRewardSource` (recipe, store, simulator,
-    seed...). The live source knows no best reward, so ``info["best_reward"]`` and
-    ``info["regret"]`` are ``None``.
+    seed...). The live source knows no best reward, so ``info`` has no ``best_reward`` and no
+    ``regret`` key.
     """
     source = LiveRewardSource(tasks, **source_kwargs)
     return Task2SimEnv(tasks="all", reward_source=source, noise_std=noise_std)
