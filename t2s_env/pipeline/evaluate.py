@@ -159,8 +159,11 @@ def evaluate(
     progress: bool = True,
     cache: BackboneCache | None = None,
 ) -> Evaluation:
-    """One evaluation: render, pre-train (unless ``cache`` holds the backbone), features, k-NN."""
+    """One evaluation: render, pre-train (unless ``cache`` holds the backbone), features, k-NN.
+
+    The task's images are read first, so that a missing dataset fails before pre-training."""
     device, start = _device(device), time.perf_counter()
+    prepare_task(request.dataset, request.recipe)
     backbone = backbone_for(request, device, progress, cache)
     return score(backbone, request, device, progress, started=start)
 
@@ -174,22 +177,34 @@ def evaluate_backbone(
     """Pre-train the job's backbone once (or fetch it from ``cache``) and score it on every task.
 
     Returns one outcome per request, in order: its :class:`Evaluation`, or the exception its
-    scoring raised (the other tasks are still scored). A failed pre-training raises.
+    scoring raised (the other tasks are still scored). The tasks' images are read first: a task
+    whose dataset fails is not scored, and none is pre-trained for when every task fails. A
+    failed pre-training raises.
     """
     device, start = _device(device), time.perf_counter()
-    backbone = backbone_for(job.requests[0], device, progress, cache)
-    outcomes: list[Evaluation | Exception] = []
-    for i, request in enumerate(job.requests):
-        if i > 0:  # the later tasks did not pay for the pre-training
-            backbone = PretrainedBackbone(
-                backbone.key, backbone.model, backbone.arch, backbone.training, False
-            )
-            start = time.perf_counter()
+    outcomes: list[Evaluation | Exception | None] = []
+    for request in job.requests:
         try:
-            outcomes.append(score(backbone, request, device, progress, started=start))
+            prepare_task(request.dataset, request.recipe)
+            outcomes.append(None)
         except Exception as exc:
             outcomes.append(exc)
-    return outcomes
+    if all(o is not None for o in outcomes):
+        return outcomes  # type: ignore[return-value]
+    backbone = backbone_for(job.requests[0], device, progress, cache)
+    for i, request in enumerate(job.requests):
+        if outcomes[i] is not None:
+            continue
+        try:
+            outcomes[i] = score(backbone, request, device, progress, started=start)
+        except Exception as exc:
+            outcomes[i] = exc
+        # the later tasks do not pay for the pre-training
+        backbone = PretrainedBackbone(
+            backbone.key, backbone.model, backbone.arch, backbone.training, False
+        )
+        start = time.perf_counter()
+    return outcomes  # type: ignore[return-value]
 
 
 def evaluate_each(

@@ -151,6 +151,8 @@ class LiveRewardSource:
                 f"{self.simulator.name!r}'s knobs {list(self.simulator.space.names)}"
             )
         self.recipe = get_recipe(recipe)
+        for spec in specs.values():
+            spec.load()  # a missing dataset fails here, before any pre-training (labels only)
         if not isinstance(store, RewardStore):
             store = RewardStore(default_store_path() if store is None else store)
         self.store = store
