@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from t2s_env.data import load_task2vec, load_task_split
-from t2s_env.datasets import DatasetSpec
+from t2s_env.datasets import DatasetSpec, live_task_split
 from t2s_env.pipeline import BackboneCache, EvaluationRequest, evaluate, prepare_task
 from t2s_env.pretrain import Recipe, get_recipe
 from t2s_env.rewards.base import UnknownTaskError
@@ -96,7 +96,9 @@ class LiveRewardSource:
         seed: Seed of rendering and pre-training (part of the store key).
         embeddings: Task2Vec vectors of the tasks: a ``{task: vector}`` mapping, or a
             :class:`~t2s_env.task2vec.Task2VecConfig` to compute them (cached in the store).
-            Tasks named like one of the paper's 20 default to the packaged vectors.
+            Tasks named like one of the paper's 20 default to the packaged vectors. A task
+            named like one of :data:`~t2s_env.datasets.LIVE_TASKS` is ``"seen"`` or
+            ``"unseen"`` by :func:`~t2s_env.datasets.live_task_split` (others ``"user"``).
         device: Torch device (CUDA when present by default).
         progress: Show progress bars while evaluating.
         evaluate_fn: What runs one evaluation (default :func:`~t2s_env.pipeline.evaluate`
@@ -176,6 +178,8 @@ class LiveRewardSource:
         self._embeddings_arg = embeddings
         self._embedding_cache: dict[str, np.ndarray] = {}
         self._paper_split = {t: s for s, names in load_task_split().items() for t in names}
+        live = {t: s for s, names in live_task_split().items() for t in names}
+        self._split = {**live, **self._paper_split}
         self.evaluations_run = 0
         """Evaluations this source computed (store hits excluded)."""
         self.pretrainings_run = 0
@@ -199,7 +203,7 @@ class LiveRewardSource:
 
     def split(self, task: str) -> str:
         self._check(task)
-        return self._paper_split.get(task, "user")
+        return self._split.get(task, "user")
 
     def embedding(self, task: str) -> np.ndarray:
         spec = self._check(task)
