@@ -107,18 +107,21 @@ def score(
     device: torch.device,
     progress: bool = True,
     started: float | None = None,
+    load_task: float | None = None,
 ) -> Evaluation:
     """Score ``backbone`` on the request's task and return the measurement's record.
 
     ``timings`` holds the backbone's ``render`` and ``pretrain`` seconds (as measured when it was
     trained), this task's ``load_task``, ``features`` and ``knn`` seconds, and ``total``: the
     wall time this evaluation itself cost (from ``started``). ``details["pretrained_here"]`` says
-    whether this evaluation paid for the pre-training.
+    whether this evaluation paid for the pre-training. ``load_task`` gives the seconds the task's
+    images took when a caller read them earlier.
     """
     start = time.perf_counter() if started is None else started
     t0 = time.perf_counter()
     task = prepare_task(request.dataset, request.recipe)
-    load_task = time.perf_counter() - t0
+    if load_task is None:
+        load_task = time.perf_counter() - t0
     accuracy, t = score_model(backbone.model, task, request.recipe, device, progress)
     training = backbone.training
     timings = {"load_task": load_task, "render": training["render"],
@@ -164,8 +167,9 @@ def evaluate(
     The task's images are read first, so that a missing dataset fails before pre-training."""
     device, start = _device(device), time.perf_counter()
     prepare_task(request.dataset, request.recipe)
+    load_task = time.perf_counter() - start
     backbone = backbone_for(request, device, progress, cache)
-    return score(backbone, request, device, progress, started=start)
+    return score(backbone, request, device, progress, started=start, load_task=load_task)
 
 
 def evaluate_backbone(
@@ -183,12 +187,15 @@ def evaluate_backbone(
     """
     device, start = _device(device), time.perf_counter()
     outcomes: list[Evaluation | Exception | None] = []
+    loads: list[float] = []
     for request in job.requests:
+        t0 = time.perf_counter()
         try:
             prepare_task(request.dataset, request.recipe)
             outcomes.append(None)
         except Exception as exc:
             outcomes.append(exc)
+        loads.append(time.perf_counter() - t0)
     if all(o is not None for o in outcomes):
         return outcomes  # type: ignore[return-value]
     backbone = backbone_for(job.requests[0], device, progress, cache)
@@ -196,7 +203,7 @@ def evaluate_backbone(
         if outcomes[i] is not None:
             continue
         try:
-            outcomes[i] = score(backbone, request, device, progress, started=start)
+            outcomes[i] = score(backbone, request, device, progress, start, loads[i])
         except Exception as exc:
             outcomes[i] = exc
         # the later tasks do not pay for the pre-training
