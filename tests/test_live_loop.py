@@ -66,6 +66,7 @@ def test_one_backbone_on_two_tasks_pretrains_once_and_equals_separate_evaluation
     assert shared["digits"].accuracy != shared["digits-b"].accuracy  # two different test sets
 
 
+@pytest.mark.slow
 def test_sweep_of_tasks_x_configs_pretrains_configs_only(sim, tmp_path):
     torch.set_num_threads(1)
     report = run_sweep(plan_sweep(TASKS, [DR, OFF], sim, "tiny"), RewardStore(tmp_path / "r.sqlite"),
@@ -94,6 +95,7 @@ def test_live_source_scores_a_cached_backbone_on_another_task(sim, tmp_path):
     assert 0.5 < min(first, second)
 
 
+@pytest.mark.slow
 def test_backbone_cache_files(sim, tmp_path):
     torch.set_num_threads(1)
     requests = plan_sweep({"digits": "digits"}, [DR, OFF], sim, "tiny")
@@ -189,12 +191,13 @@ def test_unknown_best_reward_through_training_logging_and_evaluation(tmp_path):
     assert "best_reward" not in info
     _, _, _, _, info = env.step(env.action_space.sample())
     assert "regret" not in info and "best_reward" not in info
-    for name in ("task2sim", "ucb1"):
-        agent = make_agent(name, seed=0, space=env.space)
+    overrides = {"ppo": {"n_steps": 8, "batch_size": 8}, "a2c": {"n_steps": 4}}
+    for name in ("task2sim", "ucb1", "thompson", "neighbour-transfer", "ppo", "a2c"):
+        agent = make_agent(name, seed=0, space=env.space, overrides=overrides.get(name))
         result = train(agent, env, epochs=6, seed=0, run_dir=tmp_path / name, progress=False)
         h = result.history
         assert h["cumulative_regret"] == [None] * 6 and h["simple_regret"] == [None] * 6
-        assert h["reward_queries"][-1] > 0 and all(v is not None for v in h["sampled_reward"])
+        assert h["reward_queries"][-1] > 0 and any(v is not None for v in h["sampled_reward"])
         tags = EventAccumulator(str(tmp_path / name)).Reload().Tags()["scalars"]
         assert "charts/reward_queries" in tags
         assert not any("regret" in t for t in tags)
