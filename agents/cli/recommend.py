@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import time
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -249,44 +248,27 @@ def pretrain(
 ) -> dict[str, Any]:
     """Render, pre-train, save the backbone, 5-NN evaluate it on the task; returns the report.
 
-    The evaluation is the live reward's protocol (:mod:`t2s_env.rewards.live`): the recipe's
-    downstream sample, pooled L2-normalised features, 5-NN weighted by ``exp(cos / 0.07)``.
+    Every stage is the live reward's (:mod:`t2s_env.pipeline`): the recipe's downstream sample,
+    pooled L2-normalised features, 5-NN weighted by ``exp(cos / 0.07)``.
     """
     import torch
 
-    from t2s_env.knn import extract_features, knn_accuracy
-    from t2s_env.pretrain import (
-        build_backbone,
-        default_device,
-        get_recipe,
-        render_dataset,
-        train_backbone,
-    )
-    from t2s_env.rewards.live import prepare_task
+    from t2s_env.pipeline import EvaluationRequest, backbone_for, prepare_task, score_model
+    from t2s_env.pretrain import build_backbone, default_device, get_recipe
 
     recipe = get_recipe(recipe_name)
     dev = torch.device(device) if device else default_device()
-    t0 = time.perf_counter()
-    images, labels = render_dataset(simulator, config, recipe, seed, progress=progress)
-    t1 = time.perf_counter()
-    result = train_backbone(images, labels, recipe, seed, dev, progress=progress)
-    task = prepare_task(dataset, recipe)
-
-    def knn(model: torch.nn.Module) -> float:
-        train_f = extract_features(model, task.train, device=dev, progress=progress)
-        test_f = extract_features(model, task.test, device=dev, progress=progress)
-        return knn_accuracy(
-            train_f, task.train_labels, test_f, task.test_labels, task.num_classes,
-            recipe.knn_k, recipe.knn_temperature,
-        )  # fmt: skip
-
-    accuracy = knn(result.model)
+    request = EvaluationRequest(dataset.name, dataset, config, simulator, recipe, seed)
+    task = prepare_task(dataset, recipe)  # a missing dataset fails before pre-training
+    backbone = backbone_for(request, dev, progress)
+    accuracy, _ = score_model(backbone.model, task, recipe, dev, progress)
     # The same backbone untrained, as the yardstick of what pre-training bought.
-    untrained = knn(build_backbone(recipe.arch, int(result.model.fc.out_features), seed).to(dev))
+    num_classes = int(backbone.model.fc.out_features)
+    untrained, _ = score_model(build_backbone(recipe.arch, num_classes, seed), task, recipe, dev,
+                               progress)  # fmt: skip
     out_dir.mkdir(parents=True, exist_ok=True)
     ckpt = out_dir / f"{recipe.arch}_{recipe.name}_seed{seed}.pt"
-    model = result.model.cpu()
-    num_classes = int(model.fc.out_features)
+    model = backbone.model.cpu()
     torch.save(model.state_dict(), ckpt)
     report = {
         "checkpoint": str(ckpt),
@@ -301,12 +283,12 @@ def pretrain(
         "configuration": dict(config),
         "configuration_key": simulator.space.dict_to_key(config),
         "dataset": str(dataset),
-        "rendered_images": int(len(labels)),
-        "render_seconds": round(t1 - t0, 2),
-        "train_seconds": round(result.seconds, 2),
-        "train_images_per_second": round(result.images_per_second, 1),
-        "final_loss": round(float(result.final_loss), 5),
-        "device": result.device,
+        "rendered_images": backbone.training["rendered_images"],
+        "render_seconds": round(backbone.training["render"], 2),
+        "train_seconds": round(backbone.training["pretrain"], 2),
+        "train_images_per_second": round(backbone.training["pretrain_images_per_second"], 1),
+        "final_loss": round(float(backbone.training["final_loss"]), 5),
+        "device": str(dev),
         "knn5_accuracy": accuracy,
         "knn5_accuracy_untrained": untrained,
         "knn_images": {"train": len(task.train_labels), "test": len(task.test_labels)},

@@ -21,8 +21,8 @@ def make_live_env(
 
     Every keyword but ``noise_std``, ``discrete`` and ``render_mode`` (as for
     :class:`Task2SimEnv`) goes to :class:`LiveRewardSource` (recipe, store, simulator,
-    seed...). The live source knows no best reward, so ``info["best_reward"]`` and
-    ``info["regret"]`` are ``None``.
+    seed...). The live source knows no best reward, so ``info`` has no ``best_reward`` and no
+    ``regret`` key.
     """
     source = LiveRewardSource(tasks, **source_kwargs)
     return Task2SimEnv(

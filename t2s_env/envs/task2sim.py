@@ -103,9 +103,11 @@ class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
     ## Information
 
     ``reset`` and ``step`` return ``task`` (name), ``split`` (``"seen"``, ``"unseen"`` or
-    ``"user"``) and ``best_reward`` (the task's best achievable reward, ``None`` if the source does not know it).
-    ``step`` adds ``config`` (``{knob: value}``), ``key`` (the paper's key string),
-    ``true_reward`` (the reward before noise) and ``regret`` (``best_reward - true_reward``, ``None`` if the best is unknown).
+    ``"user"``) and ``best_reward`` (the task's best achievable reward). ``step`` adds ``config``
+    (``{knob: value}``), ``key`` (the paper's key string), ``true_reward`` (the reward before
+    noise) and ``regret`` (``best_reward - true_reward``). When the reward source does not know
+    the best reward (the live source), ``info`` has no ``best_reward`` and no ``regret`` key, so
+    Gymnasium's vector envs report them masked (``info["_regret"]`` False).
     The env counts its reward queries and distinct (task, configuration) pairs in the
     attributes ``reward_queries`` and ``distinct_evaluations`` (each distinct pair costs a full
     pre-training run in reality).
@@ -204,11 +206,10 @@ class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
 
     def _info(self) -> dict[str, Any]:
         task = self.tasks[self._task]  # type: ignore[index]
-        return {
-            "task": task,
-            "split": self.reward_source.split(task),
-            "best_reward": self._best[self._task],
-        }
+        info: dict[str, Any] = {"task": task, "split": self.reward_source.split(task)}
+        if self._best[self._task] is not None:  # unknown: no key at all
+            info["best_reward"] = self._best[self._task]
+        return info
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -243,12 +244,9 @@ class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
         self.reward_queries += 1
         self._evaluated.add((task, key))
         info = self._info()
-        info.update(
-            config=config,
-            key=key,
-            true_reward=true_reward,
-            regret=None if info["best_reward"] is None else info["best_reward"] - true_reward,
-        )
+        info.update(config=config, key=key, true_reward=true_reward)
+        if "best_reward" in info:
+            info["regret"] = info["best_reward"] - true_reward
         return self._obs[self._task].copy(), reward, True, False, info
 
     def render(self) -> np.ndarray | None:
