@@ -48,6 +48,7 @@ def knob_probabilities(agent: Any, obs: np.ndarray, space: Any) -> np.ndarray:
 def plot_runs(run_dirs: Sequence[str | Path], out_dir: str | Path) -> list[Path]:
     """Write the figures for ``run_dirs`` into ``out_dir``; returns the files written."""
     from agents import make_agent
+    from agents.base import load_checkpoint
     from t2s_env.rewards import TableRewardSource
 
     plt = _pyplot()
@@ -99,7 +100,7 @@ def plot_runs(run_dirs: Sequence[str | Path], out_dir: str | Path) -> list[Path]
         agent = make_agent(
             info["agent"], seed=info["seed"], overrides=info.get("overrides") or None
         )
-        agent.load(run_dir / "checkpoint.npz")
+        load_checkpoint(agent, run_dir / "checkpoint.npz")
         probs = knob_probabilities(agent, obs, source.space)
         fig, ax = plt.subplots(figsize=(6, 7))
         im = ax.imshow(probs, vmin=0, vmax=1, cmap="viridis", aspect="auto")

@@ -71,6 +71,21 @@ def non_negative_float(text: str) -> float:
     return value
 
 
+def torch_device(text: str) -> str:
+    """An argparse ``type``: a torch device string (``cpu``, ``cuda``, ``cuda:1``) or ``auto``."""
+    if text == "auto":
+        return text
+    import torch
+
+    try:
+        torch.device(text)
+    except RuntimeError:
+        raise argparse.ArgumentTypeError(
+            f"must be a torch device such as cpu, cuda or cuda:0 (or auto), got {text!r}"
+        ) from None
+    return text
+
+
 # -- inputs ------------------------------------------------------------------------------------
 def input_file(path: str | Path, option: str, what: str) -> Path:
     """``path`` as a ``Path`` if it is an existing file; else a :class:`UsageError`."""

@@ -68,8 +68,70 @@ CREATE TABLE IF NOT EXISTS embeddings (
 """
 
 
+_CLAIMS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS claims (
+    task TEXT NOT NULL,
+    config TEXT NOT NULL,
+    simulator TEXT NOT NULL,
+    simulator_version TEXT NOT NULL,
+    recipe TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    dataset TEXT,
+    owner TEXT NOT NULL,
+    expires REAL NOT NULL,
+    PRIMARY KEY (task, config, simulator, simulator_version, recipe, seed)
+);
+"""
+"""Cells being computed: who computes each (a sweep's owner id) until when (its lease)."""
+
+DEFAULT_LEASE_SECONDS = 300.0
+"""How long a claim lasts unless its owner renews it (a crashed sweep's cells free up after)."""
+
+
+def _is_reward_store(conn: sqlite3.Connection, tables: set[str]) -> bool:
+    """Whether a non-empty database is a reward store (read-only: nothing is written)."""
+    if not {"evaluations", "meta"} <= tables:
+        return False
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()
+    except sqlite3.DatabaseError:
+        return False
+    return row is not None
+
+
+def new_owner() -> str:
+    """A claim owner id, ``host:pid:random``: unique per sweep; a claim whose owner process on
+    this host is gone is free at once (a killed sweep does not hold its cells for a lease)."""
+    import os
+    import socket
+    import uuid
+
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _owner_is_dead(owner: str) -> bool:
+    import os
+    import socket
+
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another machine's: only its lease tells
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, but not ours to signal
+        return False
+    return False
+
+
 class StoreError(RuntimeError):
     """The reward store file cannot be used; the message names the file and the problem."""
+
+
+class DatasetBindingError(StoreError):
+    """A write or claim for a task name that the store holds for another dataset (refused)."""
 
 
 @dataclass(frozen=True)
@@ -148,15 +210,15 @@ class RewardStore:
             )
             self._conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
             tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master")}
-            if tables and "evaluations" not in tables:
+            if tables and not _is_reward_store(self._conn, tables):
                 self._conn.close()
                 raise StoreError(
                     f"{self.path} is an SQLite database but not a reward store (tables "
-                    f"{sorted(tables)}); it was left untouched"
+                    f"{sorted(tables)}, no t2s schema_version record); it was left untouched"
                 )
             self._conn.execute("PRAGMA journal_mode = WAL")
             with self._transaction() as cur:
-                for statement in _SCHEMA.split(";"):
+                for statement in (_SCHEMA + _CLAIMS_SCHEMA).split(";"):
                     if statement.strip():
                         cur.execute(statement)
                 cur.execute(
@@ -280,30 +342,135 @@ class RewardStore:
         under the same name would silently read the first one's rewards."""
         other = sorted(self.datasets(task) - {str(dataset)})
         if other:
-            raise StoreError(
+            raise DatasetBindingError(
                 f"reward store {self.path} already holds evaluations of task {task!r} measured "
                 f"on dataset {other[0]!r}, not {str(dataset)!r}; give this dataset another task "
                 f"name (tasks={{'new-name': spec}}) or use another store"
             )
 
     # -- writing -------------------------------------------------------------------------------
-    def put(self, evaluation: Evaluation) -> bool:
-        """Store ``evaluation`` in its own transaction; ``False`` if its key was already there."""
+    def put(self, evaluation: Evaluation, dataset: str | None = None) -> bool:
+        """Store ``evaluation`` in its own transaction; ``False`` if its key was already there.
+
+        ``dataset`` (default: ``details["dataset"]``) is checked against the task's stored
+        dataset inside the transaction, so two writers naming different datasets under one
+        task name cannot both succeed: the second gets :class:`DatasetBindingError`. A claim on
+        the key is released.
+        """
         e = evaluation
+        details = dict(e.details)
+        if dataset is not None:
+            details.setdefault("dataset", str(dataset))
+        dataset = details.get("dataset")
         row = (
             *e.key.values(),
             float(e.accuracy),
             json.dumps(e.timings, sort_keys=True),
             json.dumps(e.versions, sort_keys=True),
-            json.dumps(e.details, sort_keys=True, default=str),
+            json.dumps(details, sort_keys=True, default=str),
             float(e.created or time.time()),
         )
         try:
             with self._transaction() as cur:
+                if dataset is not None:
+                    self._check_binding(cur, e.key.task, str(dataset))
                 cur.execute(
                     f"INSERT OR IGNORE INTO evaluations VALUES ({', '.join('?' * 11)})", row
                 )
-                return cur.rowcount == 1
+                stored = cur.rowcount == 1
+                where = " AND ".join(f"{f} = ?" for f in _KEY_FIELDS)
+                cur.execute(f"DELETE FROM claims WHERE {where}", e.key.values())
+                return stored
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot write to reward store {self.path}: {exc}") from exc
+
+    # -- dataset binding and claims (concurrent sweeps share the work) ---------------------------
+    def _check_binding(self, cur: sqlite3.Cursor, task: str, dataset: str, owner: str = "") -> None:
+        """Inside a transaction: refuse ``dataset`` for ``task`` if the store's evaluations of
+        ``task``, or live claims of other owners, name another dataset."""
+        found = {
+            r[0]
+            for r in cur.execute(
+                "SELECT DISTINCT json_extract(details, '$.dataset') FROM evaluations "
+                "WHERE task = ?",
+                (task,),
+            )
+            if r[0] is not None
+        }
+        found |= {
+            r[0]
+            for r in cur.execute(
+                "SELECT DISTINCT dataset FROM claims WHERE task = ? AND owner != ? "
+                "AND dataset IS NOT NULL AND expires > ?",
+                (task, owner, time.time()),
+            )
+        }
+        other = sorted(found - {dataset})
+        if other:
+            raise DatasetBindingError(
+                f"reward store {self.path} holds task {task!r} for dataset {other[0]!r}, not "
+                f"{dataset!r} (refused); give this dataset another task name or use another store"
+            )
+
+    def claim(
+        self,
+        key: EvaluationKey,
+        owner: str,
+        dataset: str | None = None,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+        now: float | None = None,
+    ) -> str:
+        """Claim ``key`` for ``owner`` to compute, for ``lease_seconds``. Returns ``"claimed"``
+        (compute it), ``"done"`` (the store has it) or ``"busy"`` (another owner's live claim).
+
+        An expired claim, or one whose owner process on this host is gone, is taken over.
+        ``dataset`` is checked like :meth:`put` checks it (:class:`DatasetBindingError`)."""
+        now = time.time() if now is None else float(now)
+        where = " AND ".join(f"{f} = ?" for f in _KEY_FIELDS)
+        try:
+            with self._transaction() as cur:
+                if dataset is not None:
+                    self._check_binding(cur, key.task, str(dataset), owner)
+                if cur.execute(f"SELECT 1 FROM evaluations WHERE {where}", key.values()).fetchone():
+                    return "done"
+                held = cur.execute(
+                    f"SELECT owner, expires FROM claims WHERE {where}", key.values()
+                ).fetchone()
+                if held and held[0] != owner and held[1] > now and not _owner_is_dead(held[0]):
+                    return "busy"
+                cur.execute(
+                    "INSERT OR REPLACE INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (*key.values(), dataset, owner, now + float(lease_seconds)),
+                )
+                return "claimed"
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot write to reward store {self.path}: {exc}") from exc
+
+    def renew(self, owner: str, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> int:
+        """Extend every claim of ``owner`` by ``lease_seconds`` from now; returns how many."""
+        return self._claims_update(
+            "UPDATE claims SET expires = ? WHERE owner = ?", (time.time() + lease_seconds, owner)
+        )
+
+    def release(self, owner: str, key: EvaluationKey | None = None) -> int:
+        """Drop ``owner``'s claim on ``key`` (all its claims if ``None``); returns how many."""
+        if key is None:
+            return self._claims_update("DELETE FROM claims WHERE owner = ?", (owner,))
+        where = " AND ".join(f"{f} = ?" for f in _KEY_FIELDS)
+        return self._claims_update(
+            f"DELETE FROM claims WHERE owner = ? AND {where}", (owner, *key.values())
+        )
+
+    def claims(self) -> list[tuple[EvaluationKey, str, float]]:
+        """Every claim: ``(key, owner, expires)``."""
+        rows = self._query(f"SELECT {', '.join(_KEY_FIELDS)}, owner, expires FROM claims")
+        return [(EvaluationKey(*r[:5], int(r[5])), r[6], float(r[7])) for r in rows]
+
+    def _claims_update(self, sql: str, params: Sequence[object]) -> int:
+        try:
+            with self._transaction() as cur:
+                cur.execute(sql, params)
+                return cur.rowcount
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot write to reward store {self.path}: {exc}") from exc
 
@@ -416,4 +583,12 @@ def versions() -> dict[str, str]:
     }
 
 
-__all__ = ["Evaluation", "EvaluationKey", "RewardStore", "StoreError", "versions"]
+__all__ = [
+    "DatasetBindingError",
+    "Evaluation",
+    "EvaluationKey",
+    "RewardStore",
+    "StoreError",
+    "new_owner",
+    "versions",
+]

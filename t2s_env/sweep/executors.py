@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Protocol
@@ -29,8 +29,10 @@ class Executor(Protocol):
     workers: int
 
     def map(
-        self, fn: EvaluateFn, requests: Sequence[EvaluationRequest]
-    ) -> Iterator[tuple[EvaluationRequest, Outcome]]: ...
+        self, fn: EvaluateFn, requests: Iterable[EvaluationRequest]
+    ) -> Iterator[tuple[EvaluationRequest, Outcome]]:
+        """Evaluate ``requests`` (drawn lazily: the sweep claims each cell as it is drawn)."""
+        ...
 
 
 def _set_threads(threads: int) -> None:
@@ -82,13 +84,24 @@ class LocalExecutor:
         with ProcessPoolExecutor(
             self.workers, mp_context=ctx, initializer=_set_threads, initargs=(self.threads,)
         ) as pool:
-            pending = {pool.submit(_call, fn, r, self.device): r for r in requests}
+            # At most `workers` in flight: requests are drawn only when a worker is free, so a
+            # sweep that claims each cell as it draws it leaves the rest to concurrent sweeps.
+            source = iter(requests)
+            pending = {}
+            for request in source:
+                pending[pool.submit(_call, fn, request, self.device)] = request
+                if len(pending) >= self.workers:
+                    break
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     request = pending.pop(future)
                     exc = future.exception()
                     yield request, exc if exc is not None else future.result()
+                for request in source:
+                    pending[pool.submit(_call, fn, request, self.device)] = request
+                    if len(pending) >= self.workers:
+                        break
 
 
 def _package_root() -> str:
