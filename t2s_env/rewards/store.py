@@ -279,8 +279,16 @@ class RewardStore:
             except sqlite3.DatabaseError as exc:
                 raise StoreError(f"cannot read reward store {self.path}: {exc}") from exc
 
+    def _row(self, row: tuple) -> Evaluation:
+        try:
+            return self._parse_row(row)
+        except (ValueError, TypeError) as exc:
+            raise StoreError(
+                f"reward store {self.path} holds a damaged row {row[:6]}: {exc}"
+            ) from exc
+
     @staticmethod
-    def _row(row: tuple) -> Evaluation:
+    def _parse_row(row: tuple) -> Evaluation:
         key = EvaluationKey(*row[:5], int(row[5]))
         return Evaluation(
             key,
@@ -480,7 +488,12 @@ class RewardStore:
         rows = self._query(
             "SELECT vector FROM embeddings WHERE task = ? AND method = ?", (task, method)
         )
-        return np.frombuffer(rows[0][0], dtype=np.float32).copy() if rows else None
+        if not rows:
+            return None
+        blob = rows[0][0]
+        if not isinstance(blob, bytes) or len(blob) % 4:
+            raise StoreError(f"reward store {self.path}: the embedding of {task!r} is damaged")
+        return np.frombuffer(blob, dtype=np.float32).copy()
 
     def put_embedding(
         self, task: str, method: str, vector: np.ndarray, meta: dict[str, object] | None = None
