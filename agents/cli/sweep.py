@@ -114,13 +114,13 @@ def run(args: argparse.Namespace) -> int:
     requests = plan_sweep(specs, args.configs, simulator, recipe, args.seeds)
     if args.export:
         output_file(args.export, "--export", suffix=".npz")
-    store_path = output_file(args.store or default_store_path(), "--store")
-    store = RewardStore(store_path)
     extra = {"device": args.device} if args.executor == "local" else {
         "cpus_per_task": args.cpus_per_task, "gpus_per_task": args.gpus_per_task,
         "max_retries": args.max_retries,
     }  # fmt: skip
     executor = make_executor(args.executor, workers=args.workers, address=args.address, **extra)
+    store_path = output_file(args.store or default_store_path(), "--store")
+    store = RewardStore(store_path)
     print(f"store {store.path}; recipe {recipe.id}; simulator {simulator.name} "
           f"{simulator.version}; {len(requests)} evaluations planned")  # fmt: skip
     report = run_sweep(requests, store, executor, progress=not args.no_progress)
