@@ -60,7 +60,8 @@ def error_message(exc: BaseException) -> str:
         text = str(exc.args[0])
     else:
         text = str(exc) or type(exc).__name__
-    if not isinstance(exc, (UsageError, ValueError, KeyError)) or not str(exc):
+    own = type(exc).__module__.split(".")[0] in ("agents", "t2s_env")  # messages that say it all
+    if not (own or isinstance(exc, (ValueError, KeyError))) or not str(exc):
         text = f"{type(exc).__name__}: {text}"
     return " ".join(text.split())
 

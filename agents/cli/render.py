@@ -7,9 +7,10 @@ t2s render --config 0_0_0_0_0_1_0_0_0 --out data/ --images-per-class 10
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from agents.cli import UsageError
-from agents.cli.checks import at_least, output_dir, output_file, torch_device
+from agents.cli.checks import at_least, output_dir, output_file, torch_device, write_output
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -76,6 +77,6 @@ def run(args: argparse.Namespace) -> int:
         grid = np.full((rows * r, cols * r, 3), 255, np.uint8)
         for i, img in enumerate(images):
             grid[(i // cols) * r : (i // cols + 1) * r, (i % cols) * r : (i % cols + 1) * r] = img
-        Image.fromarray(grid).save(args.grid)
+        write_output(Path(args.grid), "--grid", lambda p: Image.fromarray(grid).save(p))
         print(f"wrote {args.grid} ({rows}x{cols} images)")
     return 0

@@ -8,6 +8,14 @@ finishes, so an interrupted sweep loses nothing that finished; a row is never ov
 Concurrent writers (processes, threads with their own store) are safe: WAL journal, short
 ``BEGIN IMMEDIATE`` transactions and a busy timeout.
 
+A task name stays bound to one dataset: every write checks, inside its transaction, that the
+task's stored evaluations (and other sweeps' live claims) name the same dataset, and refuses
+the write otherwise (:class:`DatasetBindingError`). Sweeps claim a cell before computing it
+(:meth:`RewardStore.claim`: a lease that the owner renews; an expired lease, or one whose owner
+process on this machine is gone, is taken over), so concurrent sweeps compute each cell once.
+A file that is not a reward store (not SQLite, or a database without the store's
+``schema_version`` record) is refused and left byte for byte untouched.
+
 The store exports to the packaged table format (:class:`~t2s_env.data.RewardTable`), so the
 table-backed environment can run on a user's own measurements.
 
