@@ -47,6 +47,12 @@ def files(tmp_path_factory) -> dict[str, Path]:
     TaskEmbedding(np.ones(9600, np.float32), np.ones(9600, np.float32), {}).save(f["emb"])
     f["emb_zero"] = root / "zero.npz"
     TaskEmbedding(np.zeros(9600, np.float32), np.ones(9600, np.float32), {}).save(f["emb_zero"])
+    f["csv_header"] = root / "runs_header.csv"
+    f["csv_header"].write_text("config,acc\n1_1_1_1_1_3_0_1_1,50\n")
+    f["csv_text"] = root / "runs_text.csv"
+    f["csv_text"].write_text("key,accuracy\n1_1_1_1_1_3_0_1_1,high\n")
+    f["csv_range"] = root / "runs_range.csv"
+    f["csv_range"].write_text("key,accuracy\n1_1_1_1_1_3_0_1_1,150\n")
     f["foreign_db"] = root / "people.sqlite"
     conn = sqlite3.connect(f["foreign_db"])
     conn.execute("CREATE TABLE people (name TEXT)")
@@ -116,6 +122,33 @@ CASES = [
     ("eval-epochs-0", ["evaluate", "--agents", "dr", "--epochs", "dr=0"], "N >= 1"),
     ("eval-out-dir", ["evaluate", "--agents", "dr", "--out", "{folder}"], "is a directory"),
     ("eval-out-under-file", ["evaluate", "--agents", "dr", "--out", "{under_file}"], "is a file"),
+    # suggest
+    ("suggest-no-embedding", ["suggest"], "--embedding"),
+    ("suggest-emb-missing", ["suggest", "--embedding", "{missing}"], "--embedding"),
+    ("suggest-emb-text", ["suggest", "--embedding", "{text}"], "not a Task2Vec embedding"),
+    ("suggest-emb-zero", ["suggest", "--embedding", "{emb_zero}"], "all zeros"),
+    ("suggest-advisor", ["suggest", "--embedding", "{emb}", "--advisor", "nope"], "--advisor"),
+    ("suggest-seed", ["suggest", "--embedding", "{emb}", "--seed", "-1"], "--seed"),
+    (
+        "suggest-obs-missing",
+        ["suggest", "--embedding", "{emb}", "--observed", "{missing}"],
+        "--observed",
+    ),
+    (
+        "suggest-obs-header",
+        ["suggest", "--embedding", "{emb}", "--observed", "{csv_header}"],
+        "first row",
+    ),
+    (
+        "suggest-obs-text",
+        ["suggest", "--embedding", "{emb}", "--observed", "{csv_text}"],
+        "not a number",
+    ),
+    (
+        "suggest-obs-range",
+        ["suggest", "--embedding", "{emb}", "--observed", "{csv_range}"],
+        "outside 0..100",
+    ),
     # plot
     ("plot-missing-arg", ["plot"], "required: runs"),
     ("plot-missing", ["plot", "{missing}"], "is not a folder"),

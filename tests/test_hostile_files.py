@@ -243,7 +243,7 @@ def test_crafted_stores(tmp_path, marker):
     conn = sqlite3.connect(path)
     conn.execute("UPDATE embeddings SET vector = ?", (pickle.dumps(Payload(marker))[:8],))
     conn.execute(
-        "INSERT INTO evaluations VALUES ('t', 'c', 's', '1', 'r', 0, 0.5, ?, '{}', '{}', 0)",
+        "INSERT INTO evaluations VALUES ('t', 'c', 's', '1', 'r', 0, 0.5, ?, '{}', '{}', 0, '')",
         (pickle.dumps(Payload(marker)),),
     )
     conn.commit()

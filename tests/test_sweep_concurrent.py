@@ -174,7 +174,7 @@ def test_refused_writes_are_reported_not_counted(tmp_path):
             with sqlite3.connect(path) as conn:
                 conn.execute(
                     "INSERT INTO evaluations VALUES ('digits', 'x', 'toy', '1', 'r', 0, 0.1, "
-                    "'{}', '{}', '{\"dataset\": \"digits?seed=7\"}', 0)"
+                    "'{}', '{}', '{\"dataset\": \"digits?seed=7\"}', 0, '')"
                 )
         return fake(request)
 
