@@ -157,7 +157,7 @@ def part_stages(sim, args) -> dict:
 def part_sharing(sim, args) -> dict:
     recipe = cpu_recipe(args.live_recipe)
     tasks = live_tasks(4)
-    keys = signal_configs(default_space(sim), 4, seed=2)
+    keys = signal_configs(default_space(sim), args.sharing_configs, seed=2)
     out: dict = {"recipe": recipe.id, "tasks": tasks, "configs": keys}
     for n in (4, 1) if args.sharing_direct else (4,):
         with tempfile.TemporaryDirectory() as tmp:
@@ -348,12 +348,13 @@ def markdown(results: dict) -> str:
     if "sharing" in results:
         r = results["sharing"]
         lines += [
-            f"## Sweep sharing ({r['recipe']}, configurations {', '.join(r['configs'])})",
+            f"## Sweep sharing ({r['recipe']}, configurations {', '.join(r['configs'])}; "
+            f"tasks {', '.join(r['tasks'])})",
             "",
             "| sweep | wall seconds | CPU seconds | evaluations | pre-trainings |",
             "|---|---|---|---|---|",
             *[
-                f"| {n} task(s) x 4 configurations | {r[f'tasks_{n}']['seconds']} | "
+                f"| {n} task(s) x {len(r['configs'])} configurations | {r[f'tasks_{n}']['seconds']} | "
                 f"{r[f'tasks_{n}']['cpu_seconds']} | "
                 f"{r[f'tasks_{n}']['computed']} | {r[f'tasks_{n}']['pretrained']} |"
                 for n in (1, 4)
@@ -441,6 +442,9 @@ def main() -> None:
     parser.add_argument("--stage-repeats", type=int, default=2, help="stages: configurations")
     parser.add_argument(
         "--live-recipe", default="cpu", help="stages/sharing recipe (cpu: the CPU recipe)"
+    )
+    parser.add_argument(
+        "--sharing-configs", type=int, default=4, help="sharing: configurations (4)"
     )
     parser.add_argument(
         "--sharing-direct",
