@@ -162,6 +162,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="probe of the tasks' Task2Vec vectors: imagenet (default), random, or a weights file",
     )
     g.add_argument("--task2vec-images", type=int, default=None, help="Task2Vec sample size")
+    g.add_argument(
+        "--task2vec-image-size", type=int, default=None, help="Task2Vec probe input, pixels"
+    )
     p.set_defaults(func=run)
 
 
@@ -183,7 +186,11 @@ def live_settings(args: argparse.Namespace) -> dict[str, Any]:
         "simulator": args.simulator,
         "pretrain_seed": args.pretrain_seed,
         "device": args.device,
-        "task2vec": {"probe": args.task2vec_probe, "n_images": args.task2vec_images},
+        "task2vec": {
+            "probe": args.task2vec_probe,
+            "n_images": args.task2vec_images,
+            "image_size": args.task2vec_image_size,
+        },
     }
 
 
