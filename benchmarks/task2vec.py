@@ -71,7 +71,8 @@ def timing(device: str, batches: int) -> dict:
     emb = embed_task(task, cfg, progress=False)
     ran = full_counts(cfg, len(task)) if kind != "measured" else full
     row = {"config": "Task2VecConfig() (reference), probe random", "device": emb.meta["device"],
-           "kind": kind, "steps_run": ran, "steps_full": full}  # fmt: skip
+           "kind": kind, "steps_run": ran, "steps_full": full,
+           "load_average": [round(x, 1) for x in os.getloadavg()]}  # fmt: skip
     for clock in ("seconds", "cpu_seconds"):
         per = {s: emb.meta[clock][s] / max(ran[s], 1) for s in STEPS}
         est = {s: per[s] * full[s] for s in STEPS}
@@ -131,7 +132,10 @@ def markdown(result: dict) -> str:
             "## Time per embedding at the reference settings",
             "",
             f"{t['config']}, 224 px, {t['device']}, {result['torch_threads']} thread(s); "
-            f"{t['kind']} (steps run: {t['steps_run']}; full: {t['steps_full']}).",
+            f"{t['kind']} (steps run: {t['steps_run']}; full: {t['steps_full']}). Wall "
+            "seconds include waiting for a CPU on a machine shared with other jobs (load "
+            f"average {t.get('load_average', 'not recorded')}); CPU seconds are this "
+            "process's own.",
             "",
             "| step | wall s | CPU s |",
             "|---|---|---|",
