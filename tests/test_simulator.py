@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from importlib import resources
+
 import numpy as np
 import pytest
 
 from t2s_env.data import load_object_classes
 from t2s_env.simulator import EMBEDDED_SPACE, EmbeddedSimulator, Simulator, resolve_config
+from t2s_env.simulator.catalogue import ShapeCatalogue
 from t2s_env.simulator.embedded import BASE_DISTANCE
+from t2s_env.simulator.fingerprint import embedded_sources, sources_fingerprint
 from t2s_env.simulator.folder import read_image_folder, write_image_folder
 from t2s_env.simulator.materials import material_library
-from t2s_env.simulator.shapes import OBJECT_CLASSES
+from t2s_env.simulator.shapes import CATALOGUE, OBJECT_CLASSES
 from t2s_env.space import DOMAIN_RANDOMIZATION_KEY, PAPER_SPACE
 
 BASE = "0_0_0_0_0_1_0_0_0"  # every variation off
@@ -52,6 +56,51 @@ def test_protocol_labels_and_classes(sim):
     batch = render(sim, DOMAIN_RANDOMIZATION_KEY, n=2, classes=3)
     assert batch.images.shape == (6, RES, RES, 3) and batch.images.dtype == np.uint8
     assert batch.labels.dtype == np.int64 and batch.labels.tolist() == [0, 0, 1, 1, 2, 2]
+
+
+def test_every_class_has_one_shape_program_by_its_id():
+    models = load_object_classes()
+    assert [c.wnid for c in OBJECT_CLASSES] == list(models)  # none missing, none doubled
+    assert len({c.build for c in OBJECT_CLASSES}) == 100
+    # the class list's order decides the labels, never which shape a class gets
+    reordered = CATALOGUE.classes(dict(reversed(list(models.items()))))
+    by_id = {c.wnid: c for c in OBJECT_CLASSES}
+    assert all(c.build is by_id[c.wnid].build and c.name == by_id[c.wnid].name for c in reordered)
+    assert reordered[0].wnid == list(models)[-1]
+    with pytest.raises(ValueError, match=r"no shape program for 1 class.*n99999999"):
+        CATALOGUE.classes({**models, "n99999999": ("m",)})
+    with pytest.raises(ValueError, match=r"shape programs for 1 id.*" + list(models)[0]):
+        CATALOGUE.classes(dict(list(models.items())[1:]))
+    cat = ShapeCatalogue()
+    cat.register("n1", "a", natural=("wood_ash",))(lambda r: [])
+    with pytest.raises(ValueError, match="n1 has two shape programs"):
+        cat.register("n1", "b", natural=("wood_ash",))(lambda r: [])
+
+
+def test_version_is_a_fingerprint_of_what_makes_the_images(tmp_path):
+    package = resources.files("t2s_env")
+    for name in [*embedded_sources(package), "simulator/folder.py"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(package.joinpath(*name.split("/")).read_bytes())
+    version = EmbeddedSimulator.version
+    assert sources_fingerprint(embedded_sources, tmp_path) == version
+    draws = tmp_path / "simulator" / "draws.py"
+    original = draws.read_text()
+    assert "SCALE_RANGE = {1: (0.4, 1.1)" in original
+    draws.write_text(
+        original.replace("SCALE_RANGE = {1: (0.4, 1.1)", "SCALE_RANGE = {1: (0.4, 1.2)")
+    )
+    assert sources_fingerprint(embedded_sources, tmp_path) != version  # a draw parameter
+    draws.write_text(original)
+    (tmp_path / "data" / "objects.json").write_text("{}")
+    assert sources_fingerprint(embedded_sources, tmp_path) != version  # the class list
+    (tmp_path / "data" / "objects.json").write_bytes(
+        package.joinpath("data", "objects.json").read_bytes()
+    )
+    (tmp_path / "simulator" / "folder.py").write_text("# the image-folder export")
+    assert sources_fingerprint(embedded_sources, tmp_path) == version  # no image depends on it
+    (tmp_path / "simulator" / "new_part.py").write_text("X = 1")
+    assert sources_fingerprint(embedded_sources, tmp_path) != version  # counted unlisted
 
 
 def test_paper_configs_render_as_they_are(sim):

@@ -5,13 +5,15 @@ A real render runs only when ``T2S_TDW_BUILD`` points at a TDW build (and ``tdw`
 
 from __future__ import annotations
 
+import math
 import os
 import time
 
 import numpy as np
 import pytest
 
-from t2s_env.simulator import Simulator
+from t2s_env.simulator import EmbeddedSimulator, Simulator, resolve_config
+from t2s_env.simulator.embedded import BASE_DISTANCE as EMBEDDED_DISTANCE
 from t2s_env.simulator.tdw import TDWSimulator, image_commands, plan_image, scene_commands
 from t2s_env.simulator.tdw.commands import BASE_DISTANCE, NO_BLUR_APERTURE
 from t2s_env.space import DOMAIN_RANDOMIZATION_KEY, PAPER_SPACE
@@ -121,6 +123,26 @@ def test_plans_are_pure_functions():
     assert a != plan_image(DOMAIN_RANDOMIZATION_KEY, 4, 11, 6, 20)
     with pytest.raises(ValueError, match="resolution"):
         scene_commands(4)
+
+
+def test_both_backends_translate_the_same_draws():
+    """One home for the knobs' draws: TDW's plan and the embedded scene agree image by image."""
+    config = resolve_config({**cfg(), "blur": 1, "lighting_intensity": 2, "pose_scale": 2})
+    index = np.arange(40)
+    scene = EmbeddedSimulator(device="cpu").scene(32, config, index, index % 3, seed=4)
+    plans = [plan_image(config, 4, i, 6, 20) for i in index]
+    tdw_scale = np.array([p.distance for p in plans]) / BASE_DISTANCE
+    embedded_scale = scene.translation[:, 2].double().numpy() / EMBEDDED_DISTANCE
+    assert np.allclose(tdw_scale, embedded_scale) and tdw_scale.std() > 0.2
+    assert np.array_equal([p.aperture < NO_BLUR_APERTURE for p in plans], scene.blur.numpy())
+    intensity = np.array([p.light_intensity for p in plans])
+    assert np.allclose(0.85 * intensity, scene.light_rgb[:, 0].double().numpy(), atol=1e-6)
+    assert intensity.min() < 1 - 0.6 and intensity.max() > 1 + 0.6  # level 2: +-0.9
+    light = resolve_config(cfg(lighting_dir=1))
+    lit = EmbeddedSimulator(device="cpu").scene(32, light, index, index % 3, seed=4).light_dir
+    elevation = np.degrees(np.arcsin(lit[:, 1].double().numpy()))
+    pitch = [plan_image(light, 4, i, 6, 20).light_pitch for i in index]
+    assert np.allclose(elevation, pitch, atol=1e-4) and math.isclose(min(pitch), -30, abs_tol=15)
 
 
 class FakeController:

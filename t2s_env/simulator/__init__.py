@@ -5,7 +5,7 @@ GPU when present); the ThreeDWorld backend lives in :mod:`t2s_env.simulator.tdw`
 """
 
 from t2s_env.simulator.base import ImageBatch, Simulator
-from t2s_env.simulator.embedded import EmbeddedSimulator, resolve_config
-from t2s_env.simulator.knobs import EMBEDDED_SPACE
+from t2s_env.simulator.embedded import EmbeddedSimulator
+from t2s_env.simulator.knobs import EMBEDDED_SPACE, resolve_config
 
 __all__ = ["EMBEDDED_SPACE", "EmbeddedSimulator", "ImageBatch", "Simulator", "resolve_config"]

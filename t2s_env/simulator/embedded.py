@@ -15,37 +15,22 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 import torch
 
-from t2s_env.simulator import counter_rng as crng
 from t2s_env.simulator.base import ImageBatch
+from t2s_env.simulator.draws import LIGHT_ELEVATION_DEG, ImageDraws, draw
+from t2s_env.simulator.fingerprint import embedded_sources, sources_fingerprint
 from t2s_env.simulator.geometry import PointSet, rotation, sample_object
-from t2s_env.simulator.knobs import EMBEDDED_SPACE
+from t2s_env.simulator.knobs import EMBEDDED_SPACE, resolve_config
 from t2s_env.simulator.materials import material_library, material_row
 from t2s_env.simulator.raster import Scene, rasterise
 from t2s_env.simulator.shapes import OBJECT_CLASSES, ObjectClass
 from t2s_env.simulator.skies import N_ENVIRONMENTS, environment_library
-from t2s_env.space import PAPER_SPACE, KnobSpace
+from t2s_env.space import KnobSpace
 
 FOV_DEG = 40.0
 """Horizontal (= vertical) field of view of the camera."""
 BASE_DISTANCE = 3.4
 """Camera-object distance at scale 1: a unit-ball object spans ~85% of the frame."""
 MIN_RESOLUTION, MAX_RESOLUTION = 16, 1024
-
-# counter-RNG streams: one per random quantity, so knobs never shift each other's draws
-(
-    _S_INSTANCE,
-    _S_ROT,
-    _S_SCALE,
-    _S_CAM,
-    _S_SKY,
-    _S_LOOK,
-    _S_LDIR,
-    _S_LCOL,
-    _S_LINT,
-    _S_BLUR,
-    _S_MAT,
-    _S_TINT,
-) = range(1, 13)
 
 _CANONICAL = rotation(-22.0, 0.0, 0.0) @ rotation(0.0, -35.0, 0.0)
 _FIXED_LOOK = rotation(-8.0, 0.0, 0.0)  # camera -> world for the fixed background
@@ -70,26 +55,6 @@ def _euler(angles: np.ndarray) -> np.ndarray:
     return rz @ ry @ rx
 
 
-def resolve_config(config: Mapping[str, object] | str, space: KnobSpace = EMBEDDED_SPACE) -> dict:
-    """A configuration as ``{knob: value}`` over ``space``'s knobs.
-
-    Accepts a dict (from the paper's space or ``space``) or a key string of either space
-    (the paper's 9-field keys are tried first). Raises ``ValueError`` naming the bad knob.
-    """
-    if isinstance(config, str):
-        fields = config.split("_")
-        src = PAPER_SPACE if len(fields) == len(PAPER_SPACE.knobs) else space
-        try:
-            config = src.key_to_dict(config)
-        except ValueError:
-            config = space.key_to_dict(config)
-    if not isinstance(config, Mapping):
-        raise ValueError(
-            f"config must be a {{knob: value}} mapping or a key string, got {config!r}"
-        )
-    return space.action_to_dict(space.dict_to_action(dict(config)))
-
-
 class EmbeddedSimulator:
     """Renders the 100 procedural object classes with the paper's knobs, batched in PyTorch.
 
@@ -107,7 +72,9 @@ class EmbeddedSimulator:
     """
 
     name = "embedded"
-    version = "0.1"
+    version = sources_fingerprint(embedded_sources)
+    """A fingerprint of the code and data the images depend on
+    (:mod:`~t2s_env.simulator.fingerprint`)."""
 
     def __init__(
         self,
@@ -248,99 +215,18 @@ class EmbeddedSimulator:
         labels: np.ndarray,
         seed: int,
     ) -> Scene:
-        """The per-image scene parameters: the knobs' semantics live here."""
-        cfg = resolve_config(config)
-        n = len(index)
+        """The per-image scene: the knobs' draws (:mod:`~t2s_env.simulator.draws`) in the
+        renderer's terms (radians, scene units, a lens radius, material rows)."""
+        n_materials = len(self._random_materials)
+        d = draw(resolve_config(config), seed, index, N_ENVIRONMENTS, n_materials, self._slots)
         dev = self.device
-        u = lambda stream, k=1: crng.uniform(seed, index, stream, k)  # noqa: E731
-        # geometry: one instance of the image's class
         p_count = point_budget(self.points_per_pixel, res)
-        n_inst = np.array([self._classes[c].instances for c in labels])
-        inst = np.floor(u(_S_INSTANCE)[:, 0] * n_inst).astype(np.int64)
-        pairs = list(zip(labels.tolist(), inst.tolist(), strict=True))
-        keys = list(dict.fromkeys(pairs))
-        sets = [self._points(c, k, p_count) for c, k in keys]
-        where = {k: i for i, k in enumerate(keys)}
-        instance = torch.as_tensor([where[k] for k in pairs], dtype=torch.int64, device=dev)
+        sets, instance, area = self._instances(labels, d, p_count)
+        dist = BASE_DISTANCE * d.scale
+        ldir, light_rgb = _light(d)
 
         def stack(attr: str) -> torch.Tensor:
             return torch.stack([getattr(s, attr) for s in sets])
-
-        # pose_rot
-        rot = np.broadcast_to(_CANONICAL, (n, 3, 3)).copy()
-        if cfg["pose_rot"] == 1:
-            rot = _euler((u(_S_ROT, 3) * 2 - 1) * math.pi)
-        elif cfg["pose_rot"] == 2:
-            yaw = (u(_S_ROT, 1)[:, 0] * 2 - 1) * math.pi
-            rot = np.broadcast_to(rotation(-22.0, 0, 0), (n, 3, 3)) @ _euler(
-                np.stack([np.zeros(n), yaw, np.zeros(n)], 1)
-            )
-        # pose_scale: object distance
-        scale = np.ones(n)
-        if cfg["pose_scale"] == 1:
-            scale = 0.4 + 1.1 * u(_S_SCALE)[:, 0]
-        elif cfg["pose_scale"] == 2:
-            scale = 0.3 + 1.7 * u(_S_SCALE)[:, 0]
-        dist = BASE_DISTANCE * scale
-        trans = np.stack([np.zeros(n), np.zeros(n), dist], 1)
-        if cfg["pose_cam"] == 1:  # object off-centre by up to 30% of the frame
-            half = dist * math.tan(math.radians(FOV_DEG) / 2)
-            trans[:, :2] = (u(_S_CAM, 2) * 2 - 1) * 0.6 * half[:, None]
-        # splat size: about one point per pixel of the object whatever its distance
-        focal = (res / 2) / math.tan(math.radians(FOV_DEG) / 2)
-        area = np.array([sets[where[k]].area for k in pairs])
-        near = np.maximum(dist - 0.5, 0.3)  # depth of the nearer surfaces
-        per_pixel = p_count * (near / focal) ** 2 / area
-        splat = np.clip(np.ceil(np.sqrt(0.8 / per_pixel)), 1, 4).astype(np.int64)
-        # backgr: environment image and camera look direction
-        sky = np.zeros(n, dtype=np.int64)
-        look = np.broadcast_to(_FIXED_LOOK, (n, 3, 3)).copy()
-        if cfg["backgr"] in (1, 2):
-            sky = crng.integers(seed, index, _S_SKY, N_ENVIRONMENTS)[:, 0]
-            a = u(_S_LOOK, 2)
-            pitch_range = math.radians(25.0) if cfg["backgr"] == 1 else math.pi / 2
-            pitch = (a[:, 0] * 2 - 1) * pitch_range
-            yaw = (a[:, 1] * 2 - 1) * math.pi
-            look = _euler(np.stack([pitch, yaw, np.zeros(n)], 1))
-        # lighting
-        ldir = np.broadcast_to(_FIXED_LIGHT, (n, 3)).copy()
-        if cfg["lighting_dir"] == 1:
-            a = u(_S_LDIR, 2)
-            yaw = (a[:, 0] * 2 - 1) * math.pi
-            el = math.radians(-30) + a[:, 1] * math.radians(120)
-            ldir = np.stack([np.cos(el) * np.sin(yaw), np.sin(el), -np.cos(el) * np.cos(yaw)], 1)
-        colour = np.ones((n, 3))
-        if cfg["lighting_color"] == 1:
-            a = u(_S_LCOL, 2)
-            hue, sat = a[:, 0], 0.3 + 0.7 * a[:, 1]
-            k = (np.array([5.0, 3.0, 1.0])[None] + hue[:, None] * 6) % 6
-            colour = 1 - sat[:, None] * np.clip(np.minimum(k, 4 - k), 0, 1)
-        intensity = np.ones(n)
-        if cfg["lighting_intensity"] in (1, 2):
-            amp = 0.6 if cfg["lighting_intensity"] == 1 else 0.9
-            intensity = np.maximum(0.05, 1 + (u(_S_LINT)[:, 0] * 2 - 1) * amp)
-        light_rgb = 0.85 * colour * intensity[:, None]
-        # blur: depth of field
-        blur = np.zeros(n, dtype=bool)
-        focus = dist.copy()
-        aperture = np.zeros(n)
-        if cfg["blur"] in (1, 2):
-            a = u(_S_BLUR, 3)
-            blur = a[:, 0] < (0.75 if cfg["blur"] == 1 else 1.0)
-            focus = dist * (0.6 + 1.4 * a[:, 1])
-            aperture = (1.5 + 3.0 * a[:, 2]) * (1 if cfg["blur"] == 1 else 2)
-        # materials
-        lab = torch.as_tensor(labels, dtype=torch.int64, device=dev)
-        mats = self._natural[lab]
-        if cfg["materials"] == 3:
-            pick = crng.integers(seed, index, _S_MAT, len(self._random_materials), self._slots)
-            mats = self._random_materials[torch.as_tensor(pick, device=dev)]
-        elif cfg["materials"] == 2:
-            tint = torch.as_tensor(0.35 + 0.9 * u(_S_TINT, 3), dtype=torch.float32, device=dev)
-            mats = mats.clone()
-            mats[:, :, 0:6] = (
-                (mats[:, :, 0:6].view(n, -1, 2, 3) * tint[:, None, None]).view(n, -1, 6).clamp(0, 1)
-            )
 
         def t(x: np.ndarray, dtype: torch.dtype = torch.float32) -> torch.Tensor:
             return torch.as_tensor(np.ascontiguousarray(x), dtype=dtype, device=dev)
@@ -351,16 +237,98 @@ class EmbeddedSimulator:
             slot=stack("slot"),
             pattern=stack("pattern"),
             instance=instance,
-            splat=t(splat, torch.int64),
-            rotation=t(rot),
-            translation=t(trans),
-            materials=mats,
+            splat=t(_splat_size(res, p_count, dist, area), torch.int64),
+            rotation=t(_object_rotation(d)),
+            translation=t(_object_translation(d, dist)),
+            materials=self._materials(labels, d),
             light_dir=t(ldir),
             light_rgb=t(light_rgb),
-            env_rotation=t(look),
-            sky=t(sky, torch.int64),
-            blur=t(blur, torch.bool),
-            focus=t(focus),
-            aperture=t(aperture),
-            shared_background=cfg["backgr"] == 0,
+            env_rotation=t(_look(d)),
+            sky=t(d.sky, torch.int64),
+            blur=t(d.blur, torch.bool),
+            focus=t(dist * d.focus),
+            aperture=t(_aperture(d)),
+            shared_background=d.look is None,
         )
+
+    def _instances(
+        self, labels: np.ndarray, d: ImageDraws, p_count: int
+    ) -> tuple[list[PointSet], torch.Tensor, np.ndarray]:
+        """The distinct point sets the images show, each image's index among them, its area."""
+        n_inst = np.array([self._classes[c].instances for c in labels])
+        pairs = list(zip(labels.tolist(), d.instance_of(n_inst).tolist(), strict=True))
+        keys = list(dict.fromkeys(pairs))
+        sets = [self._points(c, k, p_count) for c, k in keys]
+        where = {k: i for i, k in enumerate(keys)}
+        instance = torch.as_tensor([where[k] for k in pairs], dtype=torch.int64, device=self.device)
+        return sets, instance, np.array([sets[where[k]].area for k in pairs])
+
+    def _materials(self, labels: np.ndarray, d: ImageDraws) -> torch.Tensor:
+        """``(N, slots, MAT_WIDTH)`` material rows: natural, tinted natural or random."""
+        dev = self.device
+        mats = self._natural[torch.as_tensor(labels, dtype=torch.int64, device=dev)]
+        if d.material is not None:
+            return self._random_materials[torch.as_tensor(d.material, device=dev)]
+        if d.tint is not None:
+            n = len(labels)
+            tint = torch.as_tensor(d.tint, dtype=torch.float32, device=dev)
+            mats = mats.clone()
+            mats[:, :, 0:6] = (
+                (mats[:, :, 0:6].view(n, -1, 2, 3) * tint[:, None, None]).view(n, -1, 6).clamp(0, 1)
+            )
+        return mats
+
+
+def _object_rotation(d: ImageDraws) -> np.ndarray:
+    """``(N, 3, 3)`` object rotations: the canonical 3/4 view, free, or upright (tilted as
+    the canonical view is)."""
+    n = len(d.scale)
+    if d.rotation == "free":
+        return _euler(d.euler * math.pi)
+    if d.rotation == "upright":
+        return np.broadcast_to(rotation(-22.0, 0, 0), (n, 3, 3)) @ _euler(d.euler * math.pi)
+    return np.broadcast_to(_CANONICAL, (n, 3, 3)).copy()
+
+
+def _object_translation(d: ImageDraws, dist: np.ndarray) -> np.ndarray:
+    """``(N, 3)`` object positions: ``dist`` ahead, off-centre by a fraction of the half-frame."""
+    n = len(dist)
+    trans = np.stack([np.zeros(n), np.zeros(n), dist], 1)
+    half = dist * math.tan(math.radians(FOV_DEG) / 2)
+    trans[:, :2] = d.off_centre * half[:, None]
+    return trans
+
+
+def _splat_size(res: int, p_count: int, dist: np.ndarray, area: np.ndarray) -> np.ndarray:
+    """``(N,)`` splat sizes (pixels): about one point per pixel of the object at its distance."""
+    focal = (res / 2) / math.tan(math.radians(FOV_DEG) / 2)
+    near = np.maximum(dist - 0.5, 0.3)  # depth of the nearer surfaces
+    per_pixel = p_count * (near / focal) ** 2 / area
+    return np.clip(np.ceil(np.sqrt(0.8 / per_pixel)), 1, 4).astype(np.int64)
+
+
+def _look(d: ImageDraws) -> np.ndarray:
+    """``(N, 3, 3)`` camera -> world rotations of the environment image."""
+    if d.look is None:
+        return np.broadcast_to(_FIXED_LOOK, (len(d.sky), 3, 3)).copy()
+    pitch = d.look[:, 0] * math.radians(d.look_pitch_deg)
+    yaw = d.look[:, 1] * math.pi
+    return _euler(np.stack([pitch, yaw, np.zeros(len(pitch))], 1))
+
+
+def _light(d: ImageDraws) -> tuple[np.ndarray, np.ndarray]:
+    """``(N, 3)`` light directions and ``(N, 3)`` light colours times intensity."""
+    ldir = np.broadcast_to(_FIXED_LIGHT, (len(d.scale), 3)).copy()
+    if d.light_direction is not None:
+        yaw = d.light_direction[:, 0] * math.pi
+        lowest, span = LIGHT_ELEVATION_DEG
+        el = math.radians(lowest) + d.light_direction[:, 1] * math.radians(span)
+        ldir = np.stack([np.cos(el) * np.sin(yaw), np.sin(el), -np.cos(el) * np.cos(yaw)], 1)
+    return ldir, 0.85 * d.light_rgb * d.light_intensity[:, None]
+
+
+def _aperture(d: ImageDraws) -> np.ndarray:
+    """``(N,)`` lens radii of the depth of field (zeros without blur)."""
+    if d.aperture is None:
+        return np.zeros(len(d.blur))
+    return (1.5 + 3.0 * d.aperture) * d.aperture_widening

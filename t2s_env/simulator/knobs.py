@@ -13,7 +13,9 @@ True
 
 from __future__ import annotations
 
-from t2s_env.space import Knob, KnobSpace
+from collections.abc import Mapping
+
+from t2s_env.space import PAPER_SPACE, Knob, KnobSpace
 
 EMBEDDED_SPACE = KnobSpace(
     (
@@ -75,3 +77,23 @@ EMBEDDED_SPACE = KnobSpace(
     name="embedded",
 )
 """The knobs of :class:`~t2s_env.simulator.embedded.EmbeddedSimulator`."""
+
+
+def resolve_config(config: Mapping[str, object] | str, space: KnobSpace = EMBEDDED_SPACE) -> dict:
+    """A configuration as ``{knob: value}`` over ``space``'s knobs.
+
+    Accepts a dict (from the paper's space or ``space``) or a key string of either space
+    (the paper's 9-field keys are tried first). Raises ``ValueError`` naming the bad knob.
+    """
+    if isinstance(config, str):
+        fields = config.split("_")
+        src = PAPER_SPACE if len(fields) == len(PAPER_SPACE.knobs) else space
+        try:
+            config = src.key_to_dict(config)
+        except ValueError:
+            config = space.key_to_dict(config)
+    if not isinstance(config, Mapping):
+        raise ValueError(
+            f"config must be a {{knob: value}} mapping or a key string, got {config!r}"
+        )
+    return space.action_to_dict(space.dict_to_action(dict(config)))

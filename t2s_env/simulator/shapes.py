@@ -1,7 +1,9 @@
 """The 100 object classes as procedural shape families.
 
 One class per WordNet id of ``t2s_env.data.load_object_classes()`` (the paper's 100 ThreeDWorld
-classes; TDW's models cannot be shipped). Each class is a small program that composes closed
+classes; TDW's models cannot be shipped), each program registered under its id with
+:data:`shape` (:mod:`~t2s_env.simulator.catalogue`); the part helpers are in
+:mod:`~t2s_env.simulator.parts`. Each class is a small program that composes closed
 parts -- superquadrics (boxes, cylinders, ellipsoids; tapered, twisted, bent), surfaces of
 revolution, tori and swept tubes -- with proportions and details drawn from an instance RNG,
 so instances of a class differ while keeping the class's silhouette. Natural materials are
@@ -16,151 +18,59 @@ named per material slot (parsed by :func:`~t2s_env.simulator.materials.material_
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
 from t2s_env.data import load_object_classes
-from t2s_env.simulator.geometry import Part, lathe, superquadric, torus, tube
+from t2s_env.simulator.catalogue import ObjectClass, ShapeCatalogue
+from t2s_env.simulator.geometry import Part, lathe, superquadric, torus
+from t2s_env.simulator.parts import (
+    arc_points,
+    bent_tube,
+    box,
+    cylinder,
+    ellipsoid,
+    fluted_section,
+    four_legs,
+    jitter,
+    open_cup_profile,
+    polygon_section,
+    ring,
+    rod,
+    teeth_section,
+    turned,
+    wheel,
+)
 
-Rng = np.random.Generator
-Builder = Callable[[Rng], list[Part]]
-
-
-@dataclass(frozen=True)
-class ObjectClass:
-    """A class: WordNet id, a readable name, its shape program and natural materials."""
-
-    wnid: str
-    name: str
-    build: Builder
-    natural: tuple[str, ...]
-    instances: int
-
-
-# -- part helpers ---------------------------------------------------------------------------
-def J(r: Rng, x: float, rel: float = 0.15) -> float:
-    """``x`` jittered by up to ``rel`` (relative)."""
-    return float(x * (1 + r.uniform(-rel, rel)))
-
-
-def box(w: float, h: float, d: float, e: float = 0.15, **kw) -> Part:
-    return Part(superquadric(w / 2, h / 2, d / 2, e, e), **kw)
+CATALOGUE = ShapeCatalogue()
+"""Every shape program of this module, by WordNet id."""
+shape = CATALOGUE.register
 
 
-def cyl(rad: float, h: float, e: float = 0.15, **kw) -> Part:
-    return Part(superquadric(rad, h / 2, rad, e, 1.0), **kw)
-
-
-def ell(a: float, b: float, c: float, **kw) -> Part:
-    return Part(superquadric(a, b, c), **kw)
-
-
-def rod(p0, p1, rad: float, **kw) -> Part:
-    return Part(tube([p0, p1], rad, smooth=0), **kw)
-
-
-def path(points, rad, smooth: int = 3, flat: float = 1.0, **kw) -> Part:
-    return Part(tube(points, rad, smooth=smooth, flat=flat), **kw)
-
-
-def turned(profile, section=None, smooth: int = 2, **kw) -> Part:
-    return Part(lathe(profile, section, smooth), **kw)
-
-
-def ring(major: float, minor: float, **kw) -> Part:
-    return Part(torus(major, minor), **kw)
-
-
-def open_cup(r_bot: float, r_top: float, h: float, wall: float, y0: float = 0.0) -> list:
-    """Profile of an open container (out, up, over the rim, down inside)."""
-    return [
-        (0, y0),
-        (r_bot, y0),
-        (r_top, y0 + h),
-        (r_top - wall, y0 + h),
-        (r_bot - wall, y0 + wall),
-        (0, y0 + wall),
-    ]
-
-
-def arc(cx, cy, rad, a0, a1, n=9, z=0.0, plane="xy"):
-    """Points of a circular arc (degrees) in the ``xy`` or ``zy`` plane."""
-    a = np.radians(np.linspace(a0, a1, n))
-    pts = []
-    for t in a:
-        u, v = cx + rad * math.cos(t), cy + rad * math.sin(t)
-        pts.append((u, v, z) if plane == "xy" else (z, v, u))
-    return pts
-
-
-def polygon_section(sides: int, round_: float = 0.05):
-    """``section(angle)`` of a regular polygon (radius 1 at the corners)."""
-
-    def f(a):
-        import torch
-
-        seg = 2 * math.pi / sides
-        x = torch.remainder(a, seg) - seg / 2
-        return (math.cos(seg / 2) / torch.cos(x)).clamp(max=1.0) * (1 - round_) + round_
-
-    return f
-
-
-def teeth_section(n: int, depth: float):
-    def f(a):
-        import torch
-
-        return 1 - depth * (torch.sin(n * a) > 0).float() * 0.999 - depth * 0.001
-
-    return f
-
-
-def flutes(n: int, depth: float):
-    def f(a):
-        import torch
-
-        return 1 - depth * torch.cos(n * a).abs()
-
-    return f
-
-
-def legs4(w, d, h, rad, y_top, **kw) -> list[Part]:
-    return [
-        rod((sx * w / 2, y_top, sz * d / 2), (sx * w / 2, y_top - h, sz * d / 2), rad, **kw)
-        for sx in (-1, 1)
-        for sz in (-1, 1)
-    ]
-
-
-def wheel(x, y, z, rad, width, axis="z", slot=1) -> Part:
-    rot = (90.0, 0.0, 0.0) if axis == "z" else (0.0, 0.0, 90.0)
-    return Part(torus(rad - width / 2, width / 2), at=(x, y, z), rot=rot, slot=slot)
-
-
-# -- the classes, in the order of objects.json ---------------------------------------------
+@shape("n02909870", "bucket", natural=("plastic_vinyl_glossy_red", "steel_glossy"))
 def bucket(r):
-    rb, rt, h = J(r, 0.6), J(r, 0.8), J(r, 1.5)
+    rb, rt, h = jitter(r, 0.6), jitter(r, 0.8), jitter(r, 1.5)
     return [
-        turned(open_cup(rb, rt, h, 0.04)),
-        path(arc(0, h, rt * 0.98, 180, 0, plane="xy"), 0.025, slot=1),
+        turned(open_cup_profile(rb, rt, h, 0.04)),
+        bent_tube(arc_points(0, h, rt * 0.98, 180, 0, plane="xy"), 0.025, slot=1),
     ]
 
 
+@shape("n02948072", "candle", natural=("paint_matte_white", "paint_glossy_yellow", "brass"))
 def candle(r):
-    rad, h = J(r, 0.25), J(r, 1.6, 0.3)
+    rad, h = jitter(r, 0.25), jitter(r, 1.6, 0.3)
     parts = [
         turned([(0, 0), (rad, 0), (rad, h), (rad * 0.85, h + 0.03), (0, h + 0.03)]),
-        ell(0.06, 0.16, 0.06, at=(0, h + 0.22, 0), slot=1),
+        ellipsoid(0.06, 0.16, 0.06, at=(0, h + 0.22, 0), slot=1),
     ]
     if r.random() < 0.6:
         parts.append(turned([(0, -0.1), (rad * 2.2, -0.1), (rad * 2.0, 0.05), (0, 0.05)], slot=2))
     return parts
 
 
+@shape("n02951358", "canoe", natural=("paint_glossy_red", "wood_beech_natural"))
 def canoe(r):
-    L, w = J(r, 2.4), J(r, 0.45)
+    L, w = jitter(r, 2.4), jitter(r, 0.45)
     return [
         Part(superquadric(L, 0.25, w, 0.6, 1.7)),
         box(0.08, 0.05, w * 1.6, at=(0.4, 0.2, 0), slot=1),
@@ -168,8 +78,13 @@ def canoe(r):
     ]
 
 
+@shape(
+    "n02978881",
+    "cassette",
+    natural=("plastic_vinyl_glossy_black", "plastic_white", "plastic_translucent_gray"),
+)
 def cassette(r):
-    w, h = J(r, 2.0, 0.05), J(r, 1.25, 0.05)
+    w, h = jitter(r, 2.0, 0.05), jitter(r, 1.25, 0.05)
     parts = [box(w, h, 0.25, 0.08)]
     for x in (-0.42, 0.42):
         parts.append(Part(torus(0.17, 0.05), at=(x * w / 2, 0.05, 0.13), rot=(90, 0, 0), slot=1))
@@ -178,9 +93,10 @@ def cassette(r):
     return parts
 
 
+@shape("n03110669", "trumpet", natural=("brass", "brass"))
 def trumpet(r):
-    L = J(r, 2.4, 0.1)
-    bell = J(r, 0.45)
+    L = jitter(r, 2.4, 0.1)
+    bell = jitter(r, 0.45)
     prof = [
         (0.06, 0),
         (0.07, L * 0.45),
@@ -192,7 +108,7 @@ def trumpet(r):
     ]
     return [
         turned(prof, rot=(0, 0, -90), at=(-L * 0.35, 0, 0)),
-        path(
+        bent_tube(
             [
                 (-L * 0.35, 0, 0),
                 (-L * 0.5, 0, 0),
@@ -204,23 +120,29 @@ def trumpet(r):
             ],
             0.045,
         ),
-        *[cyl(0.07, 0.45, 1.0, at=(-0.1 + 0.18 * i, -0.1, 0), slot=0) for i in range(3)],
-        path([(-L * 0.5, 0, 0), (-L * 0.62, 0, 0)], [0.05, 0.07], smooth=0),
+        *[cylinder(0.07, 0.45, 1.0, at=(-0.1 + 0.18 * i, -0.1, 0), slot=0) for i in range(3)],
+        bent_tube([(-L * 0.5, 0, 0), (-L * 0.62, 0, 0)], [0.05, 0.07], smooth=0),
     ]
 
 
+@shape(
+    "n03180011",
+    "desktop computer",
+    natural=("plastic_vinyl_glossy_black", "plastic_gray", "plastic_light_gray"),
+)
 def desktop(r):
-    w, h, d = J(r, 0.8), J(r, 1.9), J(r, 1.8)
+    w, h, d = jitter(r, 0.8), jitter(r, 1.9), jitter(r, 1.8)
     return [
         box(w, h, d, 0.08),
         box(w * 0.7, 0.12, 0.03, 0.2, at=(0, h * 0.3, d / 2), slot=1),
         box(w * 0.7, 0.12, 0.03, 0.2, at=(0, h * 0.15, d / 2), slot=1),
-        cyl(0.07, 0.04, 0.3, at=(0, -h * 0.3, d / 2), rot=(90, 0, 0), slot=2),
+        cylinder(0.07, 0.04, 0.3, at=(0, -h * 0.3, d / 2), rot=(90, 0, 0), slot=2),
     ]
 
 
+@shape("n03207941", "dishwasher", natural=("steel_glossy", "plastic_vinyl_glossy_black", "chrome"))
 def dishwasher(r):
-    w, h, d = J(r, 1.5, 0.05), J(r, 2.0, 0.05), J(r, 1.5, 0.05)
+    w, h, d = jitter(r, 1.5, 0.05), jitter(r, 2.0, 0.05), jitter(r, 1.5, 0.05)
     return [
         box(w, h, d, 0.06),
         box(w * 0.96, h * 0.12, 0.06, 0.2, at=(0, h * 0.42, d / 2), slot=1),
@@ -229,6 +151,7 @@ def dishwasher(r):
     ]
 
 
+@shape("n03445777", "golf ball", natural=("plastic_polka_recessed_grain_white", "wood_ash"))
 def golf_ball(r):
     parts = [Part(superquadric(1, 1, 1))]
     if r.random() < 0.5:
@@ -238,8 +161,9 @@ def golf_ball(r):
     return parts
 
 
+@shape("n03445924", "golf cart", natural=("paint_glossy_white", "steel_glossy", "plastic_black"))
 def golf_cart(r):
-    L, W = J(r, 2.4, 0.1), J(r, 1.3, 0.1)
+    L, W = jitter(r, 2.4, 0.1), jitter(r, 1.3, 0.1)
     parts = [
         box(L, 0.55, W, 0.2, at=(0, 0.35, 0)),
         box(0.5, 0.7, W * 0.9, 0.2, at=(-0.3, 0.9, 0), slot=2),
@@ -254,8 +178,9 @@ def golf_cart(r):
     return parts
 
 
+@shape("n03483316", "hair dryer", natural=("plastic_vinyl_glossy_pink", "plastic_light_gray"))
 def hair_dryer(r):
-    L = J(r, 1.3)
+    L = jitter(r, 1.3)
     return [
         turned(
             [
@@ -268,13 +193,16 @@ def hair_dryer(r):
             ],
             rot=(0, 0, -90),
         ),
-        box(0.28, J(r, 1.1), 0.3, 0.4, at=(-0.2, -0.55, 0), rot=(0, 0, J(r, 15))),
+        box(0.28, jitter(r, 1.1), 0.3, 0.4, at=(-0.2, -0.55, 0), rot=(0, 0, jitter(r, 15))),
         box(0.05, 0.12, 0.1, 0.3, at=(-0.15, -0.3, 0.16), slot=1),
     ]
 
 
+@shape(
+    "n03584254", "iPod", natural=("aluminium_clean", "plastic_vinyl_glossy_black", "plastic_white")
+)
 def ipod(r):
-    w, h = J(r, 0.9, 0.1), J(r, 1.6, 0.1)
+    w, h = jitter(r, 0.9, 0.1), jitter(r, 1.6, 0.1)
     round_ = r.random() < 0.5
     parts = [
         box(w, h, 0.12, 0.12),
@@ -288,13 +216,18 @@ def ipod(r):
         ),
     ]
     if round_:
-        parts.append(cyl(w * 0.3, 0.02, 0.5, at=(0, -h * 0.25, 0.06), rot=(90, 0, 0), slot=2))
+        parts.append(cylinder(w * 0.3, 0.02, 0.5, at=(0, -h * 0.25, 0.06), rot=(90, 0, 0), slot=2))
     return parts
 
 
+@shape(
+    "n03642806",
+    "laptop",
+    natural=("aluminium_brushed", "plastic_vinyl_glossy_black", "plastic_gray"),
+)
 def laptop(r):
-    w, d = J(r, 2.0, 0.1), J(r, 1.4, 0.1)
-    ang = J(r, 105, 0.1)
+    w, d = jitter(r, 2.0, 0.1), jitter(r, 1.4, 0.1)
+    ang = jitter(r, 105, 0.1)
     return [
         box(w, 0.08, d, 0.12),
         box(
@@ -326,14 +259,18 @@ def laptop(r):
     ]
 
 
+@shape("n03649909", "lawn mower", natural=("paint_glossy_green", "plastic_black", "steel_glossy"))
 def lawn_mower(r):
-    w, d = J(r, 1.4), J(r, 1.5)
-    parts = [box(w, 0.4, d, 0.3, at=(0, 0.25, 0)), cyl(0.25, 0.35, 0.4, at=(0, 0.6, 0.1), slot=1)]
+    w, d = jitter(r, 1.4), jitter(r, 1.5)
+    parts = [
+        box(w, 0.4, d, 0.3, at=(0, 0.25, 0)),
+        cylinder(0.25, 0.35, 0.4, at=(0, 0.6, 0.1), slot=1),
+    ]
     for x in (-w / 2, w / 2):
         for z in (-d * 0.4, d * 0.4):
             parts.append(wheel(x, 0.05, z, 0.18, 0.08, axis="x", slot=1))
     parts.append(
-        path(
+        bent_tube(
             [
                 (-w * 0.35, 0.4, -d / 2),
                 (-w * 0.35, 1.4, -d * 1.1),
@@ -348,25 +285,27 @@ def lawn_mower(r):
     return parts
 
 
+@shape("n03761084", "microwave", natural=("paint_glossy_white", "glass_black", "plastic_gray"))
 def microwave(r):
-    w, h, d = J(r, 1.8, 0.05), J(r, 1.05, 0.05), J(r, 1.3, 0.05)
+    w, h, d = jitter(r, 1.8, 0.05), jitter(r, 1.05, 0.05), jitter(r, 1.3, 0.05)
     return [
         box(w, h, d, 0.08),
         box(w * 0.62, h * 0.75, 0.03, 0.1, at=(-w * 0.14, 0, d / 2), slot=1),
         box(w * 0.2, h * 0.8, 0.03, 0.2, at=(w * 0.36, 0, d / 2), slot=2),
-        cyl(0.07, 0.06, 0.5, at=(w * 0.36, -h * 0.2, d / 2 + 0.03), rot=(90, 0, 0), slot=2),
+        cylinder(0.07, 0.06, 0.5, at=(w * 0.36, -h * 0.2, d / 2 + 0.03), rot=(90, 0, 0), slot=2),
     ]
 
 
+@shape("n03793489", "mouse", natural=("plastic_vinyl_glossy_gray", "plastic_black"))
 def mouse(r):
-    L = J(r, 1.2, 0.1)
+    L = jitter(r, 1.2, 0.1)
     parts = [
         Part(superquadric(0.38, 0.25, L / 2, 0.7, 1.0, taper=-0.25), at=(0, 0.25, 0)),
-        cyl(0.04, 0.04, 0.6, at=(0, 0.48, L * 0.22), rot=(0, 0, 90), slot=1),
+        cylinder(0.04, 0.04, 0.6, at=(0, 0.48, L * 0.22), rot=(0, 0, 90), slot=1),
     ]
     if r.random() < 0.6:
         parts.append(
-            path(
+            bent_tube(
                 [(0, 0.2, L / 2), (0, 0.15, L * 0.8), (0.2, 0.05, L * 1.1), (0.1, 0.02, L * 1.4)],
                 0.025,
                 slot=1,
@@ -375,19 +314,25 @@ def mouse(r):
     return parts
 
 
+@shape("n03874599", "padlock", natural=("brass", "chrome", "plastic_black"))
 def padlock(r):
-    w = J(r, 1.0)
+    w = jitter(r, 1.0)
     return [
-        box(w, J(r, 0.85), 0.4, 0.3),
-        path(
-            [(-w * 0.3, 0.3, 0)] + arc(0, 0.65, w * 0.3, 180, 0) + [(w * 0.3, 0.3, 0)], 0.07, slot=1
+        box(w, jitter(r, 0.85), 0.4, 0.3),
+        bent_tube(
+            [(-w * 0.3, 0.3, 0)] + arc_points(0, 0.65, w * 0.3, 180, 0) + [(w * 0.3, 0.3, 0)],
+            0.07,
+            slot=1,
         ),
-        cyl(0.06, 0.02, 0.3, at=(0, -0.1, 0.2), rot=(90, 0, 0), slot=2),
+        cylinder(0.06, 0.02, 0.3, at=(0, -0.1, 0.2), rot=(90, 0, 0), slot=2),
     ]
 
 
+@shape(
+    "n03876231", "paintbrush", natural=("wood_red_cedar", "aluminium_clean", "fabric_black_bristle")
+)
 def paintbrush(r):
-    L = J(r, 2.0)
+    L = jitter(r, 2.0)
     wide = r.random() < 0.5
     return [
         turned(
@@ -403,8 +348,9 @@ def paintbrush(r):
     ]
 
 
+@shape("n04004767", "printer", natural=("plastic_light_gray", "plastic_black", "plastic_gray"))
 def printer(r):
-    w, h, d = J(r, 1.8), J(r, 0.9), J(r, 1.4)
+    w, h, d = jitter(r, 1.8), jitter(r, 0.9), jitter(r, 1.4)
     return [
         box(w, h, d, 0.15),
         box(w * 0.7, 0.05, d * 0.7, 0.1, at=(0, h * 0.75, -d * 0.45), rot=(-55, 0, 0), slot=2),
@@ -413,18 +359,20 @@ def printer(r):
     ]
 
 
+@shape("n04039381", "racket", natural=("paint_glossy_blue", "plastic_black", "plastic_weave_white"))
 def racket(r):
-    a, b = J(r, 0.55), J(r, 0.75)
+    a, b = jitter(r, 0.55), jitter(r, 0.75)
     return [
         Part(_frame(a, b), at=(0, 0.9, 0), rot=(90, 0, 0)),
         box(2 * a * 0.95, 2 * b * 0.95, 0.01, 0.1, at=(0, 0.9, 0), slot=2),
         turned([(0, -1.0), (0.07, -1.0), (0.06, 0.1), (0.03, 0.2), (0, 0.2)]),
-        cyl(0.075, 0.5, 0.3, at=(0, -0.75, 0), slot=1),
+        cylinder(0.075, 0.5, 0.3, at=(0, -0.75, 0), slot=1),
     ]
 
 
+@shape("n04070727", "refrigerator", natural=("steel_glossy", "chrome", "plastic_gray"))
 def refrigerator(r):
-    w, h, d = J(r, 1.2, 0.1), J(r, 2.6, 0.05), J(r, 1.1, 0.05)
+    w, h, d = jitter(r, 1.2, 0.1), jitter(r, 2.6, 0.05), jitter(r, 1.1, 0.05)
     two = r.random() < 0.5
     parts = [box(w, h, d, 0.06)]
     if two:
@@ -444,44 +392,54 @@ def refrigerator(r):
     return parts
 
 
+@shape(
+    "n04074963",
+    "remote control",
+    natural=("plastic_vinyl_glossy_black", "plastic_gray", "plastic_red"),
+)
 def remote(r):
-    L, w = J(r, 2.0), J(r, 0.45)
+    L, w = jitter(r, 2.0), jitter(r, 0.45)
     parts = [box(w, L, 0.18, 0.25)]
     for i in range(4):
         for j in range(3):
             parts.append(
-                ell(0.05, 0.05, 0.03, at=((j - 1) * w * 0.28, -L * 0.1 - i * L * 0.1, 0.09), slot=1)
+                ellipsoid(
+                    0.05, 0.05, 0.03, at=((j - 1) * w * 0.28, -L * 0.1 - i * L * 0.1, 0.09), slot=1
+                )
             )
-    parts.append(cyl(0.07, 0.03, 0.5, at=(0, L * 0.35, 0.09), rot=(90, 0, 0), slot=2))
+    parts.append(cylinder(0.07, 0.03, 0.5, at=(0, L * 0.35, 0.09), rot=(90, 0, 0), slot=2))
     return parts
 
 
+@shape("n04125021", "safe", natural=("paint_matte_gray", "chrome", "steel_battered"))
 def safe(r):
-    s = J(r, 1.4, 0.1)
+    s = jitter(r, 1.4, 0.1)
     return [
-        box(s, J(r, s), s * 0.9, 0.08),
-        cyl(0.17, 0.08, 0.4, at=(0.1, 0.15, s * 0.45), rot=(90, 0, 0), slot=1),
+        box(s, jitter(r, s), s * 0.9, 0.08),
+        cylinder(0.17, 0.08, 0.4, at=(0.1, 0.15, s * 0.45), rot=(90, 0, 0), slot=1),
         rod((0.1, -0.15, s * 0.47), (0.1, -0.15, s * 0.6), 0.03, slot=1),
         rod((-0.02, -0.15, s * 0.6), (0.22, -0.15, s * 0.6), 0.03, slot=1),
-        *[cyl(0.05, 0.25, 0.3, at=(-s * 0.47, y, s * 0.4), slot=2) for y in (-0.35, 0.35)],
+        *[cylinder(0.05, 0.25, 0.3, at=(-s * 0.47, y, s * 0.4), slot=2) for y in (-0.35, 0.35)],
     ]
 
 
+@shape("n04154565", "screwdriver", natural=("plastic_translucent_yellow", "chrome"))
 def screwdriver(r):
-    L = J(r, 1.1)
+    L = jitter(r, 1.1)
     return [
         turned(
             [(0, 0), (0.18, 0.03), (0.2, L * 0.8), (0.1, L), (0, L)],
-            section=flutes(6, 0.12),
+            section=fluted_section(6, 0.12),
             at=(0, -L, 0),
         ),
-        rod((0, 0, 0), (0, J(r, 1.1), 0), 0.04, slot=1),
+        rod((0, 0, 0), (0, jitter(r, 1.1), 0), 0.04, slot=1),
         box(0.09, 0.14, 0.02, 0.3, at=(0, 1.12, 0), slot=1),
     ]
 
 
+@shape("n04204347", "shopping cart", natural=("metal_wire_straight_grill", "chrome", "plastic_red"))
 def shopping_cart(r):
-    L, W, H = J(r, 1.6, 0.1), J(r, 1.0, 0.1), J(r, 0.8, 0.1)
+    L, W, H = jitter(r, 1.6, 0.1), jitter(r, 1.0, 0.1), jitter(r, 0.8, 0.1)
     y = 1.0
     parts = [
         Part(superquadric(L / 2, 0.02, W / 2, 0.1, 0.1), at=(0, y, 0), slot=0),
@@ -500,15 +458,16 @@ def shopping_cart(r):
     return parts
 
 
+@shape("n04254120", "soap dispenser", natural=("plastic_translucent_green", "chrome"))
 def soap_dispenser(r):
-    h, rad = J(r, 1.2), J(r, 0.4)
+    h, rad = jitter(r, 1.2), jitter(r, 0.4)
     return [
         turned(
             [(0, 0), (rad, 0), (rad * 1.02, h * 0.8), (rad * 0.4, h), (0, h)],
             section=polygon_section(4, 0.3) if r.random() < 0.4 else None,
         ),
-        cyl(0.12, 0.25, 0.5, at=(0, h + 0.12, 0), slot=1),
-        path(
+        cylinder(0.12, 0.25, 0.5, at=(0, h + 0.12, 0), slot=1),
+        bent_tube(
             [(0, h + 0.25, 0), (0, h + 0.33, 0), (0.35, h + 0.33, 0), (0.4, h + 0.28, 0)],
             0.05,
             smooth=1,
@@ -517,9 +476,10 @@ def soap_dispenser(r):
     ]
 
 
+@shape("n04380533", "table lamp", natural=("fabric_beige", "brass"))
 def table_lamp(r):
-    h = J(r, 1.6)
-    top = J(r, 0.6)
+    h = jitter(r, 1.6)
+    top = jitter(r, 0.6)
     return [
         turned([(0, 0), (0.45, 0), (0.4, 0.1), (0, 0.12)], slot=1),
         rod((0, 0.1, 0), (0, h, 0), 0.05, slot=1),
@@ -536,8 +496,9 @@ def table_lamp(r):
     ]
 
 
+@shape("n04442312", "toaster", natural=("chrome", "plastic_black", "plastic_black"))
 def toaster(r):
-    w, h, d = J(r, 1.6, 0.1), J(r, 1.0, 0.1), J(r, 0.9, 0.1)
+    w, h, d = jitter(r, 1.6, 0.1), jitter(r, 1.0, 0.1), jitter(r, 0.9, 0.1)
     return [
         box(w, h, d, 0.3),
         box(w * 0.65, 0.05, 0.12, 0.3, at=(0, h / 2, -d * 0.18), slot=1),
@@ -546,8 +507,9 @@ def toaster(r):
     ]
 
 
+@shape("n04507155", "umbrella", natural=("fabric_blue", "chrome", "wood_burma_padauk"))
 def umbrella(r):
-    rad = J(r, 1.3)
+    rad = jitter(r, 1.3)
     ribs = int(r.integers(6, 10))
     import torch
 
@@ -558,13 +520,14 @@ def umbrella(r):
     return [
         canopy,
         rod((0, 0.7, 0), (0, -1.4, 0), 0.03, slot=1),
-        path([(0, -1.4, 0)] + arc(0.15, -1.4, 0.15, 180, 360, 7)[1:], 0.05, slot=2),
+        bent_tube([(0, -1.4, 0)] + arc_points(0.15, -1.4, 0.15, 180, 360, 7)[1:], 0.05, slot=2),
     ]
 
 
+@shape("n04522168", "vase", natural=("ceramic_porcelain_blue",))
 def vase(r):
-    h = J(r, 2.0)
-    b, n = J(r, 0.6, 0.3), J(r, 0.25, 0.3)
+    h = jitter(r, 2.0)
+    b, n = jitter(r, 0.6, 0.3), jitter(r, 0.25, 0.3)
     return [
         turned(
             [
@@ -581,16 +544,17 @@ def vase(r):
     ]
 
 
+@shape("n07753592", "banana", natural=("banana_yellow", "wood_wenge"))
 def banana(r):
-    L = J(r, 2.2)
-    bend = J(r, 0.5)
+    L = jitter(r, 2.2)
+    bend = jitter(r, 0.5)
     pts = [
         (math.sin(t) * L / 2, (1 - math.cos(t)) * L * bend / 2, 0)
         for t in np.linspace(-1.0, 1.0, 9)
     ]
     import torch
 
-    parts = [path(pts, [0.05, 0.12, 0.19, 0.21, 0.22, 0.21, 0.18, 0.12, 0.06], smooth=2)]
+    parts = [bent_tube(pts, [0.05, 0.12, 0.19, 0.21, 0.22, 0.21, 0.18, 0.12, 0.06], smooth=2)]
     parts[0] = Part(
         lambda u, v, f=parts[0].surface: (
             f(u, v) * (1 - 0.06 * torch.cos(5 * v * 2 * math.pi)).unsqueeze(-1) + 0
@@ -600,9 +564,10 @@ def banana(r):
     return parts
 
 
+@shape("n04592099", "wine glass", natural=("glass_clear",))
 def wine_glass(r):
-    h = J(r, 2.0)
-    bw = J(r, 0.45)
+    h = jitter(r, 2.0)
+    bw = jitter(r, 0.45)
     return [
         turned(
             [
@@ -623,12 +588,13 @@ def wine_glass(r):
     ]
 
 
+@shape("n04559451", "faucet", natural=("chrome", "chrome"))
 def faucet(r):
-    h = J(r, 1.4)
-    reach = J(r, 0.8)
+    h = jitter(r, 1.4)
+    reach = jitter(r, 0.8)
     return [
         turned([(0, 0), (0.28, 0), (0.26, 0.15), (0.14, 0.2), (0.12, h * 0.6), (0, h * 0.6)]),
-        path(
+        bent_tube(
             [(0, h * 0.5, 0), (0, h, 0)]
             + [(reach * 0.5, h * 1.15, 0), (reach, h, 0), (reach, h * 0.75, 0)],
             0.07,
@@ -637,45 +603,50 @@ def faucet(r):
     ]
 
 
+@shape("n04461879", "toy block", natural=("paint_glossy_red",))
 def toy_block(r):
     sides = int(r.choice([3, 4, 5, 6, 8]))
-    h = J(r, 0.7, 0.3)
+    h = jitter(r, 0.7, 0.3)
     return [
         turned([(0, 0), (1.0, 0), (1.0, h), (0, h)], section=polygon_section(sides, 0.04), smooth=0)
     ]
 
 
+@shape("n04453156", "toothbrush", natural=("plastic_vinyl_glossy_green", "fabric_white"))
 def toothbrush(r):
-    L = J(r, 2.6, 0.08)
+    L = jitter(r, 2.6, 0.08)
     return [
-        Part(superquadric(0.06, L / 2, 0.1, 0.4, 0.6, bend=J(r, 0.2, 0.5))),
+        Part(superquadric(0.06, L / 2, 0.1, 0.4, 0.6, bend=jitter(r, 0.2, 0.5))),
         box(0.14, 0.35, 0.1, 0.2, at=(0, L / 2 - 0.2, 0.12), slot=1),
     ]
 
 
+@shape("n04446521", "toilet", natural=("ceramic_porcelain", "plastic_white"))
 def toilet(r):
     return [
         turned([(0, 0), (0.35, 0), (0.3, 0.4), (0.55, 0.8), (0.45, 0.8), (0, 0.5)], at=(0, 0, 0.1)),
         ring(0.48, 0.06, at=(0, 0.85, 0.12), slot=1),
-        box(1.1, J(r, 0.8), 0.4, 0.2, at=(0, 1.2, -0.55)),
+        box(1.1, jitter(r, 0.8), 0.4, 0.2, at=(0, 1.2, -0.55)),
     ]
 
 
+@shape("n04430364", "pillow", natural=("silk_satin_moire",))
 def pillow(r):
-    w, d = J(r, 1.8), J(r, 1.3)
-    return [Part(superquadric(w / 2, J(r, 0.3), d / 2, 0.7, J(r, 1.6, 0.1)))]
+    w, d = jitter(r, 1.8), jitter(r, 1.3)
+    return [Part(superquadric(w / 2, jitter(r, 0.3), d / 2, 0.7, jitter(r, 1.6, 0.1)))]
 
 
+@shape("n04397768", "teakettle", natural=("steel_glossy", "plastic_black"))
 def kettle(r):
-    rad, h = J(r, 0.8), J(r, 1.2)
+    rad, h = jitter(r, 0.8), jitter(r, 1.2)
     return [
         turned([(0, 0), (rad, 0), (rad * 1.05, h * 0.5), (rad * 0.6, h), (0, h)]),
-        path(
+        bent_tube(
             [(rad * 0.6, h * 0.3, 0), (rad * 1.3, h * 0.7, 0), (rad * 1.5, h * 1.0, 0)],
             [0.12, 0.08, 0.06],
             smooth=1,
         ),
-        path(
+        bent_tube(
             [
                 (-rad * 0.5, h * 0.95, 0),
                 (-rad * 0.4, h * 1.45, 0),
@@ -686,20 +657,24 @@ def kettle(r):
             smooth=2,
             slot=1,
         ),
-        ell(0.15, 0.1, 0.15, at=(0, h + 0.03, 0), slot=1),
+        ellipsoid(0.15, 0.1, 0.15, at=(0, h + 0.03, 0), slot=1),
     ]
 
 
+@shape("n04379243", "table", natural=("wood_american_chestnut", "wood_american_chestnut"))
 def table(r):
-    w, d, h = J(r, 2.2), J(r, 1.3), J(r, 1.6)
+    w, d, h = jitter(r, 2.2), jitter(r, 1.3), jitter(r, 1.6)
     round_top = r.random() < 0.3
-    top = cyl(w / 2, 0.1, 0.2, at=(0, h, 0)) if round_top else box(w, 0.1, d, 0.1, at=(0, h, 0))
-    return [top, *legs4(w * 0.85, d * 0.8 if not round_top else w * 0.6, h, 0.06, h, slot=1)]
+    top = (
+        cylinder(w / 2, 0.1, 0.2, at=(0, h, 0)) if round_top else box(w, 0.1, d, 0.1, at=(0, h, 0))
+    )
+    return [top, *four_legs(w * 0.85, d * 0.8 if not round_top else w * 0.6, h, 0.06, h, slot=1)]
 
 
+@shape("n04284002", "spoon", natural=("silver_glossy",))
 def spoon(r):
-    L = J(r, 2.2)
-    bw = J(r, 0.3)
+    L = jitter(r, 2.2)
+    bw = jitter(r, 0.3)
     return [
         Part(superquadric(bw, 0.06, bw * 1.5, 0.6, 1.0), at=(0, 0, L * 0.35)),
         Part(
@@ -710,8 +685,9 @@ def spoon(r):
     ]
 
 
+@shape("n04256520", "sofa", natural=("fabric_carpet_grey", "fabric_felt_gray"))
 def sofa(r):
-    w, d = J(r, 2.6), J(r, 1.1)
+    w, d = jitter(r, 2.6), jitter(r, 1.1)
     return [
         box(w, 0.45, d, 0.3, at=(0, 0.35, 0)),
         box(w, 0.8, 0.3, 0.3, at=(0, 0.8, -d / 2 + 0.15)),
@@ -724,9 +700,10 @@ def sofa(r):
     ]
 
 
+@shape("n04197781", "button", natural=("plastic_vinyl_glossy_red", "plastic_black"))
 def button(r):
     holes = 2 if r.random() < 0.5 else 4
-    rad = J(r, 1.0)
+    rad = jitter(r, 1.0)
     parts = [
         turned(
             [(0, -0.05), (rad, -0.1), (rad, 0.1), (rad * 0.85, 0.15), (rad * 0.75, 0.05), (0, 0.05)]
@@ -738,15 +715,16 @@ def button(r):
         else [(-0.22, -0.22), (0.22, -0.22), (-0.22, 0.22), (0.22, 0.22)]
     )
     for x, z in offs:
-        parts.append(cyl(0.09, 0.14, 0.6, at=(x * rad, 0.0, z * rad), slot=1))
+        parts.append(cylinder(0.09, 0.14, 0.6, at=(x * rad, 0.0, z * rad), slot=1))
     return parts
 
 
+@shape("n03624134", "knife", natural=("steel_glossy", "wood_wenge"))
 def knife(r):
-    L = J(r, 1.5)
+    L = jitter(r, 1.5)
     return [
         Part(lambda u, v, L=L: _blade(u, v, L)),
-        box(J(r, 0.9), 0.16, 0.1, 0.35, at=(-0.45, -0.03, 0), slot=1),
+        box(jitter(r, 0.9), 0.16, 0.1, 0.35, at=(-0.45, -0.03, 0), slot=1),
     ]
 
 
@@ -759,15 +737,16 @@ def _blade(u, v, L):
     return torch.stack([p[:, 0] + L / 2, y, p[:, 2]], -1)
 
 
+@shape("n03621049", "ladle", natural=("steel_glossy",))
 def ladle(r):
-    L = J(r, 2.2)
-    b = J(r, 0.45)
+    L = jitter(r, 2.2)
+    b = jitter(r, 0.45)
     return [
         turned(
-            open_cup(b * 0.6, b, b * 0.7, 0.03)[:3]
+            open_cup_profile(b * 0.6, b, b * 0.7, 0.03)[:3]
             + [(b - 0.03, b * 0.7), (b * 0.55, 0.03), (0, 0.03)]
         ),
-        path(
+        bent_tube(
             [(b * 0.9, b * 0.65, 0), (b + 0.3, L * 0.5, 0), (b + 0.4, L * 0.9, 0), (b + 0.2, L, 0)],
             0.045,
             smooth=2,
@@ -776,9 +755,10 @@ def ladle(r):
     ]
 
 
+@shape("n03430551", "gear", natural=("steel_oxidized", "brass"))
 def gear(r):
     teeth = int(r.integers(10, 22))
-    t = J(r, 0.35)
+    t = jitter(r, 0.35)
     return [
         turned(
             [(0.35, -t / 2), (1.0, -t / 2), (1.0, t / 2), (0.35, t / 2)],
@@ -790,8 +770,9 @@ def gear(r):
     ]
 
 
+@shape("n03383948", "fork", natural=("silver_glossy",))
 def fork(r):
-    L = J(r, 2.2)
+    L = jitter(r, 2.2)
     tines = int(r.choice([3, 4]))
     parts = [
         Part(superquadric(0.09, L * 0.3, 0.025, 0.4, 0.5, taper=-0.3), at=(0, -L * 0.2, 0)),
@@ -803,13 +784,14 @@ def fork(r):
     return parts
 
 
+@shape("n03367059", "floor lamp", natural=("fabric_white", "steel_glossy_black"))
 def floor_lamp(r):
-    h = J(r, 3.0, 0.1)
+    h = jitter(r, 3.0, 0.1)
     arcish = r.random() < 0.4
     parts = [turned([(0, 0), (0.5, 0), (0.45, 0.08), (0, 0.1)], slot=1)]
     if arcish:
         parts += [
-            path([(0, 0.1, 0), (0, h * 0.7, 0), (0.6, h, 0), (1.2, h * 0.9, 0)], 0.04, slot=1),
+            bent_tube([(0, 0.1, 0), (0, h * 0.7, 0), (0.6, h, 0), (1.2, h * 0.9, 0)], 0.04, slot=1),
             turned([(0, -0.3), (0.35, -0.3), (0.3, 0.0), (0, 0.05)], at=(1.2, h * 0.8, 0)),
         ]
     else:
@@ -829,16 +811,18 @@ def floor_lamp(r):
     return parts
 
 
+@shape("n03147509", "mug", natural=("ceramic_porcelain",))
 def mug(r):
-    rad, h = J(r, 0.55), J(r, 1.1)
+    rad, h = jitter(r, 0.55), jitter(r, 1.1)
     return [
-        turned(open_cup(rad * J(r, 0.9, 0.1), rad, h, 0.05)),
-        Part(torus(J(r, 0.3), 0.06), at=(rad + 0.05, h * 0.5, 0), rot=(90, 0, 0)),
+        turned(open_cup_profile(rad * jitter(r, 0.9, 0.1), rad, h, 0.05)),
+        Part(torus(jitter(r, 0.3), 0.06), at=(rad + 0.05, h * 0.5, 0), rot=(90, 0, 0)),
     ]
 
 
+@shape("n03101796", "baking sheet", natural=("aluminium_brushed",))
 def baking_sheet(r):
-    w, d = J(r, 2.4), J(r, 1.6)
+    w, d = jitter(r, 2.4), jitter(r, 1.6)
     rim = 0.08
     return [
         box(w, 0.03, d, 0.1),
@@ -849,6 +833,7 @@ def baking_sheet(r):
     ]
 
 
+@shape("n03056701", "coaster", natural=("cork_simple", "cork_heavy"))
 def coaster(r):
     sq = r.random() < 0.3
     return [
@@ -861,36 +846,39 @@ def coaster(r):
     ]
 
 
+@shape("n03001627", "chair", natural=("wood_beech_natural", "wood_beech_natural"))
 def chair(r):
-    w, h = J(r, 1.0), J(r, 0.9)
+    w, h = jitter(r, 1.0), jitter(r, 0.9)
     return [
         box(w, 0.1, w, 0.2, at=(0, h, 0)),
-        box(w, J(r, 1.0), 0.08, 0.2, at=(0, h + 0.55, -w / 2), rot=(-8, 0, 0)),
-        *legs4(w * 0.85, w * 0.85, h, 0.045, h, slot=1),
+        box(w, jitter(r, 1.0), 0.08, 0.2, at=(0, h + 0.55, -w / 2), rot=(-8, 0, 0)),
+        *four_legs(w * 0.85, w * 0.85, h, 0.045, h, slot=1),
     ]
 
 
+@shape("n02933112", "cabinet", natural=("wood_beech_natural", "wood_wenge", "brass"))
 def cabinet(r):
-    w, h, d = J(r, 1.5), J(r, 1.9), J(r, 0.8)
+    w, h, d = jitter(r, 1.5), jitter(r, 1.9), jitter(r, 0.8)
     doors = int(r.choice([1, 2]))
     parts = [box(w, h, d, 0.05)]
     if doors == 2:
         parts.append(box(0.02, h * 0.95, 0.02, 0.3, at=(0, 0, d / 2), slot=1))
-        parts += [ell(0.05, 0.05, 0.05, at=(x, 0, d / 2 + 0.04), slot=2) for x in (-0.1, 0.1)]
+        parts += [ellipsoid(0.05, 0.05, 0.05, at=(x, 0, d / 2 + 0.04), slot=2) for x in (-0.1, 0.1)]
     else:
         parts += [box(w * 0.95, 0.02, 0.02, 0.3, at=(0, y, d / 2), slot=1) for y in (-h / 6, h / 6)]
         parts += [
-            ell(0.05, 0.05, 0.05, at=(0, y, d / 2 + 0.04), slot=2) for y in (-h / 3, 0, h / 3)
+            ellipsoid(0.05, 0.05, 0.05, at=(0, y, d / 2 + 0.04), slot=2) for y in (-h / 3, 0, h / 3)
         ]
     return parts
 
 
+@shape("n02883344", "carton", natural=("cardboard_corrugated",))
 def carton(r):
-    w, h, d = J(r, 1.6), J(r, 1.1), J(r, 1.2)
-    flap = J(r, 35, 0.5)
+    w, h, d = jitter(r, 1.6), jitter(r, 1.1), jitter(r, 1.2)
+    flap = jitter(r, 35, 0.5)
     return [
         Part(
-            lathe(open_cup(0.71, 0.71, h, 0.02), section=polygon_section(4, 0.0), smooth=0),
+            lathe(open_cup_profile(0.71, 0.71, h, 0.02), section=polygon_section(4, 0.0), smooth=0),
             rot=(0, 45, 0),
         ),
         box(w * 0.5, 0.02, d * 0.5, 0.1, at=(0, h + 0.2, d * 0.45), rot=(flap + 40, 0, 0)),
@@ -898,11 +886,12 @@ def carton(r):
     ]
 
 
+@shape("n02773838", "duffel bag", natural=("fabric_green", "fabric_black", "chrome"))
 def duffel(r):
-    L, rad = J(r, 2.0), J(r, 0.5)
+    L, rad = jitter(r, 2.0), jitter(r, 0.5)
     return [
         Part(superquadric(L / 2, rad, rad, 0.6, 0.8)),
-        path(
+        bent_tube(
             [
                 (-L * 0.2, rad * 0.8, -0.1),
                 (-L * 0.2, rad * 1.8, 0),
@@ -916,8 +905,9 @@ def duffel(r):
     ]
 
 
+@shape("n04587648", "window", natural=("paint_glossy_white", "glass_clear"))
 def window(r):
-    w, h = J(r, 1.6), J(r, 2.0)
+    w, h = jitter(r, 1.6), jitter(r, 2.0)
     f = 0.1
     cols = int(r.choice([1, 2, 3]))
     parts = [
@@ -933,15 +923,16 @@ def window(r):
     return parts
 
 
+@shape("n04272054", "sunglasses", natural=("plastic_vinyl_glossy_black", "glass_black"))
 def sunglasses(r):
-    lw, lh = J(r, 0.55), J(r, 0.42)
+    lw, lh = jitter(r, 0.55), jitter(r, 0.42)
     e = float(r.choice([0.3, 1.0]))
     parts = []
     for s in (-1, 1):
         parts.append(Part(superquadric(lw, lh, 0.04, e, e), at=(s * (lw + 0.12), 0, 0), slot=1))
         parts.append(Part(_frame(lw, lh), at=(s * (lw + 0.12), 0, 0), rot=(90, 0, 0)))
         parts.append(
-            path(
+            bent_tube(
                 [
                     (s * (2 * lw + 0.15), 0.15, 0),
                     (s * (2 * lw + 0.2), 0.15, -1.2),
@@ -951,7 +942,7 @@ def sunglasses(r):
                 smooth=1,
             )
         )
-    parts.append(path([(-0.15, 0.1, 0), (0, 0.18, 0), (0.15, 0.1, 0)], 0.04, smooth=1))
+    parts.append(bent_tube([(-0.15, 0.1, 0), (0, 0.18, 0), (0.15, 0.1, 0)], 0.04, smooth=1))
     return parts
 
 
@@ -963,8 +954,9 @@ def _frame(a, b):
     return lambda u, v: base(u, v) * scale
 
 
+@shape("n03603722", "jug", natural=("ceramic_porcelain_blue",))
 def jug(r):
-    rad, h = J(r, 0.6), J(r, 1.6)
+    rad, h = jitter(r, 0.6), jitter(r, 1.6)
     return [
         turned(
             [
@@ -980,7 +972,7 @@ def jug(r):
                 (0, 0.05),
             ]
         ),
-        path(
+        bent_tube(
             [
                 (-rad * 0.8, h * 0.8, 0),
                 (-rad * 1.5, h * 0.7, 0),
@@ -994,8 +986,9 @@ def jug(r):
     ]
 
 
+@shape("n03162818", "dart", natural=("plastic_red", "steel_glossy", "plastic_vinyl_glossy_black"))
 def dart(r):
-    L = J(r, 2.2)
+    L = jitter(r, 2.2)
     return [
         rod((0, -L / 2, 0), (0, L * 0.1, 0), 0.06, slot=1),
         turned(
@@ -1009,11 +1002,12 @@ def dart(r):
     ]
 
 
+@shape("n02774152", "bag", natural=("fabric_red", "fabric_black", "gold_natural"))
 def handbag(r):
-    w, h = J(r, 1.8), J(r, 1.2)
+    w, h = jitter(r, 1.8), jitter(r, 1.2)
     return [
         box(w, h, 0.6, 0.25),
-        path(
+        bent_tube(
             [
                 (-w * 0.25, h / 2, 0.2),
                 (-w * 0.25, h * 1.1, 0.2),
@@ -1024,7 +1018,7 @@ def handbag(r):
             smooth=2,
             slot=1,
         ),
-        path(
+        bent_tube(
             [
                 (-w * 0.25, h / 2, -0.2),
                 (-w * 0.25, h * 1.1, -0.2),
@@ -1039,18 +1033,20 @@ def handbag(r):
     ]
 
 
+@shape("n13384557", "money", natural=("paper_green", "paper_olive"))
 def money(r):
     n = int(r.integers(1, 4))
-    w, d = J(r, 2.2, 0.05), J(r, 1.0, 0.05)
+    w, d = jitter(r, 2.2, 0.05), jitter(r, 1.0, 0.05)
     return [
         box(w, 0.03, d, 0.05, at=(0, i * 0.05, 0), rot=(0, float(r.uniform(-15, 15)), 0))
         for i in range(n)
     ] + [Part(superquadric(d * 0.25, 0.02, d * 0.3, 0.5, 1.0), at=(0, n * 0.05 - 0.02, 0), slot=1)]
 
 
+@shape("n13265011", "gift box", natural=("paper_blue", "silk_smooth_red"))
 def gift_box(r):
-    s = J(r, 1.4)
-    h = J(r, 1.2)
+    s = jitter(r, 1.4)
+    h = jitter(r, 1.2)
     return [
         box(s, h, s, 0.05),
         box(s * 1.02, h * 1.02, 0.2, 0.05, slot=1),
@@ -1060,8 +1056,9 @@ def gift_box(r):
     ]
 
 
+@shape("n04421872", "thermometer", natural=("plastic_white", "chrome", "plastic_gray"))
 def thermometer(r):
-    L = J(r, 2.2)
+    L = jitter(r, 2.2)
     return [
         Part(superquadric(0.2, L * 0.3, 0.08, 0.5, 0.5, taper=-0.2), at=(0, L * 0.2, 0)),
         rod((0, -0.1 * L, 0), (0, -L * 0.5, 0), 0.04, slot=1),
@@ -1069,17 +1066,19 @@ def thermometer(r):
     ]
 
 
+@shape("n04255586", "can", natural=("aluminium_clean_red", "aluminium_clean"))
 def soda_can(r):
-    rad, h = J(r, 0.5, 0.1), J(r, 1.7, 0.2)
+    rad, h = jitter(r, 0.5, 0.1), jitter(r, 1.7, 0.2)
     return [
         turned([(0, 0), (rad * 0.75, 0), (rad, h * 0.1), (rad, h * 0.88), (rad * 0.8, h), (0, h)]),
         ring(rad * 0.78, 0.03, at=(0, h, 0), slot=1),
     ]
 
 
+@shape("n04148054", "scissors", natural=("steel_glossy", "plastic_vinyl_glossy_orange"))
 def scissors(r):
-    L = J(r, 1.4)
-    a = J(r, 14, 0.4)
+    L = jitter(r, 1.4)
+    a = jitter(r, 14, 0.4)
     parts = []
     for s in (-1, 1):
         parts.append(
@@ -1109,8 +1108,9 @@ def scissors(r):
     return parts
 
 
+@shape("n04140064", "saw", natural=("steel_glossy", "plastic_vinyl_glossy_orange"))
 def saw(r):
-    L = J(r, 2.4)
+    L = jitter(r, 2.4)
     return [
         Part(lambda u, v, L=L: _saw(u, v, L)),
         box(0.6, 0.8, 0.15, 0.4, at=(-0.25, 0.1, 0), slot=1),
@@ -1127,28 +1127,31 @@ def _saw(u, v, L):
     return torch.stack([p[:, 0] + L / 2, y - teeth, p[:, 2]], -1)
 
 
+@shape("n03880531", "skillet", natural=("steel_glossy_black", "wood_wenge"))
 def skillet(r):
-    rad = J(r, 0.9)
+    rad = jitter(r, 0.9)
     return [
-        turned(open_cup(rad * 0.8, rad, J(r, 0.3), 0.04)),
+        turned(open_cup_profile(rad * 0.8, rad, jitter(r, 0.3), 0.04)),
         Part(
             superquadric(0.55, 0.04, 0.08, 0.4, 0.4), at=(rad + 0.5, 0.25, 0), rot=(0, 0, 8), slot=1
         ),
     ]
 
 
+@shape("n03475581", "comb", natural=("plastic_vinyl_glossy_black",))
 def comb(r):
-    L = J(r, 2.2)
+    L = jitter(r, 2.2)
     n = int(r.integers(10, 16))
     parts = [box(L, 0.22, 0.05, 0.2, at=(0, 0.2, 0))]
     for i in range(n):
         x = -L / 2 + (i + 0.5) * L / n
-        parts.append(box(L / n * 0.45, J(r, 0.5, 0.05), 0.04, 0.3, at=(x, -0.1, 0)))
+        parts.append(box(L / n * 0.45, jitter(r, 0.5, 0.05), 0.04, 0.3, at=(x, -0.1, 0)))
     return parts
 
 
+@shape("n03108853", "cork", natural=("cork_simple",))
 def cork(r):
-    h, rad = J(r, 1.0), J(r, 0.45)
+    h, rad = jitter(r, 1.0), jitter(r, 0.45)
     champagne = r.random() < 0.3
     if champagne:
         return [
@@ -1166,8 +1169,9 @@ def cork(r):
     return [turned([(0, 0), (rad * 0.8, 0), (rad, h), (0, h)], smooth=0)]
 
 
+@shape("n02938886", "calculator", natural=("plastic_gray", "plastic_olive_green", "plastic_black"))
 def calculator(r):
-    w, h = J(r, 1.2, 0.1), J(r, 1.8, 0.1)
+    w, h = jitter(r, 1.2, 0.1), jitter(r, 1.8, 0.1)
     parts = [
         box(w, h, 0.15, 0.15),
         box(w * 0.8, h * 0.18, 0.02, 0.1, at=(0, h * 0.32, 0.075), slot=1),
@@ -1187,8 +1191,9 @@ def calculator(r):
     return parts
 
 
+@shape("n04576002", "wheelchair", natural=("chrome", "plastic_black", "fabric_blue"))
 def wheelchair(r):
-    w = J(r, 1.1, 0.1)
+    w = jitter(r, 1.1, 0.1)
     return [
         box(w, 0.1, w, 0.2, at=(0, 0.9, 0), slot=2),
         box(w, 0.9, 0.08, 0.2, at=(0, 1.4, -w / 2), rot=(-10, 0, 0), slot=2),
@@ -1201,9 +1206,10 @@ def wheelchair(r):
     ]
 
 
+@shape("n04487996", "trophy", natural=("gold_natural", "wood_wenge"))
 def trophy(r):
-    h = J(r, 1.4)
-    cw = J(r, 0.6)
+    h = jitter(r, 1.4)
+    cw = jitter(r, 0.6)
     return [
         turned(
             [
@@ -1226,8 +1232,9 @@ def trophy(r):
     ]
 
 
+@shape("n04363559", "surfboard", natural=("paint_glossy_white", "plastic_blue"))
 def surfboard(r):
-    L, w = J(r, 3.0, 0.1), J(r, 0.55)
+    L, w = jitter(r, 3.0, 0.1), jitter(r, 0.55)
     return [
         Part(lambda u, v, L=L, w=w: _board(u, v, L, w)),
         box(0.02, 0.25, 0.3, 0.3, at=(0, -0.15, -L * 0.4), slot=1),
@@ -1244,34 +1251,37 @@ def _board(u, v, L, w):
     return torch.stack([x, y, p[:, 2]], -1)
 
 
+@shape("n04225987", "skateboard", natural=("wood_ash", "plastic_yellow", "aluminium_clean"))
 def skateboard(r):
-    L, w = J(r, 2.6, 0.1), J(r, 0.7, 0.1)
+    L, w = jitter(r, 2.6, 0.1), jitter(r, 0.7, 0.1)
     parts = [Part(superquadric(w / 2, 0.04, L / 2, 0.3, 0.4), at=(0, 0.3, 0))]
     for z in (-L * 0.32, L * 0.32):
         parts.append(box(w * 0.6, 0.08, 0.12, 0.3, at=(0, 0.22, z), slot=2))
         for x in (-w * 0.38, w * 0.38):
-            parts.append(cyl(0.09, 0.08, 0.5, at=(x, 0.1, z), rot=(0, 0, 90), slot=1))
+            parts.append(cylinder(0.09, 0.08, 0.5, at=(x, 0.1, z), rot=(0, 0, 90), slot=1))
     return parts
 
 
+@shape("n03990474", "pot", natural=("steel_glossy", "plastic_black"))
 def pot(r):
-    rad, h = J(r, 0.8), J(r, 0.9)
+    rad, h = jitter(r, 0.8), jitter(r, 0.9)
     return [
-        turned(open_cup(rad, rad, h, 0.04)),
+        turned(open_cup_profile(rad, rad, h, 0.04)),
         box(0.35, 0.06, 0.15, 0.3, at=(rad + 0.12, h * 0.85, 0), slot=1),
         box(0.35, 0.06, 0.15, 0.3, at=(-rad - 0.12, h * 0.85, 0), slot=1),
         turned([(0, h), (rad * 1.02, h), (rad * 0.6, h + 0.15), (0, h + 0.18)], slot=0),
-        ell(0.1, 0.08, 0.1, at=(0, h + 0.24, 0), slot=1),
+        ellipsoid(0.1, 0.08, 0.1, at=(0, h + 0.24, 0), slot=1),
     ]
 
 
+@shape("n03966976", "pliers", natural=("steel_glossy", "plastic_red"))
 def pliers(r):
-    L = J(r, 2.0)
-    a = J(r, 10, 0.4)
+    L = jitter(r, 2.0)
+    a = jitter(r, 10, 0.4)
     parts = []
     for s in (-1, 1):
         parts.append(
-            path(
+            bent_tube(
                 [(0, 0, 0.02 * s), (-L * 0.3, s * 0.12, 0.02 * s), (-L * 0.7, s * 0.25, 0.02 * s)],
                 [0.06, 0.07, 0.07],
                 smooth=2,
@@ -1285,23 +1295,25 @@ def pliers(r):
                 rot=(0, 0, s * a * 0.3),
             )
         )
-    parts.append(cyl(0.09, 0.12, 0.6, rot=(90, 0, 0)))
+    parts.append(cylinder(0.09, 0.12, 0.6, rot=(90, 0, 0)))
     return parts
 
 
+@shape("n03760671", "microscope", natural=("paint_glossy_white", "paint_glossy_black", "chrome"))
 def microscope(r):
     return [
         box(1.0, 0.2, 1.2, 0.2, at=(0, 0.1, 0)),
-        path([(0, 0.2, -0.45), (0, 1.0, -0.5), (0, 1.5, -0.3)], 0.14, smooth=2, slot=1),
+        bent_tube([(0, 0.2, -0.45), (0, 1.0, -0.5), (0, 1.5, -0.3)], 0.14, smooth=2, slot=1),
         rod((0, 1.7, 0.05), (0, 0.85, 0.15), 0.12, slot=0),
         box(0.7, 0.05, 0.7, 0.1, at=(0, 0.7, 0.1), slot=1),
-        cyl(0.12, 0.2, 0.5, at=(0.25, 1.0, -0.45), rot=(0, 0, 90), slot=2),
+        cylinder(0.12, 0.2, 0.5, at=(0.25, 1.0, -0.45), rot=(0, 0, 90), slot=2),
     ]
 
 
+@shape("n03649674", "lawn chair", natural=("wood_planks", "wood_planks"))
 def lawn_chair(r):
-    w = J(r, 1.1)
-    back = J(r, 20, 0.5)
+    w = jitter(r, 1.1)
+    back = jitter(r, 20, 0.5)
     n = int(r.integers(4, 7))
     parts = [box(w, 0.08, 0.12, 0.2, at=(0, 0.6, z), slot=0) for z in np.linspace(-0.4, 0.4, n)]
     parts += [
@@ -1309,12 +1321,13 @@ def lawn_chair(r):
         for x in np.linspace(-w / 2 + 0.1, w / 2 - 0.1, n)
     ]
     parts += [box(0.15, 0.06, 1.3, 0.2, at=(s * (w / 2 + 0.1), 0.95, 0), slot=1) for s in (-1, 1)]
-    parts += legs4(w + 0.2, 1.1, 0.95, 0.05, 0.95, slot=1)
+    parts += four_legs(w + 0.2, 1.1, 0.95, 0.05, 0.95, slot=1)
     return parts
 
 
+@shape("n03632277", "ladder", natural=("aluminium_brushed", "aluminium_clean"))
 def ladder(r):
-    h, w = J(r, 3.0), J(r, 0.9)
+    h, w = jitter(r, 3.0), jitter(r, 0.9)
     n = int(r.integers(5, 8))
     parts = [box(0.08, h, 0.15, 0.2, at=(x, h / 2, 0), slot=0) for x in (-w / 2, w / 2)]
     parts += [
@@ -1323,16 +1336,18 @@ def ladder(r):
     return parts
 
 
+@shape("n03593526", "jar", natural=("glass_clear", "paint_glossy_red"))
 def jar(r):
-    rad, h = J(r, 0.6), J(r, 1.1)
+    rad, h = jitter(r, 0.6), jitter(r, 1.1)
     return [
         turned([(0, 0), (rad, 0), (rad * 1.02, h * 0.8), (rad * 0.8, h * 0.9), (0, h * 0.9)]),
-        cyl(rad * 0.85, h * 0.15, 0.3, at=(0, h * 0.95, 0), slot=1),
+        cylinder(rad * 0.85, h * 0.15, 0.3, at=(0, h * 0.95, 0), slot=1),
     ]
 
 
+@shape("n03346898", "fire hydrant", natural=("paint_glossy_red", "paint_glossy_yellow"))
 def hydrant(r):
-    h = J(r, 1.6)
+    h = jitter(r, 1.6)
     return [
         turned(
             [
@@ -1346,21 +1361,22 @@ def hydrant(r):
                 (0, h * 1.3),
             ]
         ),
-        cyl(0.14, 0.6, 0.3, at=(0, h * 0.65, 0), rot=(0, 0, 90), slot=1),
-        cyl(0.18, 0.3, 0.3, at=(0, h * 0.6, 0.35), rot=(90, 0, 0), slot=1),
-        cyl(0.05, 0.12, 0.3, at=(0, h * 1.32, 0), slot=1),
+        cylinder(0.14, 0.6, 0.3, at=(0, h * 0.65, 0), rot=(0, 0, 90), slot=1),
+        cylinder(0.18, 0.3, 0.3, at=(0, h * 0.6, 0.35), rot=(90, 0, 0), slot=1),
+        cylinder(0.05, 0.12, 0.3, at=(0, h * 1.32, 0), slot=1),
     ]
 
 
+@shape("n03320046", "fan", natural=("plastic_white", "plastic_light_gray"))
 def fan(r):
-    rad = J(r, 0.8)
+    rad = jitter(r, 0.8)
     blades = int(r.integers(3, 6))
-    y = J(r, 1.5)
+    y = jitter(r, 1.5)
     parts = [
         turned([(0, 0), (0.5, 0), (0.45, 0.1), (0, 0.12)], slot=1),
         rod((0, 0.1, 0), (0, y, 0), 0.05, slot=1),
         Part(torus(rad, 0.03), at=(0, y + rad * 0.1, 0.1), rot=(90, 0, 0), slot=1),
-        cyl(0.15, 0.3, 0.6, at=(0, y + rad * 0.1, -0.05), rot=(90, 0, 0), slot=1),
+        cylinder(0.15, 0.3, 0.6, at=(0, y + rad * 0.1, -0.05), rot=(90, 0, 0), slot=1),
     ]
     for k in range(blades):
         a = 360 * k / blades
@@ -1375,10 +1391,11 @@ def fan(r):
     return parts
 
 
+@shape("n03222959", "door handle", natural=("chrome", "steel_glossy"))
 def door_handle(r):
-    L = J(r, 1.4)
+    L = jitter(r, 1.4)
     knob = r.random() < 0.3
-    parts = [cyl(0.35, 0.1, 0.3, rot=(90, 0, 0), slot=1)]
+    parts = [cylinder(0.35, 0.1, 0.3, rot=(90, 0, 0), slot=1)]
     if knob:
         parts.append(
             turned(
@@ -1388,13 +1405,14 @@ def door_handle(r):
     else:
         parts += [
             rod((0, 0, 0), (0, 0, 0.35), 0.09),
-            path([(0, 0, 0.35), (L * 0.3, 0, 0.38), (L, -0.05, 0.38)], 0.08, smooth=1),
+            bent_tube([(0, 0, 0.35), (L * 0.3, 0, 0.38), (L, -0.05, 0.38)], 0.08, smooth=1),
         ]
     return parts
 
 
+@shape("n03206908", "bowl", natural=("ceramic_porcelain_orange",))
 def bowl(r):
-    rad = J(r, 1.0)
+    rad = jitter(r, 1.0)
     return [
         turned(
             [
@@ -1412,23 +1430,31 @@ def bowl(r):
     ]
 
 
+@shape("n02801938", "basket", natural=("plastic_weave_tan", "wood_makore"))
 def basket(r):
-    rad, h = J(r, 1.0), J(r, 0.8)
+    rad, h = jitter(r, 1.0), jitter(r, 0.8)
     sq = r.random() < 0.4
     return [
-        turned(open_cup(rad * 0.8, rad, h, 0.05), section=polygon_section(4, 0.2) if sq else None),
-        path(arc(0, h, rad * 0.95, 180, 0, n=11), 0.05, slot=1),
+        turned(
+            open_cup_profile(rad * 0.8, rad, h, 0.05),
+            section=polygon_section(4, 0.2) if sq else None,
+        ),
+        bent_tube(arc_points(0, h, rad * 0.95, 180, 0, n=11), 0.05, slot=1),
     ]
 
 
+@shape("n01772222", "spider", natural=("fabric_black_hairy",))
 def spider(r):
-    parts = [ell(0.55, 0.4, 0.7, at=(0, 0.4, -0.55)), ell(0.35, 0.28, 0.4, at=(0, 0.35, 0.35))]
-    span = J(r, 1.6)
+    parts = [
+        ellipsoid(0.55, 0.4, 0.7, at=(0, 0.4, -0.55)),
+        ellipsoid(0.35, 0.28, 0.4, at=(0, 0.35, 0.35)),
+    ]
+    span = jitter(r, 1.6)
     for s in (-1, 1):
         for a in (-50, -15, 15, 50):
             c, sn = math.cos(math.radians(a)), math.sin(math.radians(a))
             parts.append(
-                path(
+                bent_tube(
                     [
                         (0.2 * s, 0.35, 0.35 + 0.1 * sn),
                         (s * span * 0.5 * c, 0.9, 0.35 + span * 0.5 * sn),
@@ -1442,14 +1468,15 @@ def spider(r):
     return parts
 
 
+@shape("n07663899", "cake", natural=("chocolate_cake", "paint_matte_white", "porcelain"))
 def cake(r):
-    rad, h = J(r, 1.0), J(r, 0.8)
+    rad, h = jitter(r, 1.0), jitter(r, 0.8)
     layers = int(r.integers(1, 3))
     parts = []
     for i in range(layers):
         rr = rad * (1 - 0.3 * i)
         y = i * h
-        parts.append(cyl(rr, h, 0.2, at=(0, y + h / 2, 0)))
+        parts.append(cylinder(rr, h, 0.2, at=(0, y + h / 2, 0)))
         parts.append(ring(rr * 0.92, 0.06, at=(0, y + h, 0), slot=1))
     parts.append(
         turned([(0, 0), (rad * 1.25, 0), (rad * 1.25, 0.05), (0, 0.05)], at=(0, -0.05, 0), slot=2)
@@ -1457,9 +1484,10 @@ def cake(r):
     return parts
 
 
+@shape("n07601999", "chocolate", natural=("chocolate",))
 def chocolate(r):
     nx, nz = int(r.integers(3, 6)), int(r.integers(2, 4))
-    w, d = J(r, 2.4), J(r, 1.2)
+    w, d = jitter(r, 2.4), jitter(r, 1.2)
     parts = [box(w, 0.08, d, 0.1)]
     for i in range(nx):
         for j in range(nz):
@@ -1475,8 +1503,9 @@ def chocolate(r):
     return parts
 
 
+@shape("n04190052", "shelf", natural=("steel_glossy", "chrome"))
 def shelf(r):
-    w, h, d = J(r, 1.8), J(r, 2.6), J(r, 0.8)
+    w, h, d = jitter(r, 1.8), jitter(r, 2.6), jitter(r, 0.8)
     n = int(r.integers(3, 6))
     parts = [
         rod((x, 0, z), (x, h, z), 0.04, slot=1) for x in (-w / 2, w / 2) for z in (-d / 2, d / 2)
@@ -1485,16 +1514,17 @@ def shelf(r):
     return parts
 
 
+@shape("n04148579", "sconce", natural=("fabric_beige", "brass"))
 def sconce(r):
     return [
         box(0.5, 0.8, 0.08, 0.3, slot=1),
-        path([(0, 0, 0.04), (0, -0.1, 0.5), (0, 0.3, 0.8)], 0.04, smooth=2, slot=1),
+        bent_tube([(0, 0, 0.04), (0, -0.1, 0.5), (0, 0.3, 0.8)], 0.04, smooth=2, slot=1),
         turned(
             [
                 (0, -0.1),
                 (0.2, -0.1),
-                (J(r, 0.4), 0.4),
-                (J(r, 0.4) - 0.02, 0.4),
+                (jitter(r, 0.4), 0.4),
+                (jitter(r, 0.4) - 0.02, 0.4),
                 (0.18, -0.08),
                 (0, -0.08),
             ],
@@ -1503,8 +1533,9 @@ def sconce(r):
     ]
 
 
+@shape("n03914337", "pepper mill", natural=("wood_wenge", "chrome"))
 def pepper_mill(r):
-    h = J(r, 2.2)
+    h = jitter(r, 2.2)
     return [
         turned(
             [
@@ -1516,27 +1547,29 @@ def pepper_mill(r):
                 (0.25, h * 0.92),
                 (0, h),
             ],
-            section=flutes(8, 0.04),
+            section=fluted_section(8, 0.04),
         ),
-        ell(0.1, 0.1, 0.1, at=(0, h + 0.05, 0), slot=1),
+        ellipsoid(0.1, 0.1, 0.1, at=(0, h + 0.05, 0), slot=1),
     ]
 
 
+@shape("n03906997", "pen", natural=("plastic_vinyl_glossy_blue", "chrome"))
 def pen(r):
-    L = J(r, 2.6, 0.08)
+    L = jitter(r, 2.6, 0.08)
     return [
         turned(
             [(0, 0), (0.02, 0.02), (0.09, L * 0.12), (0.1, L * 0.9), (0.08, L), (0, L)],
             at=(0, -L / 2, 0),
         ),
         box(0.05, L * 0.3, 0.08, 0.3, at=(0.1, L * 0.3, 0), slot=1),
-        cyl(0.105, L * 0.1, 0.3, at=(0, L * 0.48, 0), slot=1),
+        cylinder(0.105, L * 0.1, 0.3, at=(0, L * 0.48, 0), slot=1),
     ]
 
 
+@shape("n03859280", "kennel", natural=("wood_planks_01", "paint_matte_red", "paint_matte_black"))
 def kennel(r):
-    w, h, d = J(r, 1.6), J(r, 1.1), J(r, 1.6)
-    roof = J(r, 35, 0.2)
+    w, h, d = jitter(r, 1.6), jitter(r, 1.1), jitter(r, 1.6)
+    roof = jitter(r, 35, 0.2)
     rl = w / 2 / math.cos(math.radians(roof)) * 1.15
     return [
         box(w, h, d, 0.05, at=(0, h / 2, 0)),
@@ -1562,6 +1595,7 @@ def kennel(r):
     ]
 
 
+@shape("n03191029", "dice", natural=("plastic_vinyl_glossy_white", "paint_glossy_black"))
 def dice(r):
     parts = [Part(superquadric(1, 1, 1, 0.2, 0.2))]
     pips = {
@@ -1575,33 +1609,44 @@ def dice(r):
             p[axis] = sgn * 0.99
             others = [i for i in range(3) if i != axis]
             p[others[0]], p[others[1]] = a, b
-            parts.append(ell(0.14, 0.14, 0.14, at=tuple(p), slot=1))
+            parts.append(ellipsoid(0.14, 0.14, 0.14, at=tuple(p), slot=1))
     return parts
 
 
+@shape("n03063968", "coffee table", natural=("wood_palisander_brazil", "glass_clear"))
 def coffee_table(r):
-    w, d, h = J(r, 2.6), J(r, 1.4), J(r, 0.6)
+    w, d, h = jitter(r, 2.6), jitter(r, 1.4), jitter(r, 0.6)
     oval = r.random() < 0.4
     top = Part(superquadric(w / 2, 0.06, d / 2, 0.2, 1.0 if oval else 0.2), at=(0, h, 0), slot=1)
     return [
         top,
         box(w * 0.8, 0.05, d * 0.7, 0.1, at=(0, h * 0.3, 0)),
-        *legs4(w * 0.8, d * 0.7, h, 0.07, h),
+        *four_legs(w * 0.8, d * 0.7, h, 0.07, h),
     ]
 
 
+@shape(
+    "n03063485",
+    "coffee grinder",
+    natural=("wood_beech_chocolate_brown", "brass", "steel_glossy_black"),
+)
 def grinder(r):
     return [
         box(0.8, 0.9, 0.8, 0.3, at=(0, 0.45, 0)),
-        turned([(0, 0), (0.3, 0), (0.55, J(r, 0.7)), (0, J(r, 0.7))], at=(0, 0.9, 0), slot=1),
-        path([(0, 1.65, 0), (0, 1.8, 0), (0.5, 1.8, 0), (0.5, 2.0, 0)], 0.04, smooth=0, slot=2),
-        ell(0.08, 0.12, 0.08, at=(0.5, 2.05, 0), slot=2),
+        turned(
+            [(0, 0), (0.3, 0), (0.55, jitter(r, 0.7)), (0, jitter(r, 0.7))], at=(0, 0.9, 0), slot=1
+        ),
+        bent_tube(
+            [(0, 1.65, 0), (0, 1.8, 0), (0.5, 1.8, 0), (0.5, 2.0, 0)], 0.04, smooth=0, slot=2
+        ),
+        ellipsoid(0.08, 0.12, 0.08, at=(0.5, 2.05, 0), slot=2),
     ]
 
 
+@shape("n02871005", "bookend", natural=("steel_oxidized", "brass"))
 def bookend(r):
-    h, d = J(r, 1.6), J(r, 1.0)
-    w = J(r, 1.1)
+    h, d = jitter(r, 1.6), jitter(r, 1.0)
+    w = jitter(r, 1.1)
     return [
         box(w, 0.06, d, 0.1, at=(0, 0.03, 0)),
         box(w, h, 0.06, 0.1, at=(0, h / 2, -d / 2)),
@@ -1614,20 +1659,22 @@ def bookend(r):
     ]
 
 
+@shape("n02818832", "bed", natural=("fabric_white", "wood_beech_natural", "fabric_blue"))
 def bed(r):
-    w, L = J(r, 2.0), J(r, 2.8)
+    w, L = jitter(r, 2.0), jitter(r, 2.8)
     return [
         box(w, 0.4, L, 0.1, at=(0, 0.4, 0), slot=1),
         box(w * 0.97, 0.35, L * 0.97, 0.3, at=(0, 0.75, 0)),
-        box(w, J(r, 1.4), 0.12, 0.1, at=(0, 0.9, -L / 2), slot=1),
+        box(w, jitter(r, 1.4), 0.12, 0.1, at=(0, 0.9, -L / 2), slot=1),
         Part(superquadric(w * 0.35, 0.12, 0.3, 0.6, 1.5), at=(0, 1.02, -L / 2 + 0.4), slot=2),
-        *legs4(w * 0.95, L * 0.95, 0.3, 0.05, 0.3, slot=1),
+        *four_legs(w * 0.95, L * 0.95, 0.3, 0.05, 0.3, slot=1),
     ]
 
 
+@shape("n02799175", "baseball bat", natural=("wood_ash",))
 def bat(r):
-    L = J(r, 3.0, 0.05)
-    b = J(r, 0.17)
+    L = jitter(r, 3.0, 0.05)
+    b = jitter(r, 0.17)
     return [
         turned(
             [
@@ -1645,11 +1692,12 @@ def bat(r):
     ]
 
 
+@shape("n02694662", "alarm clock", natural=("paint_glossy_red", "paint_glossy_white", "chrome"))
 def alarm_clock(r):
-    rad = J(r, 0.8)
+    rad = jitter(r, 0.8)
     return [
-        cyl(rad, 0.4, 0.3, at=(0, 1.0, 0), rot=(90, 0, 0)),
-        cyl(rad * 0.85, 0.02, 0.2, at=(0, 1.0, 0.2), rot=(90, 0, 0), slot=1),
+        cylinder(rad, 0.4, 0.3, at=(0, 1.0, 0), rot=(90, 0, 0)),
+        cylinder(rad * 0.85, 0.02, 0.2, at=(0, 1.0, 0.2), rot=(90, 0, 0), slot=1),
         turned(
             [(0, 0), (0.28, 0), (0.01, 0.25)],
             at=(-rad * 0.6, 1.0 + rad * 0.75, 0),
@@ -1668,13 +1716,14 @@ def alarm_clock(r):
     ]
 
 
+@shape("n11669921", "flower", natural=("silk_smooth_pink", "plastic_green", "paint_matte_yellow"))
 def flower(r):
     n = int(r.integers(5, 10))
-    h = J(r, 2.0)
-    pr = J(r, 0.5)
+    h = jitter(r, 2.0)
+    pr = jitter(r, 0.5)
     parts = [
-        path([(0, 0, 0), (0.1, h * 0.5, 0), (0, h, 0)], 0.04, slot=1),
-        ell(0.18, 0.1, 0.18, at=(0, h, 0), slot=2),
+        bent_tube([(0, 0, 0), (0.1, h * 0.5, 0), (0, h, 0)], 0.04, slot=1),
+        ellipsoid(0.18, 0.1, 0.18, at=(0, h, 0), slot=2),
     ]
     for k in range(n):
         a = 360 * k / n
@@ -1692,8 +1741,9 @@ def flower(r):
     return parts
 
 
+@shape("n04399046", "tray", natural=("wood_burma_padauk", "brass"))
 def tray(r):
-    w, d = J(r, 2.4), J(r, 1.6)
+    w, d = jitter(r, 2.4), jitter(r, 1.6)
     oval = r.random() < 0.4
     e = 1.0 if oval else 0.15
     return [
@@ -1720,129 +1770,7 @@ def _rim(w, d, oval):
     return f
 
 
-_PROGRAMS: tuple[tuple[str, Builder, tuple[str, ...]], ...] = (
-    ("bucket", bucket, ("plastic_vinyl_glossy_red", "steel_glossy")),
-    ("candle", candle, ("paint_matte_white", "paint_glossy_yellow", "brass")),
-    ("canoe", canoe, ("paint_glossy_red", "wood_beech_natural")),
-    (
-        "cassette",
-        cassette,
-        ("plastic_vinyl_glossy_black", "plastic_white", "plastic_translucent_gray"),
-    ),
-    ("trumpet", trumpet, ("brass", "brass")),
-    (
-        "desktop computer",
-        desktop,
-        ("plastic_vinyl_glossy_black", "plastic_gray", "plastic_light_gray"),
-    ),
-    ("dishwasher", dishwasher, ("steel_glossy", "plastic_vinyl_glossy_black", "chrome")),
-    ("golf ball", golf_ball, ("plastic_polka_recessed_grain_white", "wood_ash")),
-    ("golf cart", golf_cart, ("paint_glossy_white", "steel_glossy", "plastic_black")),
-    ("hair dryer", hair_dryer, ("plastic_vinyl_glossy_pink", "plastic_light_gray")),
-    ("iPod", ipod, ("aluminium_clean", "plastic_vinyl_glossy_black", "plastic_white")),
-    ("laptop", laptop, ("aluminium_brushed", "plastic_vinyl_glossy_black", "plastic_gray")),
-    ("lawn mower", lawn_mower, ("paint_glossy_green", "plastic_black", "steel_glossy")),
-    ("microwave", microwave, ("paint_glossy_white", "glass_black", "plastic_gray")),
-    ("mouse", mouse, ("plastic_vinyl_glossy_gray", "plastic_black")),
-    ("padlock", padlock, ("brass", "chrome", "plastic_black")),
-    ("paintbrush", paintbrush, ("wood_red_cedar", "aluminium_clean", "fabric_black_bristle")),
-    ("printer", printer, ("plastic_light_gray", "plastic_black", "plastic_gray")),
-    ("racket", racket, ("paint_glossy_blue", "plastic_black", "plastic_weave_white")),
-    ("refrigerator", refrigerator, ("steel_glossy", "chrome", "plastic_gray")),
-    ("remote control", remote, ("plastic_vinyl_glossy_black", "plastic_gray", "plastic_red")),
-    ("safe", safe, ("paint_matte_gray", "chrome", "steel_battered")),
-    ("screwdriver", screwdriver, ("plastic_translucent_yellow", "chrome")),
-    ("shopping cart", shopping_cart, ("metal_wire_straight_grill", "chrome", "plastic_red")),
-    ("soap dispenser", soap_dispenser, ("plastic_translucent_green", "chrome")),
-    ("table lamp", table_lamp, ("fabric_beige", "brass")),
-    ("toaster", toaster, ("chrome", "plastic_black", "plastic_black")),
-    ("umbrella", umbrella, ("fabric_blue", "chrome", "wood_burma_padauk")),
-    ("vase", vase, ("ceramic_porcelain_blue",)),
-    ("banana", banana, ("banana_yellow", "wood_wenge")),
-    ("wine glass", wine_glass, ("glass_clear",)),
-    ("faucet", faucet, ("chrome", "chrome")),
-    ("toy block", toy_block, ("paint_glossy_red",)),
-    ("toothbrush", toothbrush, ("plastic_vinyl_glossy_green", "fabric_white")),
-    ("toilet", toilet, ("ceramic_porcelain", "plastic_white")),
-    ("pillow", pillow, ("silk_satin_moire",)),
-    ("teakettle", kettle, ("steel_glossy", "plastic_black")),
-    ("table", table, ("wood_american_chestnut", "wood_american_chestnut")),
-    ("spoon", spoon, ("silver_glossy",)),
-    ("sofa", sofa, ("fabric_carpet_grey", "fabric_felt_gray")),
-    ("button", button, ("plastic_vinyl_glossy_red", "plastic_black")),
-    ("knife", knife, ("steel_glossy", "wood_wenge")),
-    ("ladle", ladle, ("steel_glossy",)),
-    ("gear", gear, ("steel_oxidized", "brass")),
-    ("fork", fork, ("silver_glossy",)),
-    ("floor lamp", floor_lamp, ("fabric_white", "steel_glossy_black")),
-    ("mug", mug, ("ceramic_porcelain",)),
-    ("baking sheet", baking_sheet, ("aluminium_brushed",)),
-    ("coaster", coaster, ("cork_simple", "cork_heavy")),
-    ("chair", chair, ("wood_beech_natural", "wood_beech_natural")),
-    ("cabinet", cabinet, ("wood_beech_natural", "wood_wenge", "brass")),
-    ("carton", carton, ("cardboard_corrugated",)),
-    ("duffel bag", duffel, ("fabric_green", "fabric_black", "chrome")),
-    ("window", window, ("paint_glossy_white", "glass_clear")),
-    ("sunglasses", sunglasses, ("plastic_vinyl_glossy_black", "glass_black")),
-    ("jug", jug, ("ceramic_porcelain_blue",)),
-    ("dart", dart, ("plastic_red", "steel_glossy", "plastic_vinyl_glossy_black")),
-    ("bag", handbag, ("fabric_red", "fabric_black", "gold_natural")),
-    ("money", money, ("paper_green", "paper_olive")),
-    ("gift box", gift_box, ("paper_blue", "silk_smooth_red")),
-    ("thermometer", thermometer, ("plastic_white", "chrome", "plastic_gray")),
-    ("can", soda_can, ("aluminium_clean_red", "aluminium_clean")),
-    ("scissors", scissors, ("steel_glossy", "plastic_vinyl_glossy_orange")),
-    ("saw", saw, ("steel_glossy", "plastic_vinyl_glossy_orange")),
-    ("skillet", skillet, ("steel_glossy_black", "wood_wenge")),
-    ("comb", comb, ("plastic_vinyl_glossy_black",)),
-    ("cork", cork, ("cork_simple",)),
-    ("calculator", calculator, ("plastic_gray", "plastic_olive_green", "plastic_black")),
-    ("wheelchair", wheelchair, ("chrome", "plastic_black", "fabric_blue")),
-    ("trophy", trophy, ("gold_natural", "wood_wenge")),
-    ("surfboard", surfboard, ("paint_glossy_white", "plastic_blue")),
-    ("skateboard", skateboard, ("wood_ash", "plastic_yellow", "aluminium_clean")),
-    ("pot", pot, ("steel_glossy", "plastic_black")),
-    ("pliers", pliers, ("steel_glossy", "plastic_red")),
-    ("microscope", microscope, ("paint_glossy_white", "paint_glossy_black", "chrome")),
-    ("lawn chair", lawn_chair, ("wood_planks", "wood_planks")),
-    ("ladder", ladder, ("aluminium_brushed", "aluminium_clean")),
-    ("jar", jar, ("glass_clear", "paint_glossy_red")),
-    ("fire hydrant", hydrant, ("paint_glossy_red", "paint_glossy_yellow")),
-    ("fan", fan, ("plastic_white", "plastic_light_gray")),
-    ("door handle", door_handle, ("chrome", "steel_glossy")),
-    ("bowl", bowl, ("ceramic_porcelain_orange",)),
-    ("basket", basket, ("plastic_weave_tan", "wood_makore")),
-    ("spider", spider, ("fabric_black_hairy",)),
-    ("cake", cake, ("chocolate_cake", "paint_matte_white", "porcelain")),
-    ("chocolate", chocolate, ("chocolate",)),
-    ("shelf", shelf, ("steel_glossy", "chrome")),
-    ("sconce", sconce, ("fabric_beige", "brass")),
-    ("pepper mill", pepper_mill, ("wood_wenge", "chrome")),
-    ("pen", pen, ("plastic_vinyl_glossy_blue", "chrome")),
-    ("kennel", kennel, ("wood_planks_01", "paint_matte_red", "paint_matte_black")),
-    ("dice", dice, ("plastic_vinyl_glossy_white", "paint_glossy_black")),
-    ("coffee table", coffee_table, ("wood_palisander_brazil", "glass_clear")),
-    ("coffee grinder", grinder, ("wood_beech_chocolate_brown", "brass", "steel_glossy_black")),
-    ("bookend", bookend, ("steel_oxidized", "brass")),
-    ("bed", bed, ("fabric_white", "wood_beech_natural", "fabric_blue")),
-    ("baseball bat", bat, ("wood_ash",)),
-    ("alarm clock", alarm_clock, ("paint_glossy_red", "paint_glossy_white", "chrome")),
-    ("flower", flower, ("silk_smooth_pink", "plastic_green", "paint_matte_yellow")),
-    ("tray", tray, ("wood_burma_padauk", "brass")),
-)
-
-
-def _make_classes() -> tuple[ObjectClass, ...]:
-    wnids = load_object_classes()
-    if len(wnids) != len(_PROGRAMS):
-        raise RuntimeError(
-            f"{len(wnids)} classes in objects.json but {len(_PROGRAMS)} shape programs"
-        )
-    return tuple(
-        ObjectClass(wnid, name, build, natural, instances=min(6, max(3, len(models))))
-        for (wnid, models), (name, build, natural) in zip(wnids.items(), _PROGRAMS, strict=True)
-    )
-
-
-OBJECT_CLASSES: tuple[ObjectClass, ...] = _make_classes()
+OBJECT_CLASSES: tuple[ObjectClass, ...] = CATALOGUE.classes(load_object_classes())
 """The 100 classes, label ``i`` = ``OBJECT_CLASSES[i]`` (the order of ``objects.json``)."""
+
+__all__ = ["CATALOGUE", "OBJECT_CLASSES", "ObjectClass"]

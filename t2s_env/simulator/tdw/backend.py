@@ -16,14 +16,11 @@ import numpy as np
 from PIL import Image
 
 from t2s_env.data import load_materials, load_object_classes
-from t2s_env.simulator import counter_rng as crng
 from t2s_env.simulator.base import ImageBatch
-from t2s_env.simulator.embedded import resolve_config
-from t2s_env.simulator.knobs import EMBEDDED_SPACE
+from t2s_env.simulator.fingerprint import sources_fingerprint, tdw_sources
+from t2s_env.simulator.knobs import EMBEDDED_SPACE, resolve_config
 from t2s_env.simulator.tdw.commands import ImagePlan, image_commands, plan_image, scene_commands
 from t2s_env.space import KnobSpace
-
-_S_INSTANCE = 1
 
 
 class Controller(Protocol):
@@ -79,7 +76,9 @@ class TDWSimulator:
     """
 
     name = "tdw"
-    version = "0.1"
+    version = sources_fingerprint(tdw_sources)
+    """A fingerprint of this backend's code and data (:mod:`~t2s_env.simulator.fingerprint`);
+    the TDW build itself is not covered."""
 
     def __init__(
         self,
@@ -250,8 +249,8 @@ class TDWSimulator:
             records = models[self._classes[label]]
             if not records:
                 raise RuntimeError(f"no TDW model for class {self._classes[label]}")
-            rec = records[int(crng.integers(seed, np.array([i]), _S_INSTANCE, len(records))[0, 0])]
-            plan = plan_image(cfg, seed, i, len(skyboxes), len(materials))
+            plan = plan_image(cfg, seed, i, len(skyboxes), len(materials), n_models=len(records))
+            rec = records[plan.model]
             object_id = 1 + i
             subs = [(s["name"], len(s["materials"])) for s in rec.get("substructure", [])]
             cmds = [

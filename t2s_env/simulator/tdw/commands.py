@@ -5,9 +5,10 @@ Command names and fields follow TDW's command API (``Documentation/api/command_a
 ``adjust_directional_light_intensity_by``, ``reset_directional_light_rotation``,
 ``rotate_directional_light_by``, ``add_material``, ``set_visual_material``,
 ``rotate_object_to_euler_angles``, ``teleport_object``, ``teleport_avatar_to``,
-``look_at_position``, ``set_focus_distance``, ``set_aperture``. Randomness comes from the same
-counter-based generator as the embedded renderer, so an image's plan depends only on
-``(seed, index)``.
+``look_at_position``, ``set_focus_distance``, ``set_aperture``. What is random comes from the
+knobs' draws shared with the embedded renderer (:mod:`~t2s_env.simulator.draws`), so an
+image's plan depends only on ``(seed, index)``; this module only translates the draws into
+TDW's terms (degrees, metres, an f-number).
 
 >>> plan = plan_image({"backgr": 0, "blur": 0, "lighting_color": 1, "lighting_dir": 0,
 ...                    "lighting_intensity": 0, "materials": 1, "pose_cam": 0, "pose_rot": 0,
@@ -27,27 +28,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from t2s_env.simulator import counter_rng as crng
-from t2s_env.simulator.embedded import resolve_config
+from t2s_env.simulator.draws import LIGHT_ELEVATION_DEG, draw
+from t2s_env.simulator.knobs import resolve_config
 
 BASE_DISTANCE = 1.6
 """Camera-object distance (metres) at scale 1 for TDW's real-size models."""
 FIXED_PITCH, FIXED_LIGHT_YAW, FIXED_LIGHT_PITCH = 10.0, -30.0, 45.0
+CANONICAL_EULER = (0.0, 35.0, 0.0)
+"""The object's rotation (degrees) when ``pose_rot`` is off: a 3/4 view."""
+CAMERA_PITCH_DEG = (-10.0, 80.0)
+"""The camera's pitch is kept in this range (degrees), so it never looks from under the object
+or straight down."""
+HALF_FOV_DEG = 27.5
+"""Half of TDW's default 55 degree field of view."""
 NO_BLUR_APERTURE = 22.0
 """A large f-number: everything in focus."""
-
-(_S_ROT, _S_SCALE, _S_CAM, _S_SKY, _S_LOOK, _S_LDIR, _S_LCOL, _S_LINT, _S_BLUR, _S_MAT) = (
-    2,
-    3,
-    4,
-    5,
-    6,
-    7,
-    8,
-    9,
-    10,
-    11,
-)
 
 
 @dataclass(frozen=True)
@@ -55,6 +50,7 @@ class ImagePlan:
     """Everything random about one TDW image (angles in degrees, distances in metres)."""
 
     index: int
+    model: int
     skybox: int
     camera_yaw: float
     camera_pitch: float
@@ -77,71 +73,50 @@ def plan_image(
     n_skyboxes: int,
     n_materials: int,
     n_slots: int = 8,
+    n_models: int = 1,
 ) -> ImagePlan:
-    """The knobs' semantics for TDW: one image's plan (pure function of its arguments)."""
-    cfg = resolve_config(config)
-    idx = np.array([index])
+    """One image's plan: the knobs' draws in TDW's terms (pure function of its arguments).
 
-    def u(stream: int, k: int = 1) -> np.ndarray:
-        return crng.uniform(seed, idx, stream, k)[0]
-
-    scale = 1.0
-    if cfg["pose_scale"] == 1:
-        scale = 0.4 + 1.1 * float(u(_S_SCALE)[0])
-    elif cfg["pose_scale"] == 2:
-        scale = 0.3 + 1.7 * float(u(_S_SCALE)[0])
-    distance = BASE_DISTANCE * scale
-    euler = (0.0, 35.0, 0.0)
-    if cfg["pose_rot"] == 1:
-        euler = tuple(float(x) for x in (u(_S_ROT, 3) * 2 - 1) * 180)
-    elif cfg["pose_rot"] == 2:
-        euler = (0.0, float((u(_S_ROT)[0] * 2 - 1) * 180), 0.0)
-    offset = (0.0, 0.0)
-    if cfg["pose_cam"] == 1:
-        half = distance * math.tan(math.radians(27.5))  # TDW's default 55 degree field of view
-        offset = tuple(float(x) for x in (u(_S_CAM, 2) * 2 - 1) * 0.6 * half)
-    skybox, yaw, pitch = 0, 0.0, FIXED_PITCH
-    if cfg["backgr"] in (1, 2):
-        skybox = int(crng.integers(seed, idx, _S_SKY, n_skyboxes)[0, 0])
-        a = u(_S_LOOK, 2)
-        yaw = float((a[0] * 2 - 1) * 180)
-        span = 25.0 if cfg["backgr"] == 1 else 80.0
-        pitch = float(max(-10.0, (a[1] * 2 - 1) * span))
-    rgb = (1.0, 1.0, 1.0)
-    if cfg["lighting_color"] == 1:
-        rgb = tuple(float(x) for x in 0.05 + 0.95 * u(_S_LCOL, 3))
+    ``n_models`` is how many TDW models the image's class has (the plan picks one).
+    """
+    d = draw(resolve_config(config), seed, np.array([index]), n_skyboxes, n_materials, n_slots)
+    distance = BASE_DISTANCE * float(d.scale[0])
+    euler = CANONICAL_EULER
+    if d.rotation != "canonical":
+        euler = tuple(float(x) for x in d.euler[0] * 180)
+    half = distance * math.tan(math.radians(HALF_FOV_DEG))
+    offset = tuple(float(x) for x in d.off_centre[0] * half)
+    yaw, pitch = 0.0, FIXED_PITCH
+    if d.look is not None:
+        lowest, highest = CAMERA_PITCH_DEG
+        yaw = float(d.look[0, 1] * 180)
+        pitch = float(min(highest, max(lowest, d.look[0, 0] * d.look_pitch_deg)))
     lyaw, lpitch = FIXED_LIGHT_YAW, FIXED_LIGHT_PITCH
-    if cfg["lighting_dir"] == 1:
-        a = u(_S_LDIR, 2)
-        lyaw, lpitch = float((a[0] * 2 - 1) * 180), float(-30 + 120 * a[1])
-    intensity = 1.0
-    if cfg["lighting_intensity"] in (1, 2):
-        amp = 0.6 if cfg["lighting_intensity"] == 1 else 0.9
-        intensity = float(1 + (u(_S_LINT)[0] * 2 - 1) * amp)
-    material = None
-    if cfg["materials"] == 3:
-        material = tuple(int(m) for m in crng.integers(seed, idx, _S_MAT, n_materials, n_slots)[0])
+    if d.light_direction is not None:
+        lowest, span = LIGHT_ELEVATION_DEG
+        lyaw = float(d.light_direction[0, 0] * 180)
+        lpitch = float(lowest + span * d.light_direction[0, 1])
+    material = None if d.material is None else tuple(int(m) for m in d.material[0])
     focus, aperture = distance, NO_BLUR_APERTURE
-    if cfg["blur"] in (1, 2):
-        a = u(_S_BLUR, 3)
-        if a[0] < (0.75 if cfg["blur"] == 1 else 1.0):
-            focus = distance * (0.6 + 1.4 * float(a[1]))
-            aperture = float(1.0 + 3.0 * a[2]) / (1 if cfg["blur"] == 1 else 2)
+    if d.blur[0]:
+        focus = distance * float(d.focus[0])
+        aperture = float(1.0 + 3.0 * d.aperture[0]) / d.aperture_widening
     return ImagePlan(
-        index,
-        skybox,
-        yaw,
-        pitch,
-        distance,
-        offset,
-        rgb,
-        lyaw,
-        lpitch,
-        intensity,
-        material,
-        euler,
-        focus,
-        aperture,
+        index=index,
+        model=int(d.instance_of(n_models)[0]),
+        skybox=int(d.sky[0]),
+        camera_yaw=yaw,
+        camera_pitch=pitch,
+        distance=distance,
+        look_offset=offset,
+        light_rgb=tuple(float(x) for x in d.light_rgb[0]),
+        light_yaw=lyaw,
+        light_pitch=lpitch,
+        light_intensity=float(d.light_intensity[0]),
+        material=material,
+        euler=euler,
+        focus=focus,
+        aperture=aperture,
     )
 
 
