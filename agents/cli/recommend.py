@@ -350,9 +350,9 @@ def budget_loop(
     run = BudgetRun([], [], [], "")
     for i in range(budget):
         key = advisor.suggest(vector, observed)
-        before = source.evaluations_run
+        before = getattr(source, "evaluations_run", None)  # store hits are not counted
         accuracy = float(source.evaluation(task, source.space.key_to_dict(key)).accuracy)
-        cached = source.evaluations_run == before
+        cached = before is not None and source.evaluations_run == before
         observed[key] = accuracy
         run.keys.append(key)
         run.accuracies.append(accuracy)
