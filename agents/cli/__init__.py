@@ -45,6 +45,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
         EOFError,  # truncated files
         zipfile.BadZipFile,  # damaged npz files
         zlib.error,
+        ImportError,  # a module named on the command line (--simulator, --agents mod:factory)
         RuntimeError,  # the project's StoreError, DataFileError, ProbeWeightsError, "no simulator"
         gymnasium.error.Error,  # an env id gymnasium does not know
     )
