@@ -40,12 +40,13 @@ import numpy as np
 import torch
 
 from t2s_env.datasets import DatasetSpec
-from t2s_env.knn import extract_features, knn_accuracy
-from t2s_env.pretrain import Recipe, build_backbone, get_recipe, render_dataset, train_backbone
-from t2s_env.rewards.live import default_simulator, default_space, prepare_task
+from t2s_env.pipeline import BackboneKey, prepare_task, pretrain, score_model
+from t2s_env.pretrain import Recipe, build_backbone, get_recipe, render_dataset
+from t2s_env.rewards.live import default_simulator, default_space
 from t2s_env.space import KnobSpace
 
 RESULTS = Path(__file__).parent / "results"
+CPU = torch.device("cpu")
 UNTRAINED = "untrained"
 """The configuration name of a seed's untrained backbone in the results file."""
 PRIMARY_TASK = "fmnist-20shot"
@@ -95,12 +96,7 @@ def score_backbone(
     accuracy, seconds = {}, {}
     for name, task in prepared.items():
         t0 = time.process_time()
-        train_f = extract_features(model, task.train, device="cpu", progress=False)
-        test_f = extract_features(model, task.test, device="cpu", progress=False)
-        acc = knn_accuracy(
-            train_f, task.train_labels, test_f, task.test_labels, task.num_classes,
-            recipe.knn_k, recipe.knn_temperature,
-        )  # fmt: skip
+        acc, _ = score_model(model, task, recipe, CPU, progress=False)
         accuracy[name], seconds[name] = round(100 * acc, 3), round(time.process_time() - t0, 3)
     return accuracy, seconds
 
@@ -111,7 +107,8 @@ def evaluate_backbone(
     """One pre-training scored on every task: render -> pre-train -> features -> k-NN.
 
     ``config`` is a configuration key, or :data:`UNTRAINED` for the seed's untrained backbone.
-    The one place the study composes the pipeline's stages (swap in the package's pipeline here).
+    The pre-training and the scoring are the package's pipeline stages
+    (:func:`t2s_env.pipeline.pretrain`, :func:`t2s_env.pipeline.score_model`).
     """
     wall: dict[str, float] = {}
     cpu0 = time.process_time()  # CPU seconds: the cost on one core, whatever else runs
@@ -119,13 +116,11 @@ def evaluate_backbone(
         model = build_backbone(recipe.arch, recipe.classes or len(simulator.class_names), seed)
         final_loss = None
     else:
-        t0 = time.perf_counter()
-        images, labels = render_dataset(
-            simulator, default_space(simulator).key_to_dict(config), recipe, seed, progress=False
-        )
-        wall["render"] = time.perf_counter() - t0
-        trained = train_backbone(images, labels, recipe, seed, device="cpu", progress=False)
-        wall["pretrain"], model, final_loss = trained.seconds, trained.model, trained.final_loss
+        key = BackboneKey(config, simulator.name, str(simulator.version), recipe.id, seed)
+        space = default_space(simulator)
+        backbone = pretrain(key, simulator, space.key_to_dict(config), recipe, CPU, progress=False)
+        wall = {stage: backbone.training[stage] for stage in ("render", "pretrain")}
+        model, final_loss = backbone.model, backbone.training["final_loss"]
     model = model.eval()
     cpu_pretrain = time.process_time() - cpu0
     accuracy, task_cpu = score_backbone(model, prepared, recipe)
