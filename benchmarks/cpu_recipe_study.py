@@ -248,6 +248,34 @@ def spearman_brown_seeds(r1: float, target: float = 0.8) -> float:
     return float(max(1.0, target / (1 - target) * (1 - r1) / r1))
 
 
+def blocked_figures(acc: np.ndarray) -> dict[str, float]:
+    """The same figures with the seed as a block (two-way ANOVA without replication).
+
+    Common random numbers make a seed's noise partly shared by all its configurations: a
+    seed's main effect shifts every configuration alike and changes no ranking. Blocking on the
+    seed removes it; what remains is the configuration x seed interaction.
+    """
+    from scipy import stats
+
+    n_configs, n_seeds = acc.shape
+    grand = acc.mean()
+    config_means, seed_means = acc.mean(axis=1), acc.mean(axis=0)
+    ms_config = n_seeds * np.sum((config_means - grand) ** 2) / (n_configs - 1)
+    residual = acc - config_means[:, None] - seed_means[None, :] + grand
+    df_res = (n_configs - 1) * (n_seeds - 1)
+    ms_res = np.sum(residual**2) / df_res
+    f = ms_config / ms_res if ms_res > 0 else float("inf")
+    # ICC(C, 1): the consistency of one seed's ranking with the configurations' true means.
+    r1 = max((ms_config - ms_res) / (ms_config + (n_seeds - 1) * ms_res), 0.0)
+    return {
+        "blocked_anova_F": round(float(f), 3),
+        "blocked_anova_p": float(stats.f.sf(f, n_configs - 1, df_res)),
+        "blocked_single_seed_reliability": round(float(r1), 3),
+        "blocked_seeds_for_reliability_0.8": round(spearman_brown_seeds(r1), 2),
+        "seed_block_sd": round(float(np.std(seed_means, ddof=1)), 3),
+    }
+
+
 def task_figures(acc: np.ndarray, untrained: np.ndarray) -> dict:
     """Signal figures of one task from ``acc`` (configurations, seeds), in points."""
     from scipy import stats
@@ -279,6 +307,7 @@ def task_figures(acc: np.ndarray, untrained: np.ndarray) -> dict:
         out["config_effect_sd"] = round(np.sqrt(true_var), 3)
         out["single_seed_reliability"] = round(r1, 3)
         out["seeds_for_reliability_0.8"] = round(spearman_brown_seeds(r1), 2)
+        out.update(blocked_figures(acc))
     return out
 
 
@@ -370,8 +399,9 @@ def markdown(summary: dict) -> str:
         "",
         "| task | configs x seeds | Spearman (mean of pairs) | ANOVA p | best - untrained "
         "(points) | untrained | best config | range | seed SD | config SD | 1-seed "
-        "reliability | seeds for 0.8 | targets met |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "reliability | seeds for 0.8 | seed-blocked ANOVA p, 1-seed reliability, seeds for 0.8"
+        " | targets met |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for task, f in summary["tasks"].items():
         if f["configurations"] < 3:
@@ -381,6 +411,10 @@ def markdown(summary: dict) -> str:
             f"{k}: {'yes' if v else 'no'}" for k, v in met.items() if v is not None
         )
         p = f.get("anova_p")
+        blocked = "-" if "blocked_anova_p" not in f else (
+            f"{f['blocked_anova_p']:.2g}, {f['blocked_single_seed_reliability']}, "
+            f"{f['blocked_seeds_for_reliability_0.8']}"
+        )  # fmt: skip
         lines.append(
             f"| {task} | {f['configurations']} x {f['seeds']} | {f.get('spearman_mean', '-')} | "
             f"{'-' if p is None else f'{p:.2g}'} | {f.get('best_minus_untrained', '-')} | "
@@ -388,7 +422,7 @@ def markdown(summary: dict) -> str:
             f"({f.get('best_config_mean', '-')}) | {f.get('range_of_config_means', '-')} | "
             f"{f.get('seed_sd', '-')} | {f.get('config_effect_sd', '-')} | "
             f"{f.get('single_seed_reliability', '-')} | {f.get('seeds_for_reliability_0.8', '-')}"
-            f" | {met_text} |"
+            f" | {blocked} | {met_text} |"
         )
     primary = summary["tasks"].get(summary["primary_task"])
     if primary and primary["configurations"]:
