@@ -19,12 +19,7 @@ import numpy as np
 
 from agents.base import check_positive
 from agents.tabular import MemoryAgent
-
-
-def unit_rows(x: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit L2 norm (zero rows stay zero)."""
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return x / np.where(norms == 0, 1, norms)
+from t2s_env.space import task_observation
 
 
 @dataclass(frozen=True)
@@ -65,7 +60,9 @@ class LinUCBAgent(MemoryAgent):
             self._proj = proj_rng.standard_normal((obs.shape[1], d)) / np.sqrt(d)
             self._a_inv = np.tile(np.eye(d + 1) / self.config.ridge, (self.space.size, 1, 1))
             self._b = np.zeros((self.space.size, d + 1))
-        return np.hstack([unit_rows(obs) @ self._proj, np.ones((len(obs), 1))])
+        return np.hstack(
+            [task_observation(obs, None, allow_zero=True) @ self._proj, np.ones((len(obs), 1))]
+        )
 
     def choose(self, obs, rows, deterministic):
         x = self._context(obs)  # (B, d+1)
@@ -168,7 +165,8 @@ class TransferAgent(MemoryAgent):
             return out
         tried = np.isfinite(profiles)
         has_data = tried.any(axis=1)
-        sims = unit_rows(np.asarray(obs, dtype=np.float64)) @ unit_rows(self.memory.obs).T
+        unit = task_observation(obs, np.float64, allow_zero=True)
+        sims = unit @ task_observation(self.memory.obs, None, allow_zero=True).T
         for i, s in enumerate(sims):
             ok = has_data.copy()
             if exclude is not None and exclude[i] >= 0:

@@ -23,16 +23,13 @@ from agents.base import Agent, query
 from agents.training import train
 from t2s_env.envs import Task2SimEnv
 from t2s_env.rewards import TableRewardSource
-
-
-def _unit(x: np.ndarray) -> np.ndarray:
-    return x / np.linalg.norm(x, axis=1, keepdims=True)
+from t2s_env.space import task_observation
 
 
 def answer_accuracy(agent: Agent, source: TableRewardSource, tasks: Sequence[str]) -> np.ndarray:
     """Accuracy (%) of the agent's deterministic configuration for each task."""
     rows = [source.task_index(t) for t in tasks]
-    obs = _unit(source.embeddings[rows].astype(np.float32)).astype(np.float64)
+    obs = task_observation(source.embeddings[rows]).astype(np.float64)
     idx = np.atleast_1d(source.space.action_to_index(agent.act(obs, deterministic=True)))
     return 100 * source.rewards[rows, idx]
 

@@ -128,11 +128,11 @@ def recommend(
     probabilities when ``policy`` has none.
     """
     from t2s_env.data import load_reward_table
-    from t2s_env.space import PAPER_SPACE
+    from t2s_env.space import PAPER_SPACE, task_observation
     from t2s_env.task2vec import nearest_tasks
 
     v = np.asarray(vector, np.float64)
-    obs = (v / np.linalg.norm(v)).astype(np.float32)[None]
+    obs = task_observation(v)[None]
     key = PAPER_SPACE.action_to_key(_answer(policy, obs))
     probs, probs_from = None, None
     source = (policy, policy_name) if hasattr(policy, "probabilities") else prob_policy
