@@ -26,6 +26,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -67,11 +68,12 @@ class Recommendation:
     nearest: list[KnownTask] = field(default_factory=list)
 
 
-def checkpoints_dir() -> Path:
-    return Path(str(resources.files("agents") / "checkpoints"))
+def checkpoints_dir() -> Traversable:
+    """The shipped checkpoints, read through :mod:`importlib.resources` (from any install)."""
+    return resources.files("agents") / "checkpoints"
 
 
-def default_policy_path() -> Path:
+def default_policy_path() -> Traversable:
     """The shipped default policy (``policies.json`` names it)."""
     index = checkpoints_dir() / "policies.json"
     try:
@@ -85,14 +87,19 @@ def default_policy_path() -> Path:
     return checkpoints_dir() / name
 
 
-def load_policy(path: str | Path | None) -> tuple[Any, str]:
+def load_policy(path: str | Path | Traversable | None) -> tuple[Any, str]:
     """The agent saved at ``path`` (default: the shipped default policy) and a description.
 
     The checkpoint's ``__meta__`` names the agent; it is rebuilt by name and loaded.
     """
     from agents import make_agent
 
-    path = Path(path) if path is not None else default_policy_path()
+    if path is None:
+        path = default_policy_path()
+    if not isinstance(path, (str, Path)):  # a shipped checkpoint: a file while it is read
+        with resources.as_file(path) as file:
+            return load_policy(file)
+    path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(
             f"no policy checkpoint at {path}; pass --policy with an agent checkpoint written by "
