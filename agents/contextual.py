@@ -1,6 +1,6 @@
 """Contextual agents built on reward statistics: LinUCB on a reduced Task2Vec context, and transfer
-from the most similar known tasks (the issue's nearest-task baseline and this project's own
-neighbour-transfer agent).
+from the most similar known tasks (the ``nearest-task`` baseline of ``agents.AGENTS`` and this
+project's own ``neighbour-transfer`` agent).
 
 >>> import numpy as np
 >>> agent = TransferAgent(TransferConfig(k=1, temperature=0, standardise=False), seed=0)
@@ -134,7 +134,7 @@ class TransferAgent(MemoryAgent):
     task (no measurement) the score of configuration ``c`` is the weighted mean over the ``k``
     known tasks most similar to it (cosine similarity of the normalised Task2Vec vectors) of
     their mean reward on ``c``, z-scored per task; neighbour weights are ``exp(cos/T)``.
-    With ``k=1`` and raw rewards it is the issue's nearest-task baseline ("the best configuration
+    With ``k=1`` and raw rewards it is the ``nearest-task`` baseline ("the best configuration
     of the most similar training task"); the defaults are this project's neighbour-transfer agent,
     which also uses the same scores to decide what to try next while learning (each task tries
     first what its neighbours rate best), and offers :meth:`candidates` for a few-query protocol
