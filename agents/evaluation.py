@@ -11,19 +11,38 @@ Accuracies are graded against the reward table (not queried: grading is not the 
 
 from __future__ import annotations
 
+import datetime
+import importlib
+import importlib.metadata
+import math
+import os
+import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from agents import DEFAULT_EPOCHS, make_agent
-from agents.base import Agent, query
+from agents.advisor.base import is_advisor
+from agents.base import Agent, check_positive, query
 from agents.training import train
 from t2s_env.envs import Task2SimEnv
-from t2s_env.rewards import TableRewardSource
+from t2s_env.rewards import RewardSource, TableRewardSource
 from t2s_env.space import task_observation
+
+BUDGETS: tuple[int, ...] = (0, 1, 2, 4, 8, 16, 32)
+"""Budgets (distinct evaluations on the held-out task) of the few-shot protocol."""
+SPLITS: tuple[str, ...] = ("loto", "seen-unseen")
+"""``loto``: each task held out, fitted on all the others; ``seen-unseen``: fitted on the seen
+tasks, each unseen task held out."""
+BUDGET_SCHEMA = "task2sim-gym/budget-curves"
+BUDGET_SCHEMA_VERSION = 1
+AGENT_MAX_QUERIES_PER_BUDGET = 8
+"""An env-based agent may repeat configurations; it stops after ``8 * max(budgets)`` queries on
+the held-out task (distinct or not) and keeps its answer for the budgets it did not reach."""
 
 
 def answer_accuracy(agent: Agent, source: TableRewardSource, tasks: Sequence[str]) -> np.ndarray:
@@ -32,6 +51,32 @@ def answer_accuracy(agent: Agent, source: TableRewardSource, tasks: Sequence[str
     obs = task_observation(source.embeddings[rows]).astype(np.float64)
     idx = np.atleast_1d(source.space.action_to_index(agent.act(obs, deterministic=True)))
     return 100 * source.rewards[rows, idx]
+
+
+def answer_rewards(
+    agent: Agent, source: RewardSource, tasks: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """Each task's deterministic answer and its reward, asked of ``source`` (a live source
+    measures it, or reads it from its store). Per task: ``key``, ``reward`` (a fraction) and,
+    only where the source knows the task's best reward, ``best_reward`` and ``regret``.
+
+    >>> from agents import make_agent
+    >>> answers = answer_rewards(make_agent("dr"), TableRewardSource(), ["SVHN"])
+    >>> answers["SVHN"]["key"], round(answers["SVHN"]["regret"], 4) >= 0
+    ('1_1_1_1_1_3_0_1_1', True)
+    """
+    obs = task_observation(np.stack([source.embedding(t) for t in tasks])).astype(np.float64)
+    actions = agent.act(obs, deterministic=True)
+    out: dict[str, dict[str, Any]] = {}
+    for task, action in zip(tasks, actions, strict=True):
+        config = source.space.action_to_dict(action)
+        entry: dict[str, Any] = {"key": source.space.action_to_key(action),
+                                 "reward": float(source.reward(task, config))}  # fmt: skip
+        best = source.best_reward(task)
+        if best is not None:  # unknown: no key, as in the env's info
+            entry.update(best_reward=float(best), regret=float(best) - entry["reward"])
+        out[task] = entry
+    return out
 
 
 def few_query_accuracy(
@@ -49,13 +94,41 @@ def few_query_accuracy(
     return 100 * max(rewards), env.reward_queries
 
 
-def _train(name: str, seed: int, tasks, source, epochs, overrides) -> tuple[Agent, Any]:
-    agent = make_agent(name, seed=seed, space=source.space, overrides=overrides.get(name))
+def _train(name: Any, seed: int, tasks, source, epochs, overrides) -> tuple[Agent, Any]:
+    """Train agent ``name`` (a registry name, ``package.module:factory`` or a factory)."""
+    from agents import AGENTS
+
+    if isinstance(name, str) and name in AGENTS:
+        agent = make_agent(name, seed=seed, space=source.space, overrides=overrides.get(name))
+        default = DEFAULT_EPOCHS[name]
+    else:
+        entry = resolve_entry(name)
+        if entry.kind != "agent":
+            raise ValueError(
+                f"{entry.name!r} is an advisor: advisors are scored by the few-shot protocol "
+                "(evaluate(..., budgets=...), t2s evaluate --budgets ...)"
+            )
+        agent, default = entry.make(seed), entry.epochs
+        name = entry.name
     env = Task2SimEnv(tasks=tasks, reward_source=source)
-    result = train(
-        agent, env, epochs=epochs.get(name, DEFAULT_EPOCHS[name]), seed=seed, progress=False
-    )
+    result = train(agent, env, epochs=epochs.get(name, default), seed=seed, progress=False)
     return agent, result
+
+
+def _entry_name(spec: Any) -> str:
+    from agents import AGENTS
+
+    return spec if isinstance(spec, str) and spec in AGENTS else resolve_entry(spec).name
+
+
+def _default_epochs(spec: Any) -> int:
+    from agents import AGENTS
+
+    return (
+        DEFAULT_EPOCHS[spec]
+        if isinstance(spec, str) and spec in AGENTS
+        else resolve_entry(spec).epochs
+    )
 
 
 def leave_one_task_out(
@@ -95,7 +168,7 @@ def leave_one_task_out(
 
 
 def evaluate(
-    agents: Sequence[str],
+    agents: Sequence[str | Callable[..., Any]],
     seeds: Sequence[int] = (0, 1, 2, 3, 4),
     epochs: dict[str, int] | None = None,
     overrides: dict[str, dict[str, Any]] | None = None,
@@ -103,11 +176,18 @@ def evaluate(
     loto_seeds: Sequence[int] = (0,),
     source: TableRewardSource | None = None,
     progress: bool = True,
+    budgets: Sequence[int] | None = None,
+    noise_stds: Sequence[float] = (0.0,),
+    splits: Sequence[str] = SPLITS,
 ) -> dict[str, Any]:
-    """Run the comparison.
+    """Run the comparison, or with ``budgets`` the few-shot protocol (:func:`budget_curves`
+    with ``seeds``, ``noise_stds`` and ``splits``; ``epochs``, ``overrides`` and ``loto`` are
+    then unused).
 
     Args:
-        agents: Agent names (see :data:`agents.AGENTS`).
+        agents: Agent names (see :data:`agents.AGENTS`), ``package.module:factory`` paths or
+            factories ``factory(seed=...)`` of agents (and, with ``budgets``, of advisors and
+            the names in :data:`agents.advisor.ADVISORS`).
         seeds: Seeds of the seen/unseen evaluation (mean and std over them).
         epochs: Training epochs per agent name (default :data:`agents.DEFAULT_EPOCHS`).
         overrides: Hyperparameter overrides per agent name.
@@ -124,22 +204,27 @@ def evaluate(
     with LOTO ``loto_fraction`` (mean over tasks of accuracy / per-task best) and, for agents
     with a few-query protocol, ``loto_few_query_fraction`` and ``unseen_few_query``.
     """
+    if budgets is not None:
+        return budget_curves(agents, budgets, splits, noise_stds, seeds, source, progress, epochs)
     source = TableRewardSource() if source is None else source
     epochs, overrides = dict(epochs or {}), dict(overrides or {})
     seen = [t for t in source.tasks if source.split(t) == "seen"]
     unseen = [t for t in source.tasks if source.split(t) == "unseen"]
     best = 100 * source.rewards.max(axis=1)
-    loto_names = list(agents) if loto is True else ([] if loto is False else list(loto))
+    loto_names = (
+        [_entry_name(a) for a in agents] if loto is True else ([] if loto is False else list(loto))
+    )
     out: dict[str, Any] = {}
     jobs = [(n, s) for n in agents for s in seeds]
     bar = tqdm(total=len(jobs) + len(loto_names) * len(loto_seeds) * len(source.tasks),
                disable=not progress, desc="evaluate")  # fmt: skip
-    for name in agents:
+    for spec in agents:
+        name = _entry_name(spec)
         rec: dict[str, Any] = {"seen": [], "unseen": [], "evals": [], "reached": [], "distinct": [],
                                "seconds": [], "unseen_few": [], "few_queries": None}  # fmt: skip
         for seed in seeds:
             t0 = time.perf_counter()
-            agent, result = _train(name, seed, seen, source, epochs, overrides)
+            agent, result = _train(spec, seed, seen, source, epochs, overrides)
             rec["seconds"].append(time.perf_counter() - t0)
             rec["kind"] = agent.kind
             rec["seen"].append(float(answer_accuracy(agent, source, seen).mean()))
@@ -174,14 +259,15 @@ def evaluate(
         if rec["unseen_few"]:
             entry["unseen_few_query"] = float(np.mean(rec["unseen_few"]))
             entry["few_queries"] = rec["few_queries"]
-        if name in loto_names:
-            entry.update(leave_one_task_out(name, loto_seeds, source, epochs, overrides, bar))
+        if name in loto_names or spec in loto_names:
+            entry.update(leave_one_task_out(spec, loto_seeds, source, epochs, overrides, bar))
         out[name] = entry
     bar.close()
     settings = {
         "seeds": list(seeds),
         "loto_seeds": list(loto_seeds),
-        "epochs": {n: epochs.get(n, DEFAULT_EPOCHS[n]) for n in agents},
+        "epochs": {_entry_name(a): epochs.get(_entry_name(a), _default_epochs(a)) for a in agents},
+        "tasks": {"seen": len(seen), "unseen": len(unseen), "all": len(source.tasks)},
         "overrides": overrides,
         "per_task_best": {
             "seen": float(best[[source.task_index(t) for t in seen]].mean()),
@@ -192,12 +278,17 @@ def evaluate(
 
 
 def to_markdown(results: dict[str, Any]) -> str:
-    """The results as a markdown table (accuracy in %, mean ± std over seeds)."""
+    """The results as a markdown table (accuracy in %, mean ± std over seeds); few-shot results
+    (:func:`budget_curves`) as :func:`budgets_to_markdown`."""
+    if results.get("schema") == BUDGET_SCHEMA:
+        return budgets_to_markdown(results)
     s = results["settings"]
+    n = s.get("tasks", {"seen": 12, "all": 20})  # results written before the counts were kept
     lines = [
-        f"Seeds 0..n-1 (n in the seeds column); trained on the 12 seen tasks; per-task best "
-        f"{s['per_task_best']['seen']:.2f} seen / {s['per_task_best']['unseen']:.2f} unseen. "
-        "LOTO: train on 19 tasks, answer the 20th without querying it, as a fraction of its best "
+        f"Seeds 0..n-1 (n in the seeds column); trained on the {n['seen']} seen tasks; per-task "
+        f"best {s['per_task_best']['seen']:.2f} seen / {s['per_task_best']['unseen']:.2f} unseen. "
+        f"LOTO: train on {n['all'] - 1} tasks, answer the held-out one without querying it, as a "
+        "fraction of its best "
         "(few-query: the best of the agent's top-rated configurations measured on it). "
         "Evals to 99%: distinct (task, configuration) evaluations of a seen task when the "
         "agent's answer first reached 99% of the task's best (mean over the tasks that did).",
@@ -226,4 +317,322 @@ def to_markdown(results: dict[str, Any]) -> str:
             f"\n{n}, few-query protocol on the unseen tasks ({e['few_queries']} queries per "
             f"task): {e['unseen_few_query']:.2f}."
         )
+    return "\n".join(lines) + "\n"
+
+
+# -- the few-shot budgeted protocol -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One contender of the budgeted protocol: an advisor or an env-based agent."""
+
+    name: str
+    kind: str
+    """``"advisor"`` or ``"agent"``."""
+    make: Callable[[int], Any]
+    """``make(seed)`` builds a fresh one."""
+    source: str
+    """Where it comes from (a registry name or ``module:factory``)."""
+    epochs: int = 256
+    """Training epochs of an agent on the training tasks (unused by advisors)."""
+
+
+def _import_factory(path: str) -> Callable[..., Any]:
+    module, sep, attr = path.partition(":")
+    if not sep or not module or not attr:
+        raise ValueError(f"an outside agent is named package.module:factory, got {path!r}")
+    if os.getcwd() not in sys.path:  # as ``python -m`` would: modules of the working folder
+        sys.path.insert(0, os.getcwd())
+    try:
+        factory = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as exc:
+        raise ValueError(f"cannot import {path!r}: {exc}") from exc
+    if not callable(factory):
+        raise ValueError(f"{path!r} is not callable (a factory taking seed=...)")
+    return factory
+
+
+def resolve_entry(spec: str | Callable[..., Any]) -> Entry:
+    """An :class:`Entry` from an advisor name (:data:`agents.advisor.ADVISORS`), an agent name
+    (:data:`agents.AGENTS`), ``package.module:factory`` or a factory: ``factory(seed=...)``
+    returns an advisor (``fit``/``suggest``/``answer``) or an agent (``act``/``learn``).
+
+    >>> resolve_entry("gp").kind, resolve_entry("best-fixed").kind
+    ('advisor', 'agent')
+    """
+    from agents import AGENTS
+    from agents.advisor import ADVISORS, make_advisor
+
+    if isinstance(spec, str) and spec in ADVISORS:
+        return Entry(spec, "advisor", lambda seed: make_advisor(spec, seed), spec)
+    if isinstance(spec, str) and spec in AGENTS:
+        return Entry(spec, "agent", lambda seed: make_agent(spec, seed), spec, DEFAULT_EPOCHS[spec])
+    if isinstance(spec, str):
+        if ":" not in spec:
+            raise ValueError(
+                f"unknown agent or advisor {spec!r}; choose from {sorted(AGENTS)} (agents), "
+                f"{sorted(ADVISORS)} (advisors) or name one as package.module:factory"
+            )
+        factory, source = _import_factory(spec), spec
+    elif callable(spec):
+        factory = spec
+        source = f"{getattr(spec, '__module__', '?')}:{getattr(spec, '__qualname__', spec)}"
+    else:
+        raise ValueError(f"an entry is a name, package.module:factory or a factory, got {spec!r}")
+    probe = factory(seed=0)
+    if is_advisor(probe):
+        kind = "advisor"
+    elif callable(getattr(probe, "act", None)) and callable(getattr(probe, "learn", None)):
+        kind = "agent"
+    else:
+        raise ValueError(
+            f"{source} built {type(probe).__name__}, which is neither an advisor (fit, suggest, "
+            "answer) nor an agent (act, learn)"
+        )
+    name = str(getattr(probe, "name", source))
+    epochs = int(getattr(probe, "epochs", 256))
+    return Entry(name, kind, lambda seed: factory(seed=seed), source, epochs)
+
+
+def _split_folds(source: TableRewardSource, split: str) -> list[tuple[list[str], str]]:
+    if split == "loto":
+        return [([t for t in source.tasks if t != task], task) for task in source.tasks]
+    if split == "seen-unseen":
+        seen = [t for t in source.tasks if source.split(t) == "seen"]
+        unseen = [t for t in source.tasks if source.split(t) == "unseen"]
+        if not seen or not unseen:
+            raise ValueError("the seen-unseen split needs seen and unseen tasks in the table")
+        return [(seen, task) for task in unseen]
+    raise ValueError(f"unknown split {split!r}; choose from {list(SPLITS)}")
+
+
+_FITTED: dict[tuple, Any] = {}
+"""Advisors fitted in the current :func:`budget_curves` call, for those whose fit does not depend
+on the seed (``seed_independent_fit = True``): one fit per fold serves every seed."""
+
+
+def _fitted_advisor(entry: Entry, seed: int, train_tasks, source) -> Any:
+    keys = source.space.all_keys()
+    rows = [source.task_index(t) for t in train_tasks]
+    advisor = entry.make(seed)
+    shared = getattr(advisor, "seed_independent_fit", False)
+    tag = (entry.name, tuple(train_tasks))
+    if shared and tag in _FITTED:
+        return _FITTED[tag]
+    advisor.fit(source.embeddings[rows], source.rewards[rows], keys)
+    if shared:
+        _FITTED[tag] = advisor
+    return advisor
+
+
+def _advisor_fold(entry, seed, train_tasks, task, source, budgets, noise_stds) -> list[list[int]]:
+    """Kept flat indices per noise level, per budget."""
+    from agents.advisor.loop import run_budgets
+
+    keys = source.space.all_keys()
+    advisor = _fitted_advisor(entry, seed, train_tasks, source)
+    i = source.task_index(task)
+    out = []
+    for noise in noise_stds:
+        rng = np.random.default_rng([int(seed), i, int(round(noise * 1e6))])
+        kept, _ = run_budgets(
+            advisor, source.embeddings[i], source.rewards[i], keys, budgets, noise, rng
+        )
+        out.append([keys.index(k) for k in kept])
+    return out
+
+
+def _agent_fold(entry, seed, train_tasks, task, source, budgets, noise_stds) -> list[list[int]]:
+    """An env-based agent: trained on the training tasks through an env, it keeps learning on
+    the held-out task through ``reset(options={"task": task})``; the env counts the distinct
+    evaluations. A fresh agent per noise level (learning changes it)."""
+    out = []
+    for noise in noise_stds:
+        agent = entry.make(seed)
+        env = Task2SimEnv(tasks=train_tasks, reward_source=source)
+        train(agent, env, epochs=entry.epochs, seed=seed, progress=False)
+        held = Task2SimEnv(tasks=[task], reward_source=source, noise_std=noise)
+        held.reset(seed=seed)
+        obs = held.task_observation(task).astype(np.float64)[None]
+        cap = AGENT_MAX_QUERIES_PER_BUDGET * max(budgets)
+        kept = []
+        for b in budgets:
+            while held.distinct_evaluations < b and held.reward_queries < cap:
+                action = np.asarray(agent.act(obs, deterministic=False))[0]
+                new_obs, reward, _ = query(held, task, action)
+                agent.learn(new_obs[None], action[None], np.array([reward]))
+            answer = np.asarray(agent.act(obs, deterministic=True))[0]
+            kept.append(int(source.space.action_to_index(answer)))
+        out.append(kept)
+    return out
+
+
+def budget_anchors(source: TableRewardSource, split: str, budgets: Sequence[int]) -> dict:
+    """The issue's anchors, computed exactly from the table (no noise): the expected fraction of
+    best of ``k`` random distinct configurations (k = 0: a random one), and the static top-k of
+    the mean fraction-of-best over the training tasks (k = 0: its top one)."""
+    frac = source.rewards / source.rewards.max(axis=1, keepdims=True)
+    n = frac.shape[1]
+    rand, static = [], []
+    for train_tasks, task in _split_folds(source, split):
+        row = np.sort(frac[source.task_index(task)])
+        rows = [source.task_index(t) for t in train_tasks]
+        order = np.argsort(-frac[rows].mean(axis=0), kind="stable")
+        r, s = [], []
+        for k in budgets:
+            if k == 0:
+                r.append(float(row.mean()))
+                s.append(float(frac[source.task_index(task), order[0]]))
+                continue
+            # P(max of a random k-subset is the i-th smallest) = C(i, k-1) / C(n, k)
+            p = np.array([math.comb(i, k - 1) for i in range(n)], dtype=float) / math.comb(n, k)
+            r.append(float(p @ row))
+            s.append(float(frac[source.task_index(task), order[:k]].max()))
+        rand.append(r)
+        static.append(s)
+    return {
+        "random distinct configurations (expected)": np.mean(rand, axis=0).tolist(),
+        "static top-k of mean fraction-of-best": np.mean(static, axis=0).tolist(),
+    }
+
+
+def _package_version() -> str:
+    try:
+        return importlib.metadata.version("task2sim-gym")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def budget_curves(
+    entries: Sequence[str | Callable[..., Any]],
+    budgets: Sequence[int] = BUDGETS,
+    splits: Sequence[str] = SPLITS,
+    noise_stds: Sequence[float] = (0.0,),
+    seeds: Sequence[int] = (0,),
+    source: TableRewardSource | None = None,
+    progress: bool = False,
+    epochs: dict[str, int] | None = None,
+) -> dict[str, Any]:
+    """The few-shot protocol: for each split, held-out task, seed and contender, a budget of
+    ``k`` distinct evaluations on the held-out task chosen one at a time (each result seen before
+    the next choice), then the configuration it keeps; the score is that configuration's table
+    reward / the task's best (measurements carry ``noise_std`` noise, the score never does).
+
+    Hyperparameters are never chosen on the held-out task: advisors that select them (``gp``)
+    do it by nested leave-one-out inside ``fit``, which sees the training tasks only; agents run
+    with their defaults, trained for ``epochs[name]`` epochs (default: their registry's).
+
+    Returns a self-describing, versioned dict (``schema``, ``schema_version``,
+    ``package_version``, ``protocol``, ``anchors``, ``entries``): per entry and split, per noise
+    level (keys ``str(noise_std)``), ``mean`` (per budget), ``per_seed`` and ``per_task``.
+
+    >>> res = budget_curves(["static"], budgets=(0, 1, 4), splits=["loto"])
+    >>> [round(v, 3) for v in res["entries"]["static"]["curves"]["loto"]["0.0"]["mean"]]
+    [0.868, 0.868, 0.932]
+    """
+    from agents.advisor.loop import check_budgets
+
+    source = TableRewardSource() if source is None else source
+    budgets = check_budgets(budgets, source.space.size)
+    noise_stds = [float(x) for x in noise_stds]
+    for x in noise_stds:
+        check_positive("noise_std", x, allow_zero=True)
+    seeds = [int(s) for s in seeds]
+    if not seeds:
+        raise ValueError("seeds must name at least one seed")
+    resolved = [resolve_entry(e) for e in entries]
+    resolved = [replace(e, epochs=int((epochs or {}).get(e.name, e.epochs))) for e in resolved]
+    names = [e.name for e in resolved]
+    if len(set(names)) != len(names):
+        raise ValueError(f"two entries share a name: {names}")
+    folds = {split: _split_folds(source, split) for split in splits}
+    best = source.rewards.max(axis=1)
+    total = len(resolved) * len(seeds) * sum(len(f) for f in folds.values())
+    bar = tqdm(total=total, disable=not progress, desc="budget curves")
+    t_start = time.perf_counter()
+    _FITTED.clear()
+    out: dict[str, Any] = {}
+    for entry in resolved:
+        run_fold = _advisor_fold if entry.kind == "advisor" else _agent_fold
+        t0 = time.perf_counter()
+        curves: dict[str, Any] = {}
+        for split, split_folds in folds.items():
+            # scores[noise][seed][task][budget]
+            scores = np.empty((len(noise_stds), len(seeds), len(split_folds), len(budgets)))
+            for s, seed in enumerate(seeds):
+                for j, (train_tasks, task) in enumerate(split_folds):
+                    kept = run_fold(entry, seed, train_tasks, task, source, budgets, noise_stds)
+                    i = source.task_index(task)
+                    scores[:, s, j] = source.rewards[i][np.array(kept)] / best[i]
+                    bar.update()
+            tasks = [task for _, task in split_folds]
+            curves[split] = {
+                str(noise): {
+                    "mean": scores[n].mean(axis=(0, 1)).tolist(),
+                    "per_seed": scores[n].mean(axis=1).tolist(),
+                    "per_task": dict(zip(tasks, scores[n].mean(axis=0).tolist(), strict=True)),
+                }
+                for n, noise in enumerate(noise_stds)
+            }
+        out[entry.name] = {
+            "kind": entry.kind,
+            "source": entry.source,
+            "curves": curves,
+            "seconds": time.perf_counter() - t0,
+        }
+    bar.close()
+    _FITTED.clear()
+    return {
+        "schema": BUDGET_SCHEMA,
+        "schema_version": BUDGET_SCHEMA_VERSION,
+        "package_version": _package_version(),
+        "protocol": {
+            "name": "few-shot budgeted",
+            "score": "table reward of the kept configuration / the held-out task's best",
+            "budgets": list(budgets),
+            "splits": {s: [task for _, task in f] for s, f in folds.items()},
+            "noise_stds": noise_stds,
+            "seeds": seeds,
+            "agent_max_queries": AGENT_MAX_QUERIES_PER_BUDGET * max(budgets),
+            "agent_epochs": {e.name: e.epochs for e in resolved if e.kind == "agent"},
+            "table": {"tasks": len(source.tasks), "configurations": source.space.size},
+        },
+        "anchors": {s: budget_anchors(source, s, budgets) for s in folds},
+        "entries": out,
+        "seconds": time.perf_counter() - t_start,
+        "created_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def budgets_to_markdown(results: dict[str, Any]) -> str:
+    """Budget curves as markdown: one table per split and noise level (fraction of best)."""
+    p = results["protocol"]
+    budgets = p["budgets"]
+    lines = [
+        f"Few-shot protocol (schema {results['schema']} v{results['schema_version']}, "
+        f"task2sim-gym {results['package_version']}): each held-out task gets a budget of k "
+        "distinct evaluations chosen one at a time, then the configuration kept is scored by "
+        f"its table reward / the task's best; mean over held-out tasks and seeds {p['seeds']}.",
+    ]
+    header = "| entry | kind | " + " | ".join(f"k={k}" for k in budgets) + " |"
+    rule = "|---|---|" + "---|" * len(budgets)
+    for split, tasks in p["splits"].items():
+        for noise in p["noise_stds"]:
+            desc = (
+                f"leave-one-task-out over {len(tasks)} tasks"
+                if split == "loto"
+                else f"fitted on the seen tasks, {len(tasks)} unseen tasks held out"
+            )
+            lines += ["", f"**{split}** ({desc}), measurement noise {noise}:", "", header, rule]
+            for name, e in results["entries"].items():
+                vals = e["curves"][split][str(noise)]["mean"]
+                lines.append(
+                    f"| {name} | {e['kind']} | " + " | ".join(f"{v:.3f}" for v in vals) + " |"
+                )
+            if noise == 0:
+                for name, vals in results["anchors"][split].items():
+                    lines.append(
+                        f"| *{name}* | anchor | " + " | ".join(f"{v:.3f}" for v in vals) + " |"
+                    )
     return "\n".join(lines) + "\n"

@@ -1,19 +1,23 @@
-"""Task2Vec throughput: seconds to embed 1,000 and 10,000 images at 64 and 224 px.
+"""Task2Vec figures: time per embedding at the reference settings, and where live tasks land.
 
-The probe is a randomly initialised ResNet-18 (no ImageNet weights offline; the work per image
-is the same), the images synthetic ``uint8`` 96x96 RGB images in 10 classes (resized to the
-probe resolution like any task's images). Each run does the whole embedding: class-balanced
-sample, cached features and the head fit (10 epochs), then the Monte-Carlo Fisher pass
-(forward + backward) in batches of 64.
+1. **Time** (``timing``): one embedding at the reference settings (``Task2VecConfig()``:
+   10,000 weighted draws, a 9,920-image feature cache, 10 head epochs, batches of 64, 224 px)
+   with a randomly initialised ResNet-18 (the work per image is the ImageNet probe's). Images
+   are synthetic ``uint8`` 96x96 RGB in 10 classes, resized to 224 px like any task's. On a
+   CPU the full run takes about an hour, so ``--batches K`` runs K batches of each step
+   (K feature batches, K Fisher batches, 10 x K head steps) and extrapolates each step
+   linearly to the full count (155 feature batches, 156 Fisher batches, 1,560 head steps);
+   the JSON marks each figure ``measured`` or ``extrapolated`` and gives wall and CPU seconds
+   (CPU seconds are this process's, which a machine shared with other jobs inflates less).
+   On a GPU the full run is measured.
+2. **Live tasks** (``live``): each live task's vector (``t2s_env.datasets.LIVE_TASKS``, or the
+   specs given with ``--tasks``) and its nearest shipped tasks, by Task2Vec's normalised
+   cosine and by plain cosine. The probe is ImageNet's when its weights are in the torch hub
+   cache and ``random`` otherwise (recorded per row: a random probe's distances say little
+   about the shipped vectors, which used ImageNet's).
 
-Counts above ``--measure-max`` are not run but extrapolated linearly from the largest measured
-run at that resolution (its seconds per image x n: the fixed costs are under a second, and a
-two-point fit on a shared machine is noisier than this); the JSON marks every figure
-``measured`` or ``extrapolated``. On a GPU (when one is present) every
-count is measured.
-
-Writes ``benchmarks/results/task2vec.json``.
-Run: ``OMP_NUM_THREADS=1 python benchmarks/task2vec.py`` (about 10 minutes on one CPU core).
+Writes ``benchmarks/results/task2vec.{json,md}`` (a section not run is kept from the file).
+Run: ``OMP_NUM_THREADS=1 python benchmarks/task2vec.py [--skip-timing] [--skip-live]``.
 """
 
 from __future__ import annotations
@@ -22,16 +26,18 @@ import argparse
 import json
 import os
 import platform
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import torch
 import torchvision
 
-from t2s_env.datasets import ImageSet
-from t2s_env.task2vec import Task2VecConfig, embed_task
+from t2s_env.datasets import DatasetSpec, ImageSet
+from t2s_env.task2vec import Task2VecConfig, embed_task, imagenet_cache_file, nearest_tasks
 
 RESULTS = Path(__file__).resolve().parent / "results"
+STEPS = ("features", "head", "fisher")
 
 
 def synthetic_task(n: int, classes: int = 10, size: int = 96) -> ImageSet:
@@ -43,78 +49,154 @@ def synthetic_task(n: int, classes: int = 10, size: int = 96) -> ImageSet:
     return ImageSet("synthetic", [str(c) for c in range(classes)], np.arange(n) % classes, load)
 
 
+def full_counts(cfg: Task2VecConfig, n: int) -> dict[str, int]:
+    """Feature batches, head steps and Fisher batches of a full embedding of ``n`` images."""
+    bs = cfg.batch_size
+    features = min(cfg.max_samples // bs - 1, -(-n // bs))
+    return {"features": features, "head": cfg.head_epochs * (cfg.n_images // bs),
+            "fisher": cfg.n_images // bs}  # fmt: skip
+
+
+def timing(device: str, batches: int) -> dict:
+    ref = Task2VecConfig(probe="random", device=device)
+    task = synthetic_task(ref.n_images)
+    full = full_counts(ref, len(task))
+    on_gpu = ref.resolve_device().type == "cuda"
+    if on_gpu or batches >= full["fisher"]:
+        cfg, kind = ref, "measured"
+    else:  # K batches of each step: max_samples // 64 - 1 = K feature batches
+        bs = ref.batch_size
+        cfg = replace(ref, n_images=batches * bs, max_samples=(batches + 1) * bs)
+        kind = f"extrapolated from {batches} batches of each step"
+    emb = embed_task(task, cfg, progress=False)
+    ran = full_counts(cfg, len(task)) if kind != "measured" else full
+    row = {"config": "Task2VecConfig() (reference), probe random", "device": emb.meta["device"],
+           "kind": kind, "steps_run": ran, "steps_full": full}  # fmt: skip
+    for clock in ("seconds", "cpu_seconds"):
+        per = {s: emb.meta[clock][s] / max(ran[s], 1) for s in STEPS}
+        est = {s: per[s] * full[s] for s in STEPS}
+        row[clock] = {
+            **{s: round(est[s], 1) for s in STEPS},
+            "total": round(sum(est.values()), 1),
+            "per_step": {s: round(per[s], 4) for s in STEPS},
+            "run_total": round(emb.meta[clock]["total"], 1),
+        }
+    print(json.dumps(row), flush=True)
+    return row
+
+
+def live(specs: dict[str, str], cfg: Task2VecConfig, k: int) -> list[dict]:
+    rows = []
+    for name, text in specs.items():
+        spec = DatasetSpec.parse(text)
+        train = spec.load().train
+        emb = embed_task(train, cfg, progress=False, dataset=str(spec))
+        v = emb.vector
+        row = {
+            "task": name,
+            "spec": str(spec),
+            "train_images": len(train),
+            "classes": train.num_classes,
+            "probe": emb.meta["probe"],
+            "image_size": cfg.image_size,
+            "n_images": emb.meta["n_images"],
+            "head_features": emb.meta["head_features"],
+            "seconds": round(emb.meta["seconds"]["total"], 1),
+            "norm": float(np.linalg.norm(v)),
+            "nearest_task2vec": [[t, round(d, 4)] for t, d in nearest_tasks(v, k, "task2vec")],
+            "nearest_cosine": [[t, round(d, 4)] for t, d in nearest_tasks(v, k, "cosine")],
+        }
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    return rows
+
+
+def live_specs(tasks: list[str] | None) -> dict[str, str]:
+    if tasks:
+        return {t: t for t in tasks}
+    import t2s_env.datasets as datasets
+
+    found = getattr(datasets, "LIVE_TASKS", None)
+    if not found:
+        raise SystemExit("t2s_env.datasets has no LIVE_TASKS here: pass --tasks SPEC ...")
+    return dict(found)
+
+
+def markdown(result: dict) -> str:
+    lines = ["# Task2Vec figures", "", f"Machine: {result['machine']}.", ""]
+    t = result.get("timing")
+    if t:
+        w, c = t["seconds"], t["cpu_seconds"]
+        lines += [
+            "## Time per embedding at the reference settings",
+            "",
+            f"{t['config']}, 224 px, {t['device']}, {result['torch_threads']} thread(s); "
+            f"{t['kind']} (steps run: {t['steps_run']}; full: {t['steps_full']}).",
+            "",
+            "| step | wall s | CPU s |",
+            "|---|---|---|",
+            *[f"| {s} | {w[s]} | {c[s]} |" for s in STEPS],
+            f"| **total** | **{w['total']}** | **{c['total']}** |",
+            "",
+        ]
+    rows = result.get("live")
+    if rows:
+        lines += [
+            "## Live tasks among the 20 shipped",
+            "",
+            "Nearest shipped tasks (distance) by Task2Vec's normalised cosine and by plain "
+            "cosine. The probe of each row is recorded: a random probe's distances say little "
+            "about the shipped vectors, which used ImageNet weights.",
+            "",
+            "| task | images | probe | px | nearest (task2vec) | nearest (cosine) |",
+            "|---|---|---|---|---|---|",
+        ]
+        for r in rows:
+            near = lambda key, r=r: ", ".join(f"{t} {d:.3f}" for t, d in r[key])  # noqa: E731
+            lines.append(
+                f"| {r['task']} (`{r['spec']}`) | {r['train_images']} | {r['probe']} | "
+                f"{r['image_size']} | {near('nearest_task2vec')} | {near('nearest_cosine')} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[64, 224])
-    parser.add_argument("--counts", type=int, nargs="+", default=[1000, 10000])
-    parser.add_argument(
-        "--measure-max",
-        type=int,
-        nargs="+",
-        default=[10000, 1000],
-        help="per size: largest count actually run on a CPU (larger ones are extrapolated)",
-    )
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--out", type=Path, default=RESULTS / "task2vec.json")
+    parser.add_argument("--batches", type=int, default=4, help="per step, on a CPU (4)")
+    parser.add_argument("--skip-timing", action="store_true")
+    parser.add_argument("--skip-live", action="store_true")
+    parser.add_argument("--tasks", nargs="+", help="live task specs (default: LIVE_TASKS)")
+    parser.add_argument("--live-image-size", type=int, default=224)
+    parser.add_argument("--live-n-images", type=int, default=10_000)
+    parser.add_argument("--nearest", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=RESULTS / "task2vec")
     args = parser.parse_args()
 
-    device = Task2VecConfig(device=args.device).resolve_device()
-    rows = []
-    for size, cap in zip(args.sizes, args.measure_max, strict=True):
-        if device.type == "cuda":
-            cap = max(args.counts)
-        measured_counts = sorted({min(c, cap) for c in args.counts})
-        points = []
-        for n in measured_counts:
-            cfg = Task2VecConfig(n_images=n, image_size=size, probe="random", device=args.device)
-            emb = embed_task(synthetic_task(max(args.counts)), cfg, progress=False)
-            s = emb.meta["seconds"]
-            points.append((n, s["total"]))
-            rows.append(
-                {
-                    "images": n,
-                    "image_size": size,
-                    "seconds": round(s["total"], 2),
-                    "head_seconds": round(s["head"], 2),
-                    "fisher_seconds": round(s["fisher"], 2),
-                    "images_per_second": round(n / s["total"], 1),
-                    "kind": "measured",
-                }
-            )
-            print(rows[-1], flush=True)
-        n_max, t_max = points[-1]
-        for n in args.counts:
-            if n > cap:
-                t = t_max / n_max * n
-                rows.append(
-                    {
-                        "images": n,
-                        "image_size": size,
-                        "seconds": round(float(t), 1),
-                        "images_per_second": round(n / float(t), 1),
-                        "kind": f"extrapolated from the {n_max}-image run",
-                    }
-                )
-                print(rows[-1], flush=True)
+    path = args.out.with_suffix(".json")
+    old = json.loads(path.read_text()) if path.is_file() else {}
     result = {
-        "benchmark": "task2vec embedding time (ResNet-18 probe, batches of 64, 10 head epochs)",
-        "device": str(device),
-        "gpu": torch.cuda.get_device_name(0) if device.type == "cuda" else None,
+        "benchmark": "task2vec: time per embedding (reference settings); live tasks' nearest",
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+        + (f", {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else ", no GPU"),
         "torch_threads": torch.get_num_threads(),
         "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
-        "cpu": platform.processor() or platform.machine(),
-        "cpu_count": os.cpu_count(),
         "versions": {"torch": torch.__version__, "torchvision": torchvision.__version__},
-        "note": (
-            f"GPU run on {device}"
-            if device.type == "cuda"
-            else "no GPU here: every figure is CPU time on a machine shared with other jobs"
-        ),
-        "rows": rows,
+        "timing": old.get("timing"),
+        "live": old.get("live"),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"wrote {args.out}")
+    if not args.skip_timing:
+        result["timing"] = timing(args.device, args.batches)
+    if not args.skip_live:
+        probe = "imagenet" if imagenet_cache_file().is_file() else "random"
+        cfg = Task2VecConfig(probe=probe, image_size=args.live_image_size,
+                             n_images=args.live_n_images, device=args.device)  # fmt: skip
+        result["live"] = live(live_specs(args.tasks), cfg, args.nearest)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    args.out.with_suffix(".md").write_text(markdown(result))
+    print(f"wrote {path} and {args.out.with_suffix('.md')}")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from t2s_env.space import PAPER_SPACE
 from t2s_env.task2vec import TaskEmbedding
 
 TINY = ["--probe", "random", "--n-images", "64", "--batch-size", "32", "--image-size", "32"]
-TINY += ["--head-epochs", "2"]
+TINY += ["--head-epochs", "2", "--max-samples", "96"]
 
 
 def test_embed_writes_the_embedding_and_lists_nearest_tasks(tmp_path, capsys):
@@ -36,6 +36,18 @@ def test_embed_errors_are_clear(tmp_path, capsys, monkeypatch):
     assert not (tmp_path / "x.npz").exists()
     rc = main(["embed", "nosuchset", "--out", str(tmp_path / "x.npz"), *TINY])
     assert rc == 2 and "unknown dataset 'nosuchset'; known names: digits" in capsys.readouterr().err
+    rc = main(["embed", "digits", "--out", str(tmp_path / "x.npz"), *TINY, "--n-images", "8"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "n_images (8) must be >= batch_size (32)" in err and "Traceback" not in err
+
+
+def test_embed_options_are_recorded(tmp_path):
+    out = tmp_path / "d.npz"
+    opts = ["--batch-norm", "eval", "--sampling", "balanced"]
+    assert main(["embed", "digits", "--out", str(out), *TINY, *opts, "--nearest", "0"]) == 0
+    meta = TaskEmbedding.load(out).meta
+    assert meta["procedure"] == "batch_norm=eval, sampling=balanced"
+    assert meta["config"]["max_samples"] == 96 and meta["n_images"] == 64
 
 
 @pytest.fixture(scope="module")

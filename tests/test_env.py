@@ -15,7 +15,7 @@ from t2s_env import Task2SimEnv, Task2SimVectorEnv
 from t2s_env.rewards import TableRewardSource
 from t2s_env.space import DOMAIN_RANDOMIZATION_KEY, PAPER_SPACE, task_observation
 
-ENV_IDS = list(t2s_env.ENV_IDS)
+ENV_IDS = list(t2s_env.ENV_IDS) + list(t2s_env.DISCRETE_ENV_IDS)
 
 
 @pytest.mark.parametrize("env_id", ENV_IDS)
@@ -148,8 +148,8 @@ def test_vector_env_matches_single_envs():
         for i, env in enumerate(singles):
             _, r, _, _, info = env.step(actions[i])
             assert vrew[i] == r
-            assert venv.unwrapped.tasks[vinfo["task_index"][i]] == info["task"]
-            assert vinfo["regret"][i] == pytest.approx(info["regret"])
+            assert venv.unwrapped.tasks[vinfo["final_info"]["task_index"][i]] == info["task"]
+            assert vinfo["final_info"]["regret"][i] == pytest.approx(info["regret"])
             o, _ = env.reset()  # the vector env resets in the same step
             np.testing.assert_array_equal(vobs[i], o)
     assert venv.reward_queries == n * steps

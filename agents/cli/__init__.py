@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 COMMANDS: tuple[str, ...] = (
-    "info", "train", "evaluate", "plot", "render", "sweep", "embed", "recommend",
+    "info", "train", "evaluate", "plot", "render", "sweep", "embed", "recommend", "suggest",
 )  # fmt: skip
 """Sub-command modules, in the order ``t2s --help`` lists them."""
 

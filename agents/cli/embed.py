@@ -15,7 +15,7 @@ import numpy as np
 
 def add_task2vec_args(p: argparse.ArgumentParser) -> None:
     """Arguments shared by every command that embeds a dataset (``embed``, ``recommend``)."""
-    from t2s_env.task2vec import Task2VecConfig
+    from t2s_env.task2vec import BATCH_NORM_MODES, SAMPLING_MODES, Task2VecConfig
 
     d = Task2VecConfig()
     p.add_argument("dataset", help="digits | folder:/path | torchvision:NAME[:ROOT] | NAME[:ROOT]")
@@ -28,10 +28,34 @@ def add_task2vec_args(p: argparse.ArgumentParser) -> None:
         help="probe weights: imagenet (default; torch hub cache or download), random, or a "
         "ResNet-18 weights file",
     )
-    g.add_argument("--n-images", type=int, default=d.n_images, help=f"sample size ({d.n_images})")
+    g.add_argument(
+        "--n-images",
+        type=int,
+        default=d.n_images,
+        help=f"images drawn for the Fisher and per head epoch ({d.n_images})",
+    )
+    g.add_argument(
+        "--max-samples",
+        type=int,
+        default=d.max_samples,
+        help=f"cap on the head's feature cache, first images in order ({d.max_samples})",
+    )
     g.add_argument("--batch-size", type=int, default=d.batch_size, help=f"({d.batch_size})")
     g.add_argument("--image-size", type=int, default=d.image_size, help=f"pixels ({d.image_size})")
     g.add_argument("--head-epochs", type=int, default=d.head_epochs, help=f"({d.head_epochs})")
+    g.add_argument(
+        "--batch-norm",
+        choices=BATCH_NORM_MODES,
+        default=d.batch_norm,
+        help="train: batch statistics, as the shipped vectors (default); eval: running statistics",
+    )
+    g.add_argument(
+        "--sampling",
+        choices=SAMPLING_MODES,
+        default=d.sampling,
+        help="weighted: class-balanced draws with replacement, as the shipped vectors (default); "
+        "balanced: one class-balanced sample without replacement",
+    )
     g.add_argument("--seed", type=int, default=d.seed, help="sample and label seed (0)")
     g.add_argument("--probe-seed", type=int, default=d.probe_seed, help="random-probe seed (0)")
     g.add_argument("--device", default=d.device, help="auto (CUDA when present), cpu, cuda")
@@ -43,10 +67,13 @@ def task2vec_config(args: argparse.Namespace):
 
     return Task2VecConfig(
         n_images=args.n_images,
+        max_samples=args.max_samples,
         batch_size=args.batch_size,
         image_size=args.image_size,
         probe=args.probe,
         head_epochs=args.head_epochs,
+        batch_norm=args.batch_norm,
+        sampling=args.sampling,
         seed=args.seed,
         probe_seed=args.probe_seed,
         device=args.device,
@@ -63,9 +90,9 @@ def embed_from_args(args: argparse.Namespace):
     task = spec.load()
     cfg = task2vec_config(args)
     print(
-        f"{spec}: {len(task.train)} training images, {len(task.classes)} classes; embedding "
-        f"{min(cfg.n_images, len(task.train))} of them at {cfg.image_size}px on "
-        f"{cfg.resolve_device()}",
+        f"{spec}: {len(task.train)} training images, {len(task.classes)} classes; embedding at "
+        f"{cfg.image_size}px on {cfg.resolve_device()} ({cfg.n_images} {cfg.sampling} draws, "
+        f"batch norm in {cfg.batch_norm} mode)",
         file=sys.stderr,
     )
     return embed_task(task.train, cfg, dataset=str(spec))
@@ -103,8 +130,9 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"saved {args.out}: {v.shape[0]} numbers (norm {np.linalg.norm(v):.3e}), probe "
         f"{meta['probe']}, {meta['n_images']} images, head train accuracy "
-        f"{meta['head_train_accuracy']:.3f}, {secs['total']:.1f}s (head {secs['head']:.1f}s, "
-        f"Fisher {secs['fisher']:.1f}s) on {meta['device']}"
+        f"{meta['head_train_accuracy']:.3f}, {secs['total']:.1f}s (features "
+        f"{secs['features']:.1f}s, head {secs['head']:.1f}s, Fisher {secs['fisher']:.1f}s) on "
+        f"{meta['device']}"
     )
     if args.nearest:
         print_nearest(v, meta, args.nearest, args.metric)

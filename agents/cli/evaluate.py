@@ -1,5 +1,8 @@
 """``t2s evaluate``: the paper's comparison (seen / unseen over seeds, leave-one-task-out,
-sample efficiency) as markdown and JSON. Also ``python -m agents.cli.evaluate ...``."""
+sample efficiency) as markdown and JSON; with ``--budgets`` the few-shot protocol (a budget of
+k distinct evaluations on each held-out task). ``--agents`` takes registry names and
+``package.module:factory`` paths of your own agents or advisors. Also
+``python -m agents.cli.evaluate ...``."""
 
 from __future__ import annotations
 
@@ -14,9 +17,36 @@ PAPER_COMPARISON = (
 )  # fmt: skip
 
 
+FEW_SHOT_COMPARISON = ("gp", "static", "static-z", "random-distinct", "best-fixed", "neighbour-transfer")  # fmt: skip
+"""The default contenders of ``--budgets``: the advisors and two fast env-based agents."""
+
+
+def _floats(text: str, what: str) -> list[float]:
+    try:
+        return [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise ValueError(f"{what} expects comma-separated numbers, got {text!r}") from None
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("evaluate", help="compare agents as in the paper (markdown + JSON)")
-    p.add_argument("--agents", default=",".join(PAPER_COMPARISON), help="comma-separated names")
+    p.add_argument(
+        "--agents",
+        default=None,
+        help="comma-separated agent / advisor names or package.module:factory paths (default: "
+        "the paper comparison, or with --budgets the few-shot one)",
+    )
+    p.add_argument(
+        "--budgets",
+        default=None,
+        help="few-shot protocol with these budgets, e.g. 0,1,2,4,8,16,32 (writes the curve)",
+    )
+    p.add_argument(
+        "--noise", default="0", help="with --budgets: measurement noise levels, e.g. 0,0.01"
+    )
+    p.add_argument(
+        "--splits", default="loto,seen-unseen", help="with --budgets: loto and/or seen-unseen"
+    )
     p.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 (default: %(default)s)")
     p.add_argument(
         "--epochs", action="append", metavar="AGENT=N", help="training epochs of an agent"
@@ -44,24 +74,34 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from agents import AGENTS, DEFAULT_EPOCHS
+    from agents.advisor import ADVISORS
     from agents.evaluation import evaluate, to_markdown
 
-    names = [n.strip() for n in args.agents.split(",") if n.strip()]
-    unknown = [n for n in names if n not in AGENTS]
+    default = FEW_SHOT_COMPARISON if args.budgets is not None else PAPER_COMPARISON
+    names = [n.strip() for n in (args.agents or ",".join(default)).split(",") if n.strip()]
+    if not names:
+        raise ValueError("--agents names no agent")
+    known = set(AGENTS) | (set(ADVISORS) if args.budgets is not None else set())
+    unknown = [n for n in names if n not in known and ":" not in n]
     if unknown:
-        raise ValueError(f"unknown agents {unknown}; choose from {sorted(AGENTS)}")
+        raise ValueError(
+            f"unknown agents {unknown}; choose from {sorted(known)} or name your own as "
+            "package.module:factory"
+        )
+    if args.seeds < 1:
+        raise ValueError(f"--seeds must be >= 1, got {args.seeds}")
     epochs: dict[str, int] = {}
     for item in args.epochs or []:
         name, _, n = item.partition("=")
-        if name not in AGENTS or not n.isdigit():
+        if (name not in AGENTS and ":" not in name) or not n.isdigit():
             raise ValueError(f"--epochs expects AGENT=N with a known agent, got {item!r}")
         epochs[name] = int(n)
+    if args.budgets is not None:
+        return _run_budgets(args, names, epochs)
     seeds, loto = list(range(args.seeds)), args.loto
-    if args.seeds < 1:
-        raise ValueError(f"--seeds must be >= 1, got {args.seeds}")
     if args.quick:
         seeds, loto = [0], "none"
-        epochs = {n: epochs.get(n, max(1, DEFAULT_EPOCHS[n] // 10)) for n in names}
+        epochs = {n: epochs.get(n, max(1, DEFAULT_EPOCHS.get(n, 10) // 10)) for n in names}
     loto_arg: bool | list[str] = (
         True if loto == "all" else False if loto == "none" else [n.strip() for n in loto.split(",")]
     )
@@ -73,8 +113,29 @@ def run(args: argparse.Namespace) -> int:
         loto_seeds=list(range(args.loto_seeds)),
         progress=not args.no_progress,
     )
-    md = to_markdown(results)
-    out = Path(args.out)
+    return _write(results, to_markdown(results), args.out)
+
+
+def _run_budgets(args: argparse.Namespace, names: list[str], epochs: dict[str, int]) -> int:
+    from agents.evaluation import budget_curves, budgets_to_markdown
+
+    try:
+        budgets = [int(b) for b in args.budgets.split(",") if b.strip()]
+    except ValueError:
+        raise ValueError(
+            f"--budgets expects comma-separated integers, got {args.budgets!r}"
+        ) from None
+    noise = _floats(args.noise, "--noise")
+    splits = [s.strip() for s in args.splits.split(",") if s.strip()]
+    seeds = [0] if args.quick else list(range(args.seeds))
+    results = budget_curves(
+        names, budgets, splits, noise or [0.0], seeds, progress=not args.no_progress, epochs=epochs
+    )
+    return _write(results, budgets_to_markdown(results), args.out)
+
+
+def _write(results: dict, md: str, out_path: str) -> int:
+    out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".md").write_text(md)
     out.with_suffix(".json").write_text(json.dumps(results, indent=2))

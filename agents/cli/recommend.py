@@ -9,6 +9,12 @@
 4. With ``--pretrain``: render the pre-training set for the configuration, pre-train a backbone
    with a recipe, save a checkpoint whose ``state_dict`` loads into the torchvision model, and
    report the backbone's 5-NN accuracy on the dataset's test split.
+5. With ``--budget K --pretrain``: spend K live measurements chosen by an advisor
+   (:mod:`agents.advisor`, fitted on the packaged table) one at a time, each one rendered,
+   pre-trained and 5-NN scored through a :class:`~t2s_env.rewards.live.LiveRewardSource` and
+   kept in its reward store (so an interrupted loop resumes where it stopped: the advisor is
+   deterministic, its suggestions are found in the store), then pre-train and save the backbone
+   of the configuration the advisor keeps, and plot accuracy against runs spent.
 
 **The default policy** is the project's ``neighbour-transfer`` agent trained on the 12 seen
 tasks: its answers average 60.04% on the 8 unseen tasks against 55.07% for the paper's agent
@@ -23,7 +29,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import time
 from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -250,44 +255,27 @@ def pretrain(
 ) -> dict[str, Any]:
     """Render, pre-train, save the backbone, 5-NN evaluate it on the task; returns the report.
 
-    The evaluation is the live reward's protocol (:mod:`t2s_env.rewards.live`): the recipe's
-    downstream sample, pooled L2-normalised features, 5-NN weighted by ``exp(cos / 0.07)``.
+    Every stage is the live reward's (:mod:`t2s_env.pipeline`): the recipe's downstream sample,
+    pooled L2-normalised features, 5-NN weighted by ``exp(cos / 0.07)``.
     """
     import torch
 
-    from t2s_env.knn import extract_features, knn_accuracy
-    from t2s_env.pretrain import (
-        build_backbone,
-        default_device,
-        get_recipe,
-        render_dataset,
-        train_backbone,
-    )
-    from t2s_env.rewards.live import prepare_task
+    from t2s_env.pipeline import EvaluationRequest, backbone_for, prepare_task, score_model
+    from t2s_env.pretrain import build_backbone, default_device, get_recipe
 
     recipe = get_recipe(recipe_name)
     dev = torch.device(device) if device else default_device()
-    t0 = time.perf_counter()
-    images, labels = render_dataset(simulator, config, recipe, seed, progress=progress)
-    t1 = time.perf_counter()
-    result = train_backbone(images, labels, recipe, seed, dev, progress=progress)
-    task = prepare_task(dataset, recipe)
-
-    def knn(model: torch.nn.Module) -> float:
-        train_f = extract_features(model, task.train, device=dev, progress=progress)
-        test_f = extract_features(model, task.test, device=dev, progress=progress)
-        return knn_accuracy(
-            train_f, task.train_labels, test_f, task.test_labels, task.num_classes,
-            recipe.knn_k, recipe.knn_temperature,
-        )  # fmt: skip
-
-    accuracy = knn(result.model)
+    request = EvaluationRequest(dataset.name, dataset, config, simulator, recipe, seed)
+    task = prepare_task(dataset, recipe)  # a missing dataset fails before pre-training
+    backbone = backbone_for(request, dev, progress)
+    accuracy, _ = score_model(backbone.model, task, recipe, dev, progress)
     # The same backbone untrained, as the yardstick of what pre-training bought.
-    untrained = knn(build_backbone(recipe.arch, int(result.model.fc.out_features), seed).to(dev))
+    num_classes = int(backbone.model.fc.out_features)
+    untrained, _ = score_model(build_backbone(recipe.arch, num_classes, seed), task, recipe, dev,
+                               progress)  # fmt: skip
     out_dir.mkdir(parents=True, exist_ok=True)
     ckpt = out_dir / f"{recipe.arch}_{recipe.name}_seed{seed}.pt"
-    model = result.model.cpu()
-    num_classes = int(model.fc.out_features)
+    model = backbone.model.cpu()
     torch.save(model.state_dict(), ckpt)
     report = {
         "checkpoint": str(ckpt),
@@ -302,12 +290,12 @@ def pretrain(
         "configuration": dict(config),
         "configuration_key": simulator.space.dict_to_key(config),
         "dataset": str(dataset),
-        "rendered_images": int(len(labels)),
-        "render_seconds": round(t1 - t0, 2),
-        "train_seconds": round(result.seconds, 2),
-        "train_images_per_second": round(result.images_per_second, 1),
-        "final_loss": round(float(result.final_loss), 5),
-        "device": result.device,
+        "rendered_images": backbone.training["rendered_images"],
+        "render_seconds": round(backbone.training["render"], 2),
+        "train_seconds": round(backbone.training["pretrain"], 2),
+        "train_images_per_second": round(backbone.training["pretrain_images_per_second"], 1),
+        "final_loss": round(float(backbone.training["final_loss"]), 5),
+        "device": str(dev),
         "knn5_accuracy": accuracy,
         "knn5_accuracy_untrained": untrained,
         "knn_images": {"train": len(task.train_labels), "test": len(task.test_labels)},
@@ -338,7 +326,102 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     g.add_argument("--out-dir", type=Path, default=Path("t2s_recommend"), help="(./t2s_recommend)")
     g.add_argument("--pretrain-seed", type=int, default=0)
+    g.add_argument(
+        "--budget", type=int, default=None, help="with --pretrain: K live runs chosen by an advisor"
+    )
+    g.add_argument("--advisor", default="gp", help="advisor of --budget (default: %(default)s)")
+    g.add_argument(
+        "--store", default=None, help="reward store of --budget (default: OUT_DIR/rewards.sqlite)"
+    )
     p.set_defaults(func=run)
+
+
+@dataclass
+class BudgetRun:
+    """What ``--budget`` measured: the runs in order and the configuration kept."""
+
+    keys: list[str]
+    accuracies: list[float]
+    """Fractions, in the order measured."""
+    from_store: list[bool]
+    """Whether each measurement was already in the store (a resumed loop)."""
+    keep: str
+
+
+def budget_loop(
+    vector: np.ndarray, source: Any, task: str, advisor: Any, budget: int, log: Any = print
+) -> BudgetRun:
+    """Spend ``budget`` live measurements of ``task`` on the configurations ``advisor`` suggests
+    one at a time (each result seen before the next choice), through ``source`` (a
+    :class:`~t2s_env.rewards.live.LiveRewardSource`: its store keeps every finished run)."""
+    observed: dict[str, float] = {}
+    run = BudgetRun([], [], [], "")
+    for i in range(budget):
+        key = advisor.suggest(vector, observed)
+        before = source.evaluations_run
+        accuracy = float(source.evaluation(task, source.space.key_to_dict(key)).accuracy)
+        cached = source.evaluations_run == before
+        observed[key] = accuracy
+        run.keys.append(key)
+        run.accuracies.append(accuracy)
+        run.from_store.append(cached)
+        where = "from the store" if cached else "measured"
+        log(f"run {i + 1}/{budget}: {key} -> {100 * accuracy:.2f}% ({where})")
+    run.keep = advisor.answer(vector, observed)
+    return run
+
+
+def run_budget(args: argparse.Namespace, vector: np.ndarray, spec: DatasetSpec, simulator) -> int:
+    """``--budget``: the advisor's loop with live rewards, then the kept configuration's backbone."""
+    from agents.advisor import ADVISORS, fit_on_table
+    from agents.advisor.plot import plot_budget_run
+    from t2s_env.rewards.live import LiveRewardSource
+    from t2s_env.space import PAPER_SPACE
+
+    if args.budget < 1 or args.budget > PAPER_SPACE.size:
+        raise ValueError(f"--budget must be in 1..{PAPER_SPACE.size}, got {args.budget}")
+    if args.advisor not in ADVISORS:
+        raise ValueError(f"unknown advisor {args.advisor!r}; choose from {sorted(ADVISORS)}")
+    task = spec.name
+    store = Path(args.store) if args.store else args.out_dir / "rewards.sqlite"
+    store.parent.mkdir(parents=True, exist_ok=True)
+    device = None if args.device == "auto" else args.device
+    source = LiveRewardSource(
+        {task: spec}, simulator=simulator, recipe=args.recipe, store=store,
+        seed=args.pretrain_seed, embeddings={task: vector}, device=device,
+    )  # fmt: skip
+    if source.space.name != PAPER_SPACE.name:
+        raise ValueError(
+            f"--budget advises among the paper's configurations; simulator "
+            f"{simulator.name!r} does not render them all"
+        )
+    print(f"\n{args.budget} live runs chosen by the {args.advisor} advisor (store: {store}):")
+    advisor = fit_on_table(args.advisor, seed=0)
+    run = budget_loop(vector, source, task, advisor, args.budget)
+    keep_acc = dict(zip(run.keys, run.accuracies, strict=True)).get(run.keep)
+    kept = f"{100 * keep_acc:.2f}% measured" if keep_acc is not None else "not measured"
+    best = 100 * max(run.accuracies)
+    print(f"kept configuration: {run.keep} ({kept}); best measured {best:.2f}%")
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    plot = plot_budget_run([100 * a for a in run.accuracies], args.out_dir / "budget_runs.png",
+                           title=f"{task}: {args.advisor} advisor, recipe {args.recipe}")  # fmt: skip
+    record = {
+        "task": task, "dataset": str(spec), "advisor": args.advisor, "recipe": args.recipe,
+        "seed": args.pretrain_seed, "store": str(store), "keep": run.keep,
+        "runs": [{"key": k, "accuracy": a, "from_store": c}
+                 for k, a, c in zip(run.keys, run.accuracies, run.from_store, strict=True)],
+    }  # fmt: skip
+    (args.out_dir / "budget_runs.json").write_text(json.dumps(record, indent=2) + "\n")
+    print(f"runs: {args.out_dir / 'budget_runs.json'}; plot: {plot}")
+    r = pretrain(
+        PAPER_SPACE.key_to_dict(run.keep), spec, args.recipe, simulator, args.out_dir,
+        args.pretrain_seed, device,
+    )  # fmt: skip
+    print(
+        f"backbone of {run.keep}: {r['checkpoint']} (5-NN {100 * r['knn5_accuracy']:.2f}%)\n"
+        f"  load: {r['load_with']}"
+    )
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -351,11 +434,15 @@ def run(args: argparse.Namespace) -> int:
         prob_policy = load_policy(paper)
     simulator = load_simulator(args.simulator) if args.pretrain else None
     spec = DatasetSpec.parse(args.dataset, download=args.download, seed=args.split_seed)
+    if args.budget is not None and not args.pretrain:
+        raise ValueError("--budget measures live rewards: add --pretrain")
     emb = TaskEmbedding.load(args.embedding) if args.embedding else embed_from_args(args)
     rec = recommend(
         emb.vector, emb.meta, policy, policy_name, args.nearest, args.metric, prob_policy
     )
     print(format_recommendation(rec))
+    if args.budget is not None:
+        return run_budget(args, emb.vector, spec, simulator)
     if args.pretrain:
         device = None if args.device == "auto" else args.device
         r = pretrain(

@@ -1,6 +1,9 @@
 """``t2s train AGENT --env ID --seed N``: train one agent, log to TensorBoard, checkpoint, resume.
 
-Also ``python -m agents.cli.train ...``.
+On measured rewards: ``t2s train AGENT --env Task2Sim-Live-v0 --tasks T1,T2 --recipe R --store S
+[--max-evaluations N]``: every reward is rendered, pre-trained and 5-NN evaluated (or read from
+the reward store ``S``, so a resumed or repeated run re-uses every measurement); the count of new
+pre-trainings is printed and logged. Also ``python -m agents.cli.train ...``.
 """
 
 from __future__ import annotations
@@ -11,6 +14,26 @@ import json
 import sys
 from pathlib import Path
 from typing import Any
+
+LIVE_ENV = "Task2Sim-Live-v0"
+
+
+def split_tasks(text: str) -> list[str]:
+    """``--tasks`` items: comma-separated, where a piece that is only digits continues the
+    previous spec's option (``digits?classes=0,1,2,fashion-mnist`` is two tasks).
+
+    >>> split_tasks("digits?classes=0,1,2,fashion-mnist")
+    ['digits?classes=0,1,2', 'fashion-mnist']
+    """
+    out: list[str] = []
+    for piece in (p.strip() for p in text.split(",")):
+        if piece.isdigit() and out:
+            out[-1] += "," + piece
+        elif piece:
+            out.append(piece)
+    if not out:
+        raise ValueError("--tasks names no task; e.g. --tasks digits,fashion-mnist")
+    return out
 
 
 def parse_overrides(pairs: list[str] | None) -> dict[str, Any]:
@@ -46,7 +69,68 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--checkpoint-every", type=int, default=100, help="epochs between checkpoints")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    g = p.add_argument_group(f"live rewards (--env {LIVE_ENV})")
+    g.add_argument("--tasks", help="comma-separated downstream tasks (dataset specs or names)")
+    g.add_argument("--recipe", default="smoke", help="pre-training recipe (default: %(default)s)")
+    g.add_argument(
+        "--store", help="reward store file (default: $T2S_STORE or ~/.cache/t2s_env/rewards.sqlite)"
+    )
+    g.add_argument(
+        "--max-evaluations", type=int, help="stop at this many distinct (task, config) evaluations"
+    )
+    g.add_argument("--simulator", default="default", help="'default' or MODULE:FACTORY")
+    g.add_argument("--pretrain-seed", type=int, default=0, help="seed of rendering + pre-training")
+    g.add_argument("--device", default=None, help="torch device (default: CUDA when present)")
+    g.add_argument(
+        "--task2vec-probe",
+        default="imagenet",
+        help="probe of the tasks' Task2Vec vectors: imagenet (default), random, or a weights file",
+    )
+    g.add_argument("--task2vec-images", type=int, default=None, help="Task2Vec sample size")
     p.set_defaults(func=run)
+
+
+def live_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The live env's settings from the command line (checked; written to ``run.json``)."""
+    from t2s_env.rewards.live import default_store_path
+
+    if not args.tasks:
+        raise ValueError(f"--env {LIVE_ENV} needs --tasks T1,T2,... (dataset specs or names)")
+    if args.max_evaluations is not None and args.max_evaluations < 1:
+        raise ValueError(
+            f"--max-evaluations must be >= 1 (each is a pre-training), got {args.max_evaluations}"
+        )
+    store = Path(args.store).expanduser() if args.store else default_store_path()
+    return {
+        "tasks": split_tasks(args.tasks),
+        "recipe": args.recipe,
+        "store": str(store.resolve()),
+        "simulator": args.simulator,
+        "pretrain_seed": args.pretrain_seed,
+        "device": args.device,
+        "task2vec": {"probe": args.task2vec_probe, "n_images": args.task2vec_images},
+    }
+
+
+def make_live_env(live: dict[str, Any], progress: bool):
+    """The live env of ``live_settings``' output (embeds the tasks; pre-trains nothing)."""
+    import gymnasium as gym
+
+    from agents.cli.sweep import load_simulator
+    from t2s_env.task2vec import Task2VecConfig
+
+    t2v = {k: v for k, v in live["task2vec"].items() if v is not None}
+    return gym.make(
+        f"t2s_env:{LIVE_ENV}",
+        tasks=live["tasks"],
+        simulator=load_simulator(live["simulator"]),
+        recipe=live["recipe"],
+        store=live["store"],
+        seed=live["pretrain_seed"],
+        device=live["device"],
+        embeddings=Task2VecConfig(**t2v),
+        progress=progress,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
 
     import t2s_env
     from agents import DEFAULT_EPOCHS, make_agent
-    from agents.training import run_name, train
+    from agents.training import check_agent_for_env, run_name, train
 
     if args.resume:
         run_dir = Path(args.resume)
@@ -68,8 +152,9 @@ def run(args: argparse.Namespace) -> int:
         if args.agent is None:
             raise ValueError("name an AGENT (or --resume RUN_DIR)")
         env_id = args.env.split(":")[-1]
-        if env_id not in t2s_env.ENV_IDS:
-            raise ValueError(f"unknown env {args.env!r}; choose from {sorted(t2s_env.ENV_IDS)}")
+        known = sorted([*t2s_env.ENV_IDS, LIVE_ENV])
+        if env_id not in known:
+            raise ValueError(f"unknown env {args.env!r}; choose from {known}")
         info = {
             "agent": args.agent,
             "env": env_id,
@@ -77,11 +162,26 @@ def run(args: argparse.Namespace) -> int:
             "epochs": args.epochs if args.epochs is not None else DEFAULT_EPOCHS[args.agent],
             "overrides": parse_overrides(args.set),
         }
+        if env_id == LIVE_ENV:
+            info["live"] = live_settings(args)
+            info["max_evaluations"] = args.max_evaluations
+        elif args.tasks or args.max_evaluations is not None:
+            raise ValueError(f"--tasks and --max-evaluations are for --env {LIVE_ENV}")
+        # Everything checked before the run folder exists and anything is embedded or trained.
+        check_agent_for_env(info["agent"], table=env_id != LIVE_ENV)
         run_dir = Path(args.logdir) / run_name(env_id, args.agent, args.seed)
-        run_dir.mkdir(parents=True, exist_ok=True)
+    if args.resume and args.max_evaluations is not None and "live" in info:
+        if args.max_evaluations < 1:
+            raise ValueError(f"--max-evaluations must be >= 1, got {args.max_evaluations}")
+        info["max_evaluations"] = args.max_evaluations
+    live = info.get("live")
+    env = make_live_env(live, not args.no_progress) if live else gym.make(f"t2s_env:{info['env']}")
+    run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "run.json").write_text(json.dumps(info, indent=2))
-    agent = make_agent(info["agent"], seed=info["seed"], overrides=info["overrides"] or None)
-    env = gym.make(f"t2s_env:{info['env']}")
+    space = {"space": env.unwrapped.space} if live else {}
+    agent = make_agent(
+        info["agent"], seed=info["seed"], overrides=info["overrides"] or None, **space
+    )
     result = train(
         agent,
         env,
@@ -91,9 +191,21 @@ def run(args: argparse.Namespace) -> int:
         checkpoint_every=args.checkpoint_every,
         resume=bool(args.resume),
         progress=not args.no_progress,
+        max_evaluations=info.get("max_evaluations"),
     )
     h = result.history
-    if h["greedy_reward"]:
+    if live:
+        print(
+            f"{info['agent']} on {info['env']} over {len(live['tasks'])} tasks (seed "
+            f"{info['seed']}, recipe {live['recipe']}): {h['epoch'][-1] if h['epoch'] else 0} "
+            f"epochs, {h['reward_queries'][-1] if h['reward_queries'] else 0} reward queries, "
+            f"{h['distinct_evaluations'][-1] if h['distinct_evaluations'] else 0} distinct "
+            f"evaluations; {result.pretrainings} new pre-trainings, "
+            f"{result.reused_measurements} measurements re-used from {live['store']}"
+            f"{' (stopped: --max-evaluations reached)' if result.budget_spent else ''}, "
+            f"{result.seconds:.1f} s"
+        )
+    elif h["greedy_reward"]:
         print(
             f"{info['agent']} on {info['env']} (seed {info['seed']}): answer accuracy "
             f"{100 * h['greedy_reward'][-1]:.2f}% (simple regret {100 * h['simple_regret'][-1]:.2f} "

@@ -1,6 +1,8 @@
-"""Downstream tasks as data: an image folder, a torchvision dataset, or scikit-learn's digits.
+"""Downstream tasks as data: an image folder, a torchvision dataset, scikit-learn's digits,
+Fashion-MNIST, their few-shot variants and class subsets, and the named live tasks.
 
-A spec string (``digits``, ``folder:/path``, ``torchvision:SVHN:/root``) or a
+A spec string (``digits``, ``fashion-mnist?shots=20&test=2000``, ``folder:/path``,
+``torchvision:SVHN:/root``, ``fmnist-tops``) or a
 :class:`DatasetSpec` resolves to a :class:`DownstreamTask` with ``train`` and ``test``
 :class:`ImageSet` splits that yield ``(uint8 (H, W, 3) image, int label)`` and share the class
 names. Errors (:class:`DatasetError`) name the problem: an unknown name (with the known ones),
@@ -18,10 +20,18 @@ from t2s_env.datasets.base import (
     DownstreamTask,
     ImageSet,
     balanced_indices,
+    per_class_indices,
     stratified_split,
 )
 from t2s_env.datasets.digits import load_digits_task
+from t2s_env.datasets.fashion_mnist import (
+    DEBIAN_PACKAGE,
+    find_fashion_mnist_root,
+    load_fashion_mnist_task,
+    read_idx,
+)
 from t2s_env.datasets.folder import IMAGE_EXTENSIONS, load_folder_task
+from t2s_env.datasets.live_tasks import LIVE_TASKS, live_task_split
 from t2s_env.datasets.spec import DatasetSpec, known_datasets, load_dataset
 from t2s_env.datasets.torchvision_tasks import (
     TORCHVISION_TASKS,
@@ -31,7 +41,9 @@ from t2s_env.datasets.torchvision_tasks import (
 )
 
 __all__ = [
+    "DEBIAN_PACKAGE",
     "IMAGE_EXTENSIONS",
+    "LIVE_TASKS",
     "TORCHVISION_TASKS",
     "DatasetError",
     "DatasetSpec",
@@ -39,6 +51,11 @@ __all__ = [
     "ImageSet",
     "TorchvisionTask",
     "balanced_indices",
+    "find_fashion_mnist_root",
+    "live_task_split",
+    "load_fashion_mnist_task",
+    "per_class_indices",
+    "read_idx",
     "known_datasets",
     "known_torchvision_tasks",
     "load_dataset",

@@ -25,6 +25,7 @@ from PIL import Image
 
 __all__ = [
     "DatasetError",
+    "per_class_indices",
     "DownstreamTask",
     "ImageSet",
     "balanced_indices",
@@ -118,6 +119,36 @@ class ImageSet(Sequence):
         """A seeded, class-balanced sample of ``n`` items (all of them, shuffled, if fewer)."""
         return self.subset(balanced_indices(self.labels, n, seed), f"{self.name}[balanced {n}]")
 
+    def select_classes(self, class_ids: Sequence[int], name: str | None = None) -> ImageSet:
+        """The items of the classes ``class_ids`` (in that order), relabelled ``0..len-1``.
+
+        >>> ims = ImageSet("toy", ["a", "b", "c"], np.array([0, 1, 2, 1]), lambda j: np.zeros((2, 2), np.uint8))
+        >>> sub = ims.select_classes([2, 1])
+        >>> sub.classes, sub.labels.tolist()
+        (('c', 'b'), [1, 0, 1])
+        """
+        ids = [int(c) for c in class_ids]
+        if not ids or len(set(ids)) != len(ids) or min(ids) < 0 or max(ids) >= self.num_classes:
+            raise DatasetError(
+                f"{self.name}: class subset must name distinct classes in [0, "
+                f"{self.num_classes}), got {ids}"
+            )
+        remap = np.full(self.num_classes, -1, dtype=np.int64)
+        remap[ids] = np.arange(len(ids))
+        keep = np.flatnonzero(remap[self.labels] >= 0)
+        source = self._indices[keep]
+        base_load = self._load
+
+        def load(j: int) -> Image.Image | np.ndarray:
+            return base_load(int(source[j]))
+
+        return ImageSet(
+            name or self.name,
+            [self.classes[c] for c in ids],
+            remap[self._all_labels[source]],
+            load,
+        )
+
     def __repr__(self) -> str:
         return f"ImageSet({self.name!r}, {len(self)} images, {self.num_classes} classes)"
 
@@ -160,6 +191,28 @@ def balanced_indices(labels: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
         take[active] += add
         remaining -= int(add.sum())
     picked = [rng.permutation(np.flatnonzero(inverse == k))[: take[k]] for k in range(len(classes))]
+    return rng.permutation(np.concatenate(picked)) if picked else np.zeros(0, np.int64)
+
+
+def per_class_indices(labels: np.ndarray, shots: int, seed: int = 0) -> np.ndarray:
+    """Positions of a seeded sample of exactly ``shots`` items of every class, shuffled.
+
+    >>> idx = per_class_indices(np.array([0, 0, 0, 1, 1, 2, 2, 2]), 2, seed=0)
+    >>> np.bincount(np.array([0, 0, 0, 1, 1, 2, 2, 2])[idx]).tolist()
+    [2, 2, 2]
+
+    Raises :class:`DatasetError` when a class has fewer than ``shots`` items.
+    """
+    if shots < 1:
+        raise DatasetError(f"shots must be >= 1, got {shots}")
+    labels = np.asarray(labels, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    picked = []
+    for k in np.unique(labels):
+        pos = np.flatnonzero(labels == k)
+        if len(pos) < shots:
+            raise DatasetError(f"class {k} has {len(pos)} items, fewer than shots={shots}")
+        picked.append(rng.permutation(pos)[:shots])
     return rng.permutation(np.concatenate(picked)) if picked else np.zeros(0, np.int64)
 
 

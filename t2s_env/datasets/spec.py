@@ -1,12 +1,27 @@
-"""One spec string for every downstream task: ``digits``, ``folder:PATH``, ``torchvision:NAME:ROOT``.
+"""One spec string for every downstream task: ``digits``, ``fashion-mnist``, ``folder:PATH``,
+``torchvision:NAME:ROOT``, a named live task, each with optional few-shot settings.
 
 | spec                       | task                                                         |
 |----------------------------|--------------------------------------------------------------|
 | `digits`                   | scikit-learn's bundled 8x8 digits (always offline)           |
+| `fashion-mnist`            | Fashion-MNIST from Debian's `dataset-fashion-mnist` idx files |
+| `fashion-mnist:/data/fm`   | the same four idx files from another folder (gzip or not)     |
 | `folder:/data/mytask`      | `/data/mytask/<class>/*.png`, or `.../{train,test}/<class>/` |
 | `/data/mytask`             | the same (any existing directory, or a spec containing `/`)  |
 | `torchvision:SVHN:/data/svhn` | a predefined torchvision task from its root folder        |
 | `SVHN:/data/svhn`, `SVHN`  | the same; without a root, `$T2S_DATA_ROOT/svhn`              |
+| `fmnist-20shot`, ...       | a named live task (:data:`~t2s_env.datasets.LIVE_TASKS`)     |
+
+Any spec may end in ``?key=value&...`` settings (recorded in the spec string, so the reward
+store binds a task name to exactly one task):
+
+| key             | meaning                                                              |
+|-----------------|----------------------------------------------------------------------|
+| `classes=0+2+4` | keep these classes (indices into the task's classes), relabelled 0.. |
+| `shots=20`      | the train split (the 5-NN memory) is 20 images of every class        |
+| `test=2000`     | the test split is a fixed class-balanced sample of 2,000 images      |
+| `seed=1`        | seed of the samples above and of the stratified split                |
+| `test_fraction` | test share of the stratified split, for sources without one          |
 
 >>> spec = DatasetSpec.parse("torchvision:svhn:/data/svhn")
 >>> spec.kind, spec.name, str(spec.root), str(spec)
@@ -14,30 +29,77 @@
 >>> task = DatasetSpec.parse("digits").load()
 >>> task.name, len(task.classes)
 ('digits', 10)
+>>> few = DatasetSpec.parse("digits?shots=5&test=60&classes=0,1")
+>>> few.name, str(few)
+('digits?classes=0+1&shots=5&test=60', 'digits?classes=0+1&shots=5&test=60')
+>>> task = few.load()
+>>> len(task.train), len(task.test), task.classes
+(10, 60, ('0', '1'))
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-from t2s_env.datasets.base import DatasetError, DownstreamTask
+from t2s_env.datasets.base import (
+    DatasetError,
+    DownstreamTask,
+    balanced_indices,
+    per_class_indices,
+)
 from t2s_env.datasets.digits import load_digits_task
+from t2s_env.datasets.fashion_mnist import load_fashion_mnist_task
 from t2s_env.datasets.folder import load_folder_task
+from t2s_env.datasets.live_tasks import LIVE_TASKS
 from t2s_env.datasets.torchvision_tasks import (
     TORCHVISION_TASKS,
     known_torchvision_tasks,
     load_torchvision_task,
 )
 
-Kind = Literal["digits", "folder", "torchvision"]
+Kind = Literal["digits", "fashion-mnist", "folder", "torchvision"]
+KINDS = ("digits", "fashion-mnist", "folder", "torchvision")
+
+SETTINGS = ("classes", "shots", "test", "seed", "test_fraction")
+"""The keys a spec's ``?key=value`` suffix may set."""
+
+_FASHION_NAMES = ("fashion-mnist", "fmnist")
 
 
 def known_datasets() -> tuple[str, ...]:
-    """Every dataset name a spec may use without a path: ``digits`` and the torchvision tasks."""
-    return ("digits", *known_torchvision_tasks())
+    """Every dataset name a spec may use without a path: ``digits``, ``fashion-mnist``, the
+    torchvision tasks and the named live tasks."""
+    return ("digits", *known_torchvision_tasks(), "fashion-mnist", *LIVE_TASKS)
+
+
+def _split_settings(text: str) -> tuple[str, dict[str, str]]:
+    """``"base?k=v&k=v"`` -> ``("base", {k: v})``; a ``?`` not followed by settings is kept."""
+    base, sep, query = text.rpartition("?")
+    if not sep:
+        return text, {}
+    pairs = [p.partition("=") for p in query.split("&") if p]
+    if not pairs or any(not eq for _, eq, _ in pairs):
+        if "=" in query or any(k.strip().lower() in SETTINGS for k, _, _ in pairs):
+            raise DatasetError(f"dataset settings {query!r} must read key=value&key=value")
+        return text, {}
+    settings = {k.strip().lower(): v.strip() for k, _, v in pairs}
+    unknown = sorted(set(settings) - set(SETTINGS))
+    if unknown:
+        raise DatasetError(
+            f"unknown dataset setting(s) {', '.join(unknown)} in {text!r}; known: {', '.join(SETTINGS)}"
+        )
+    return base, settings
+
+
+def _int_setting(key: str, value: str) -> int:
+    try:
+        out = int(value)
+    except ValueError:
+        raise DatasetError(f"dataset setting {key}={value!r} must be an integer") from None
+    return out
 
 
 def _absolute(path: str) -> Path:
@@ -56,7 +118,13 @@ class DatasetSpec:
         root: The image folder, or the torchvision root (``None``: the default root).
         download: Let torchvision download missing files (never done unless asked).
         test_fraction: Test share of the seeded stratified split, for sources without one.
-        seed: Seed of that split.
+        seed: Seed of that split and of the few-shot samples.
+        classes: Keep only these classes (indices into the source's classes, in this order;
+            labels become their positions here). ``None``: every class.
+        shots: The train split (the 5-NN memory) is ``shots`` seeded images of every class.
+            ``None``: the whole train split.
+        test_size: The test split is a seeded class-balanced sample of this many images.
+            ``None``: the whole test split.
     """
 
     kind: Kind
@@ -65,25 +133,97 @@ class DatasetSpec:
     download: bool = False
     test_fraction: float = 0.2
     seed: int = 0
+    classes: tuple[int, ...] | None = None
+    shots: int | None = None
+    test_size: int | None = None
 
     def __post_init__(self) -> None:
-        if self.kind not in ("digits", "folder", "torchvision"):
-            raise DatasetError(f"kind must be digits, folder or torchvision; got {self.kind!r}")
+        if self.kind not in KINDS:
+            raise DatasetError(f"kind must be one of {', '.join(KINDS)}; got {self.kind!r}")
         if self.kind == "folder" and self.root is None:
             raise DatasetError("a folder dataset needs its root folder")
         if not 0.0 < self.test_fraction < 1.0:
             raise DatasetError(f"test_fraction must be in (0, 1), got {self.test_fraction}")
+        if int(self.seed) != self.seed or self.seed < 0:
+            raise DatasetError(f"seed must be an integer >= 0, got {self.seed}")
+        for key, value in (("shots", self.shots), ("test", self.test_size)):
+            if value is not None and (int(value) != value or value < 1):
+                raise DatasetError(f"{key} must be an integer >= 1, got {value}")
+        if self.classes is not None:
+            ids = tuple(self.classes)
+            if not ids or len(set(ids)) != len(ids) or any(int(c) != c or c < 0 for c in ids):
+                raise DatasetError(f"classes must be distinct class indices >= 0, got {ids}")
+            object.__setattr__(self, "classes", tuple(int(c) for c in ids))
+
+    @property
+    def few_shot(self) -> bool:
+        """Whether the spec samples or subsets the source (classes, shots or test size)."""
+        return self.classes is not None or self.shots is not None or self.test_size is not None
+
+    def _settings(self, *, split: bool) -> str:
+        parts = []
+        if self.classes is not None:
+            parts.append("classes=" + "+".join(map(str, self.classes)))
+        if self.shots is not None:
+            parts.append(f"shots={self.shots}")
+        if self.test_size is not None:
+            parts.append(f"test={self.test_size}")
+        if split and self.test_fraction != 0.2:
+            parts.append(f"test_fraction={self.test_fraction:g}")
+        if split and self.seed != 0:
+            parts.append(f"seed={self.seed}")
+        return "?" + "&".join(parts) if parts else ""
 
     @classmethod
     def parse(
         cls, text: str, *, download: bool = False, test_fraction: float = 0.2, seed: int = 0
     ) -> DatasetSpec:
-        """Read a spec string (see the module docstring); unknown names list the known ones."""
+        """Read a spec string (see the module docstring); unknown names list the known ones.
+
+        Settings in the string (``?seed=1``) override the keyword arguments.
+        """
         text = str(text).strip()
-        opts = {"download": download, "test_fraction": test_fraction, "seed": seed}
+        if text.lower() in LIVE_TASKS:
+            name = text.lower()
+            spec = cls.parse(
+                LIVE_TASKS[name], download=download, test_fraction=test_fraction, seed=seed
+            )
+            return replace(spec, name=name)
+        base, settings = _split_settings(text)
+        opts: dict[str, object] = {
+            "download": download,
+            "test_fraction": test_fraction,
+            "seed": seed,
+        }
+        if "seed" in settings:
+            opts["seed"] = _int_setting("seed", settings["seed"])
+        if "test_fraction" in settings:
+            try:
+                opts["test_fraction"] = float(settings["test_fraction"])
+            except ValueError:
+                raise DatasetError(
+                    f"dataset setting test_fraction={settings['test_fraction']!r} must be a number"
+                ) from None
+        if "shots" in settings:
+            opts["shots"] = _int_setting("shots", settings["shots"])
+        if "test" in settings:
+            opts["test_size"] = _int_setting("test", settings["test"])
+        if "classes" in settings:
+            raw = settings["classes"].replace(",", "+").split("+")
+            opts["classes"] = tuple(_int_setting("classes", c) for c in raw if c.strip())
+        spec = cls._parse_source(base, opts)
+        if spec.few_shot:
+            spec = replace(spec, name=spec.name + spec._settings(split=False))
+        return spec
+
+    @classmethod
+    def _parse_source(cls, text: str, opts: dict) -> DatasetSpec:
         head, sep, rest = text.partition(":")
         if text.lower() == "digits":
             return cls("digits", "digits", **opts)
+        if head.lower() in _FASHION_NAMES:
+            root = _absolute(rest) if sep and rest else None
+            return cls("fashion-mnist", "fashion-mnist", root, **opts)
         if head.lower() == "folder" and sep:
             if not rest:
                 raise DatasetError("folder: spec needs a path, e.g. folder:/data/mytask")
@@ -107,11 +247,20 @@ class DatasetSpec:
         )
 
     def __str__(self) -> str:
+        return self._source() + self._settings(split=False)
+
+    def _source(self) -> str:
         if self.kind == "digits":
             return "digits"
+        if self.kind == "fashion-mnist":
+            return "fashion-mnist" + (f":{self.root}" if self.root is not None else "")
         if self.kind == "folder":
             return f"folder:{self.root}"
-        return f"torchvision:{self.name}" + (f":{self.root}" if self.root is not None else "")
+        base = self.name.partition("?")[0].lower()
+        if base not in TORCHVISION_TASKS:
+            raise DatasetError(f"{self.name!r} is not a torchvision task name")
+        name = TORCHVISION_TASKS[base].name
+        return f"torchvision:{name}" + (f":{self.root}" if self.root is not None else "")
 
     @property
     def identity(self) -> str:
@@ -120,20 +269,58 @@ class DatasetSpec:
 
         >>> DatasetSpec.parse("digits").identity, DatasetSpec.parse("digits", seed=3).identity
         ('digits', 'digits?seed=3')
+        >>> DatasetSpec.parse("fmnist-tops").identity
+        'fashion-mnist?classes=0+2+4+6&shots=20&test=1000'
+
+        ``DatasetSpec.parse(spec.identity)`` is the same task.
         """
-        extra = [f"test_fraction={self.test_fraction:g}"] if self.test_fraction != 0.2 else []
-        extra += [f"seed={self.seed}"] if self.seed != 0 else []
-        return str(self) + ("?" + "&".join(extra) if extra else "")
+        return self._source() + self._settings(split=True)
 
     def load(self) -> DownstreamTask:
-        """Resolve the spec to the task's train and test splits (reads labels, not images)."""
+        """Resolve the spec to the task's train and test splits (reads labels, not images).
+
+        The class subset is taken first, then the per-class train sample and the test sample
+        (both seeded by :attr:`seed`); a sample larger than its split is an error.
+        """
+        task = self._load_source()
+        if not self.few_shot:
+            return task
+        train, test = task.train, task.test
+        if self.classes is not None:
+            if max(self.classes) >= len(task.classes):
+                raise DatasetError(
+                    f"{self.name}: classes {list(self.classes)} out of range; {task.name} has "
+                    f"{len(task.classes)} classes (0-{len(task.classes) - 1})"
+                )
+            train = train.select_classes(self.classes)
+            test = test.select_classes(self.classes)
+        if self.shots is not None:
+            try:
+                train = train.subset(per_class_indices(train.labels, self.shots, self.seed))
+            except DatasetError as err:
+                raise DatasetError(f"{self.name}: train split: {err}") from None
+        if self.test_size is not None:
+            if self.test_size > len(test):
+                raise DatasetError(
+                    f"{self.name}: test={self.test_size} but the test split has {len(test)} images"
+                )
+            test = test.subset(balanced_indices(test.labels, self.test_size, self.seed))
+        return DownstreamTask(
+            self.name,
+            train.subset(range(len(train)), f"{self.name}/train"),
+            test.subset(range(len(test)), f"{self.name}/test"),
+        )
+
+    def _load_source(self) -> DownstreamTask:
         if self.kind == "digits":
             return load_digits_task(self.test_fraction, self.seed)
+        if self.kind == "fashion-mnist":
+            return load_fashion_mnist_task(self.root)
         if self.kind == "folder":
             assert self.root is not None
             return load_folder_task(self.root, self.test_fraction, self.seed)
         return load_torchvision_task(
-            self.name,
+            self._source().split(":")[1],
             self.root,
             download=self.download,
             test_fraction=self.test_fraction,

@@ -2,7 +2,8 @@
 
 One row per evaluation, keyed by ``(task, config, simulator, simulator_version, recipe, seed)``
 (:class:`EvaluationKey`), holding the accuracy (a fraction), the per-stage timings, the software
-versions and free-form details. Rows are written in their own transaction as each evaluation
+versions, free-form details and the id of the pre-trained backbone that produced it (one
+backbone serves every task: :class:`~t2s_env.pipeline.BackboneKey`). Rows are written in their own transaction as each evaluation
 finishes, so an interrupted sweep loses nothing that finished; a row is never overwritten
 (the first writer of a key wins), so a cached evaluation is never recomputed or changed.
 Concurrent writers (processes, threads with their own store) are safe: WAL journal, short
@@ -55,6 +56,7 @@ CREATE TABLE IF NOT EXISTS evaluations (
     versions TEXT NOT NULL,
     details TEXT NOT NULL,
     created REAL NOT NULL,
+    backbone TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (task, config, simulator, simulator_version, recipe, seed)
 );
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -111,6 +113,8 @@ class Evaluation:
     """Anything else worth keeping (dataset spec, image counts, final loss...)."""
     created: float = 0.0
     """Unix time the measurement finished."""
+    backbone: str = ""
+    """Id of the pre-trained backbone scored (``""`` in stores older than that column)."""
 
     def __post_init__(self) -> None:
         if not (np.isfinite(self.accuracy) and 0.0 <= self.accuracy <= 1.0):
@@ -166,6 +170,11 @@ class RewardStore:
                 version = cur.execute(
                     "SELECT value FROM meta WHERE name = 'schema_version'"
                 ).fetchone()[0]
+                columns = {r[1] for r in cur.execute("PRAGMA table_info(evaluations)")}
+                if "backbone" not in columns:  # a store from before backbones were recorded
+                    cur.execute(
+                        "ALTER TABLE evaluations ADD COLUMN backbone TEXT NOT NULL DEFAULT ''"
+                    )
             if int(version) != SCHEMA_VERSION:
                 raise StoreError(
                     f"reward store {self.path} has schema version {version}; this t2s_env "
@@ -227,6 +236,7 @@ class RewardStore:
             json.loads(row[8]),
             json.loads(row[9]),
             float(row[10]),
+            str(row[11]),
         )
 
     def get(self, key: EvaluationKey) -> Evaluation | None:
@@ -253,10 +263,12 @@ class RewardStore:
         return out
 
     def evaluations(self, **where: object) -> list[Evaluation]:
-        """Every evaluation whose key fields equal ``where`` (e.g. ``task="digits"``)."""
-        unknown = set(where) - set(_KEY_FIELDS)
+        """Every evaluation whose key fields (or ``backbone``) equal ``where`` (e.g.
+        ``task="digits"``)."""
+        fields = [*_KEY_FIELDS, "backbone"]
+        unknown = set(where) - set(fields)
         if unknown:
-            raise ValueError(f"unknown key fields {sorted(unknown)}; fields: {list(_KEY_FIELDS)}")
+            raise ValueError(f"unknown key fields {sorted(unknown)}; fields: {fields}")
         clause = " AND ".join(f"{f} = ?" for f in where) or "1"
         rows = self._query(
             f"SELECT * FROM evaluations WHERE {clause} ORDER BY {', '.join(_KEY_FIELDS)}",
@@ -273,6 +285,24 @@ class RewardStore:
         rows = self._query("SELECT DISTINCT details FROM evaluations WHERE task = ?", [task])
         found = {json.loads(r[0]).get("dataset") for r in rows}
         return {str(d) for d in found if d is not None}
+
+    def simulator_versions(self, simulator: str) -> set[str]:
+        """The versions of simulator ``simulator`` whose measurements the store holds."""
+        rows = self._query(
+            "SELECT DISTINCT simulator_version FROM evaluations WHERE simulator = ?", [simulator]
+        )
+        return {str(r[0]) for r in rows}
+
+    def check_simulator(self, simulator: str, version: str) -> None:
+        """Raise :class:`StoreError` if the store holds measurements of another version of
+        ``simulator``: a live run on it would re-measure everything and mix two renderers."""
+        other = sorted(self.simulator_versions(simulator) - {str(version)})
+        if other:
+            raise StoreError(
+                f"reward store {self.path} holds measurements of simulator {simulator!r} "
+                f"version {other[0]}, not {version}; use another store (--store NEW.sqlite) "
+                f"for version {version}"
+            )
 
     def check_dataset(self, task: str, dataset: str) -> None:
         """Raise :class:`StoreError` if the store holds evaluations of ``task`` measured on
@@ -297,11 +327,12 @@ class RewardStore:
             json.dumps(e.versions, sort_keys=True),
             json.dumps(e.details, sort_keys=True, default=str),
             float(e.created or time.time()),
+            str(e.backbone),
         )
         try:
             with self._transaction() as cur:
                 cur.execute(
-                    f"INSERT OR IGNORE INTO evaluations VALUES ({', '.join('?' * 11)})", row
+                    f"INSERT OR IGNORE INTO evaluations VALUES ({', '.join('?' * 12)})", row
                 )
                 return cur.rowcount == 1
         except sqlite3.DatabaseError as exc:

@@ -12,7 +12,16 @@ from t2s_env.task2vec.distance import (
     nearest_tasks,
     task2vec_distance,
 )
-from t2s_env.task2vec.fisher import Task2VecConfig, TaskEmbedding, embed_task, preprocess
+from t2s_env.task2vec.fisher import (
+    BATCH_NORM_MODES,
+    SAMPLING_MODES,
+    Task2VecConfig,
+    TaskEmbedding,
+    class_balanced_draws,
+    embed_task,
+    fisher_diagonal,
+    preprocess,
+)
 from t2s_env.task2vec.layout import (
     LayerSlice,
     embedding_dim,
@@ -30,20 +39,24 @@ from t2s_env.task2vec.probe import (
 )
 
 __all__ = [
+    "BATCH_NORM_MODES",
     "IMAGENET_URL",
     "METRICS",
     "OFFLINE_ENV",
     "LayerSlice",
     "Probe",
     "ProbeWeightsError",
+    "SAMPLING_MODES",
     "Task2VecConfig",
     "TaskEmbedding",
     "build_probe",
+    "class_balanced_draws",
     "cosine_distance",
     "distance_matrix",
     "embed_task",
     "embedding_dim",
     "embedding_modules",
+    "fisher_diagonal",
     "imagenet_cache_file",
     "nearest_tasks",
     "preprocess",

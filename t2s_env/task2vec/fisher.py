@@ -1,26 +1,57 @@
 """Monte-Carlo Fisher Task2Vec embedding (Achille et al., ICCV 2019), as the shipped vectors.
 
-1. Fit the probe's classifier head on the task with the trunk frozen (features cached).
-2. Over a class-balanced sample of the task, in batches, draw labels from the probe's own
-   predictive distribution ``y ~ p_w(y | x)`` (the Fisher needs the model's distribution, not
-   the data's labels), back-propagate the batch's cross-entropy, and accumulate the squared
-   gradients of every weight.
-3. The embedding is the filter-wise mean of the accumulated squared gradients (divided by the
-   number of batches) of every conv and batch-norm weight of the trunk, in the layout of
-   :mod:`t2s_env.task2vec.layout` (9,600 numbers for ResNet-18).
+The shipped vectors were made with the authors' copy of ``aws-cv-task2vec`` (``task2vec.py``,
+Monte-Carlo method, settings of its ``conf/config.yaml``); :func:`embed_task` follows that
+procedure by default, in three steps:
 
-The probe runs in eval mode throughout: batch-norm uses its running statistics, so features,
-head and Fisher see the same network whatever the batch composition.
+1. **Features.** The probe is in train mode throughout (the reference calls ``model.train()``
+   at construction and never ``eval()``): batch norm normalises with each batch's own
+   statistics. The trunk's features of the first images *in dataset order* are cached:
+   ``min(max_samples // batch_size - 1, ceil(N / batch_size))`` batches (the last one may be
+   short), so 9,920 images at the reference's ``max_samples=10_000``.
+2. **Head.** The classifier head is fitted on the cached features with Adam (lr 4e-4, weight
+   decay 1e-4) for 10 epochs; each epoch is ``n_images`` (10,000) features drawn with
+   replacement, every class equally likely (the reference's ``WeightedRandomSampler`` with
+   weights ``1 / class count``), in batches of 64, an incomplete last batch dropped.
+3. **Fisher.** ``n_images`` images of the whole split are drawn the same way (156 batches of
+   64). For each batch, labels are drawn from the probe's own predictive distribution
+   ``y ~ p_w(y | x)`` (the Fisher is an expectation over the model's distribution, not the
+   data's labels), the batch's cross-entropy is back-propagated and every weight's squared
+   gradient accumulated; the sum is divided by the number of batches.
+
+The embedding is the filter-wise mean of those accumulated squared gradients for every conv
+and batch-norm weight of the trunk, the classifier skipped, in ``named_modules`` order (the
+layout of :mod:`t2s_env.task2vec.layout`, 9,600 numbers for ResNet-18), ``scale`` all ones.
+
+Two of the project's earlier choices remain as options, off by default (vectors made with them
+are not comparable with the shipped ones):
+
+- ``batch_norm="eval"``: batch norm uses its running statistics, so an image's features do not
+  depend on the other images of its batch. With ImageNet weights these are ImageNet's
+  statistics; with a random probe they are the initial mean 0 / variance 1, which leaves the
+  activations unnormalised (on digits at 32 px with a random probe the vector then has cosine
+  0.48 with the reference's and a 50x smaller norm).
+- ``sampling="balanced"``: one class-balanced sample of ``n_images`` images *without*
+  replacement (:meth:`~t2s_env.datasets.ImageSet.balanced_sample`); the head is fitted on the
+  features of that sample (shuffled each epoch) and the Fisher makes one pass over it. No
+  image counts twice and every class contributes (the reference's feature cache takes the
+  first images in dataset order, which can miss classes of a split sorted by label).
+
+In train mode a batch of a single image has no batch statistics; such a last batch of the
+feature cache or of a ``sampling="balanced"`` pass is left out (the reference would stop with
+an error there).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import platform
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -29,36 +60,60 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
-from t2s_env.datasets import ImageSet
+from t2s_env.datasets import ImageSet, balanced_indices
 from t2s_env.task2vec.layout import LayerSlice, embedding_modules, probe_layout
 from t2s_env.task2vec.probe import Probe, build_probe
 
-__all__ = ["Task2VecConfig", "TaskEmbedding", "embed_task", "preprocess"]
+__all__ = [
+    "BATCH_NORM_MODES",
+    "SAMPLING_MODES",
+    "Task2VecConfig",
+    "TaskEmbedding",
+    "class_balanced_draws",
+    "embed_task",
+    "fisher_diagonal",
+    "preprocess",
+]
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
+BATCH_NORM_MODES: tuple[str, ...] = ("train", "eval")
+SAMPLING_MODES: tuple[str, ...] = ("weighted", "balanced")
+
+# Independent random streams of one seed (one per use), so seed 1 never replays seed 0's labels.
+_HEAD_DRAWS, _FISHER_DRAWS, _FISHER_LABELS = range(3)
+
 
 @dataclass(frozen=True)
 class Task2VecConfig:
-    """How a task is embedded. Defaults follow the shipped embeddings."""
+    """How a task is embedded. Defaults follow the reference procedure (module docstring)."""
 
     n_images: int = 10_000
-    """Size of the class-balanced sample the Fisher is estimated on."""
+    """Images drawn for the Fisher, and features drawn per head epoch (the reference loader's
+    ``num_samples``); with ``sampling="balanced"``, the size of the sample."""
+    max_samples: int = 10_000
+    """Caps the head's feature cache at ``max_samples // batch_size - 1`` batches of the first
+    images in dataset order (the reference's ``max_samples``; unused with ``"balanced"``)."""
     batch_size: int = 64
-    """Images per batch, for the head fit and for the Fisher."""
+    """Images per batch, for the features, the head fit and the Fisher."""
     image_size: int = 224
     """Images are resized (shorter side) and centre-cropped to this many pixels."""
     probe: str = "imagenet"
     """``"imagenet"``, ``"random"`` (recorded in the result), or a ResNet-18 weights file."""
     head_epochs: int = 10
     """Epochs of Adam on the cached features when fitting the classifier head."""
-    head_lr: float = 1e-3
-    """Learning rate of the head fit."""
+    head_lr: float = 4e-4
+    """Learning rate of the head fit (the reference's ``classifier_opts``)."""
     head_weight_decay: float = 1e-4
     """Weight decay of the head fit."""
+    batch_norm: Literal["train", "eval"] = "train"
+    """``"train"``: batch statistics (the reference); ``"eval"``: running statistics."""
+    sampling: Literal["weighted", "balanced"] = "weighted"
+    """``"weighted"``: class-balanced draws with replacement (the reference);
+    ``"balanced"``: one class-balanced sample without replacement."""
     seed: int = 0
-    """Seeds the class-balanced sample, the head's fit and the sampled labels."""
+    """Seeds the draws of images, of head batches and of the sampled labels."""
     probe_seed: int = 0
     """Seeds a random probe's trunk and the head's initialisation (fixed across samples)."""
     device: str = "auto"
@@ -67,13 +122,31 @@ class Task2VecConfig:
     """Let torchvision download the ImageNet weights when they are not cached."""
 
     def __post_init__(self) -> None:
-        for name in ("n_images", "batch_size", "image_size"):
+        for name in ("n_images", "max_samples", "batch_size", "image_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.head_epochs < 0:
             raise ValueError(f"head_epochs must be >= 0, got {self.head_epochs}")
         if self.head_lr <= 0 or self.head_weight_decay < 0:
             raise ValueError("head_lr must be > 0 and head_weight_decay >= 0")
+        if self.batch_norm not in BATCH_NORM_MODES:
+            raise ValueError(
+                f"batch_norm must be one of {BATCH_NORM_MODES}, got {self.batch_norm!r}"
+            )
+        if self.sampling not in SAMPLING_MODES:
+            raise ValueError(f"sampling must be one of {SAMPLING_MODES}, got {self.sampling!r}")
+        if self.sampling == "weighted":
+            if self.n_images < self.batch_size:
+                raise ValueError(
+                    f"n_images ({self.n_images}) must be >= batch_size ({self.batch_size}): "
+                    "weighted draws come in full batches (an incomplete last batch is dropped)"
+                )
+            if self.max_samples < 2 * self.batch_size:
+                raise ValueError(
+                    f"max_samples ({self.max_samples}) must be >= 2 * batch_size "
+                    f"({2 * self.batch_size}): the head's features are "
+                    "max_samples // batch_size - 1 batches"
+                )
 
     def resolve_device(self) -> torch.device:
         if self.device == "auto":
@@ -85,7 +158,7 @@ class Task2VecConfig:
 class TaskEmbedding:
     """A task's Task2Vec embedding: ``vector = hessian / scale`` (``scale`` is all ones here).
 
-    ``meta`` records how it was made (dataset, probe weights, sample size, image size, seed,
+    ``meta`` records how it was made (dataset, probe weights, sample counts, image size, seed,
     device, timings, versions), so a random-probe vector is never mistaken for a real one.
     """
 
@@ -134,66 +207,153 @@ def preprocess(images: list[np.ndarray], size: int) -> torch.Tensor:
     return (x - mean) / std
 
 
-def _batches(ims: ImageSet, batch_size: int, size: int, desc: str, progress: bool):
-    for start in tqdm(range(0, len(ims), batch_size), desc=desc, disable=not progress, leave=False):
-        items = [ims[i] for i in range(start, min(start + batch_size, len(ims)))]
-        x = preprocess([im for im, _ in items], size)
-        yield x, torch.tensor([y for _, y in items], dtype=torch.long)
+def class_balanced_draws(
+    labels: np.ndarray | torch.Tensor, n: int, generator: torch.Generator
+) -> torch.Tensor:
+    """``n`` positions of ``labels`` drawn with replacement, every present class equally likely.
+
+    Each position is weighted ``1 / (count of its class)``, the weights of the reference's
+    ``WeightedRandomSampler``, so a class is drawn with probability ``1 / K`` however many
+    items it has.
+
+    >>> g = torch.Generator().manual_seed(0)
+    >>> idx = class_balanced_draws(np.array([0] * 90 + [1] * 10), 1000, g)
+    >>> len(idx), 400 < int((idx >= 90).sum()) < 600
+    (1000, True)
+    """
+    labels = torch.as_tensor(np.asarray(labels), dtype=torch.long)
+    if labels.numel() == 0:
+        raise ValueError("cannot draw from an empty split")
+    weights = 1.0 / torch.bincount(labels)[labels].double()
+    return torch.multinomial(weights, n, replacement=True, generator=generator)
+
+
+def _generator(seed: int, stream: int) -> torch.Generator:
+    state = np.random.SeedSequence([seed, stream]).generate_state(1, np.uint64)[0]
+    return torch.Generator().manual_seed(int(state >> np.uint64(1)))
+
+
+def _full_batches(idx: torch.Tensor, batch_size: int) -> list[torch.Tensor]:
+    """``idx`` in batches of ``batch_size``, an incomplete last batch dropped (``drop_last``)."""
+    n = len(idx) // batch_size * batch_size
+    return list(idx[:n].split(batch_size))
+
+
+def _image_batches(
+    ims: ImageSet, batches: list[torch.Tensor], size: int, desc: str, progress: bool
+) -> Iterator[torch.Tensor]:
+    for idx in tqdm(batches, desc=desc, disable=not progress, leave=False):
+        yield preprocess([ims[int(i)][0] for i in idx], size)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Which images each step uses, as positions: in ``images`` or, for the head, in the cache."""
+
+    feature_batches: list[torch.Tensor]
+    head_epochs: list[list[torch.Tensor]]
+    fisher_batches: list[torch.Tensor]
+
+
+def _drop_single(batches: list[torch.Tensor]) -> list[torch.Tensor]:
+    # Batch norm in train mode has no statistics for a batch of one image.
+    return batches[:-1] if len(batches) > 1 and len(batches[-1]) == 1 else batches
+
+
+def _plan(images: ImageSet, cfg: Task2VecConfig) -> _Plan:
+    """Draw every position the embedding uses, from the config's seed."""
+    bs, train_bn = cfg.batch_size, cfg.batch_norm == "train"
+    head_gen = _generator(cfg.seed, _HEAD_DRAWS)
+    if cfg.sampling == "weighted":
+        n_cached = min(cfg.max_samples // bs - 1, math.ceil(len(images) / bs)) * bs
+        features = list(torch.arange(min(len(images), n_cached)).split(bs))
+    else:
+        sample = balanced_indices(images.labels, cfg.n_images, seed=cfg.seed)
+        features = list(torch.from_numpy(sample).split(bs))
+    features = _drop_single(features) if train_bn else features
+    cached = torch.cat(features)
+    if cfg.sampling == "weighted":
+        cached_labels = images.labels[cached.numpy()]
+        head = [
+            _full_batches(class_balanced_draws(cached_labels, cfg.n_images, head_gen), bs)
+            for _ in range(cfg.head_epochs)
+        ]
+        fisher_gen = _generator(cfg.seed, _FISHER_DRAWS)
+        fisher = _full_batches(class_balanced_draws(images.labels, cfg.n_images, fisher_gen), bs)
+    else:
+        head = [
+            list(torch.randperm(len(cached), generator=head_gen).split(bs))
+            for _ in range(cfg.head_epochs)
+        ]
+        fisher = features
+    return _Plan(features, head, fisher)
+
+
+def _cache_features(
+    probe: Probe, ims: ImageSet, plan: _Plan, size: int, device: torch.device, progress: bool
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The trunk's features (and labels) of the plan's feature batches, in their order."""
+    feats = []
+    with torch.no_grad():
+        for x in _image_batches(ims, plan.feature_batches, size, "Task2Vec features", progress):
+            feats.append(probe.trunk(x.to(device)))
+    labels = torch.from_numpy(ims.labels[torch.cat(plan.feature_batches).numpy()])
+    return torch.cat(feats), labels.to(device)
 
 
 def _fit_head(
-    probe: Probe, ims: ImageSet, cfg: Task2VecConfig, device: torch.device, progress: bool
-) -> float:
-    """Fit ``probe.head`` on frozen trunk features; returns the final training accuracy."""
-    feats, labels = [], []
-    with torch.no_grad():
-        for x, y in _batches(ims, cfg.batch_size, cfg.image_size, "Task2Vec features", progress):
-            feats.append(probe.trunk(x.to(device)))
-            labels.append(y.to(device))
-    f, y = torch.cat(feats), torch.cat(labels)
+    probe: Probe, feats: torch.Tensor, labels: torch.Tensor, plan: _Plan, cfg: Task2VecConfig
+) -> tuple[float, int]:
+    """Fit ``probe.head`` on cached features; returns (training accuracy, optimiser steps)."""
     opt = torch.optim.Adam(
         probe.head.parameters(), lr=cfg.head_lr, weight_decay=cfg.head_weight_decay
     )
-    gen = torch.Generator().manual_seed(cfg.seed + 1)
-    for _ in range(cfg.head_epochs):
-        for idx in torch.randperm(len(y), generator=gen).split(cfg.batch_size):
-            idx = idx.to(device)
-            loss = F.cross_entropy(probe.head(f[idx]), y[idx])
+    steps = 0
+    for epoch in plan.head_epochs:
+        for idx in epoch:
+            idx = idx.to(feats.device)
+            loss = F.cross_entropy(probe.head(feats[idx]), labels[idx])
             opt.zero_grad()
             loss.backward()
             opt.step()
+            steps += 1
     with torch.no_grad():
-        return float((probe.head(f).argmax(1) == y).float().mean())
+        return float((probe.head(feats).argmax(1) == labels).float().mean()), steps
 
 
-def _fisher(
-    probe: Probe,
+def fisher_diagonal(
+    probe: nn.Module,
     modules: list[tuple[str, nn.Module]],
-    ims: ImageSet,
-    cfg: Task2VecConfig,
-    device: torch.device,
-    progress: bool,
-) -> np.ndarray:
-    """Filter-wise mean of the batch-averaged squared gradients, concatenated in order."""
+    batches: Iterable[torch.Tensor],
+    generator: torch.Generator,
+) -> tuple[np.ndarray, int]:
+    """Monte-Carlo Fisher of ``modules``' weights: ``(filter-wise means, number of batches)``.
+
+    For each batch of images, labels are drawn from ``probe``'s own softmax, the batch's mean
+    cross-entropy is back-propagated, and each weight's squared gradient is accumulated. The
+    sum is divided by the number of batches, then averaged over each output filter's entries
+    and concatenated in the order of ``modules``. The probe's mode (train / eval) is the
+    caller's.
+    """
+    device = next(probe.parameters()).device
     weights = [m.weight for _, m in modules]
     acc = [torch.zeros_like(w) for w in weights]
-    gen = torch.Generator().manual_seed(cfg.seed + 2)
     n_batches = 0
-    for x, _ in _batches(ims, cfg.batch_size, cfg.image_size, "Task2Vec Fisher", progress):
+    for x in batches:
         logits = probe(x.to(device))
         # Labels from the model's own predictive distribution (Task2Vec, Sec. 3: the Fisher
-        # is an expectation over y ~ p_w(y|x)); sampled on the CPU so any device agrees.
+        # is an expectation over y ~ p_w(y|x)); drawn on the CPU so any device agrees.
         probs = F.softmax(logits.detach().float(), dim=1).cpu()
-        y = torch.multinomial(probs, 1, generator=gen).view(-1).to(device)
-        loss = F.cross_entropy(logits, y)
+        y = torch.multinomial(probs, 1, generator=generator).view(-1).to(device)
         probe.zero_grad(set_to_none=True)
-        loss.backward()
+        F.cross_entropy(logits, y).backward()
         for a, w in zip(acc, weights, strict=True):
             a += w.grad.detach() ** 2
         n_batches += 1
-    return np.concatenate(
-        [(a / n_batches).reshape(a.shape[0], -1).mean(1).cpu().double().numpy() for a in acc]
-    )
+    if n_batches == 0:
+        raise ValueError("the Fisher needs at least one batch of images")
+    filterwise = [(a / n_batches).reshape(a.shape[0], -1).mean(1) for a in acc]
+    return np.concatenate([f.cpu().double().numpy() for f in filterwise]), n_batches
 
 
 def embed_task(
@@ -207,7 +367,7 @@ def embed_task(
 
     Args:
         images: The task's training split (any :class:`~t2s_env.datasets.ImageSet`).
-        config: How to embed (defaults: :class:`Task2VecConfig`).
+        config: How to embed (defaults: :class:`Task2VecConfig`, the reference procedure).
         progress: Show tqdm progress bars.
         dataset: The dataset spec, recorded in ``meta`` (default: ``images.name``).
 
@@ -215,38 +375,61 @@ def embed_task(
     >>> cfg = Task2VecConfig(n_images=20, batch_size=10, image_size=32, probe="random",
     ...                      head_epochs=1)
     >>> emb = embed_task(load_dataset("digits").train, cfg, progress=False)
-    >>> emb.vector.shape, emb.meta["probe"], emb.meta["n_images"]
-    ((9600,), 'random (seed 0)', 20)
+    >>> emb.vector.shape, emb.meta["probe"], emb.meta["n_images"], emb.meta["fisher_batches"]
+    ((9600,), 'random (seed 0)', 20, 2)
     """
     cfg = config or Task2VecConfig()
     if images.num_classes < 2:
         raise ValueError(f"{images.name}: Task2Vec needs at least 2 classes")
+    if len(images) < 2:
+        raise ValueError(f"{images.name}: Task2Vec needs at least 2 images, got {len(images)}")
     device = cfg.resolve_device()
-    t0 = time.perf_counter()
-    sample = images.balanced_sample(cfg.n_images, seed=cfg.seed)
+    t0, c0 = time.perf_counter(), time.process_time()
+    plan = _plan(images, cfg)
     probe, what = build_probe(cfg.probe, images.num_classes, cfg.probe_seed, cfg.download)
-    probe = probe.to(device).eval()
-    for p in probe.trunk.parameters():
-        p.requires_grad_(False)
-    t1 = time.perf_counter()
-    head_acc = _fit_head(probe, sample, cfg, device, progress)
-    for p in probe.trunk.parameters():
-        p.requires_grad_(True)
-    t2 = time.perf_counter()
+    probe = probe.to(device).train(cfg.batch_norm == "train")
+    t1, c1 = time.perf_counter(), time.process_time()
+    feats, labels = _cache_features(probe, images, plan, cfg.image_size, device, progress)
+    t2, c2 = time.perf_counter(), time.process_time()
+    head_acc, head_steps = _fit_head(probe, feats, labels, plan, cfg)
+    t3, c3 = time.perf_counter(), time.process_time()
     modules = embedding_modules(probe.trunk)
-    hessian = _fisher(probe, modules, sample, cfg, device, progress).astype(np.float32)
-    t3 = time.perf_counter()
+    batches = _image_batches(
+        images, plan.fisher_batches, cfg.image_size, "Task2Vec Fisher", progress
+    )
+    hessian, n_batches = fisher_diagonal(
+        probe, modules, batches, _generator(cfg.seed, _FISHER_LABELS)
+    )
+    t4, c4 = time.perf_counter(), time.process_time()
     layout: tuple[LayerSlice, ...] = probe_layout(probe.trunk)
     meta = {
         "dataset": dataset or images.name,
         "classes": images.num_classes,
         "probe": what,
         "random_probe": what.startswith("random"),
-        "n_images": len(sample),
+        "procedure": "reference"
+        if (cfg.batch_norm, cfg.sampling) == ("train", "weighted")
+        else f"batch_norm={cfg.batch_norm}, sampling={cfg.sampling}",
+        "n_images": sum(len(b) for b in plan.fisher_batches),
+        "fisher_batches": n_batches,
+        "head_features": len(labels),
+        "head_steps": head_steps,
         "layout": "resnet18 conv+bn weights, named_modules order",
         "dim": layout[-1].stop,
         "head_train_accuracy": head_acc,
-        "seconds": {"setup": t1 - t0, "head": t2 - t1, "fisher": t3 - t2, "total": t3 - t0},
+        "seconds": {
+            "setup": t1 - t0,
+            "features": t2 - t1,
+            "head": t3 - t2,
+            "fisher": t4 - t3,
+            "total": t4 - t0,
+        },
+        "cpu_seconds": {  # this process's CPU time: less sensitive to a shared machine
+            "features": c2 - c1,
+            "head": c3 - c2,
+            "fisher": c4 - c3,
+            "total": c4 - c0,
+        },
         "device": str(device),
         "versions": {
             "torch": torch.__version__,
@@ -255,4 +438,4 @@ def embed_task(
         },
         "config": asdict(cfg),
     }
-    return TaskEmbedding(hessian, np.ones_like(hessian), meta)
+    return TaskEmbedding(hessian.astype(np.float32), np.ones(len(hessian), np.float32), meta)
