@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 from gymnasium.utils.env_checker import check_env
-from live_toy import ToySimulator, toy_embedding
+from live_toy import toy_embedding
 
 import t2s_env  # noqa: F401  (registers the envs)
 from t2s_env.datasets import DatasetError
@@ -30,11 +30,6 @@ class Counting:
     def __call__(self, request, **kwargs):
         self.calls += 1
         return evaluate(request, **kwargs)
-
-
-@pytest.fixture(scope="module")
-def sim():
-    return ToySimulator()
 
 
 def source(sim, store, **kwargs):

@@ -9,7 +9,7 @@ import sqlite3
 import numpy as np
 import pytest
 import torch
-from live_toy import ToySimulator, toy_embedding
+from live_toy import toy_embedding
 
 from agents import make_agent
 from agents.cli import main as t2s
@@ -27,11 +27,6 @@ DR = "1_1_1_1_1_3_0_1_1"
 OFF = "0_0_0_0_0_1_0_0_0"
 # Two tiny tasks: the digits under two different seeded splits (distinct dataset identities).
 TASKS = {"digits": DatasetSpec.parse("digits"), "digits-b": DatasetSpec.parse("digits", seed=1)}
-
-
-@pytest.fixture(scope="module")
-def sim():
-    return ToySimulator()
 
 
 def embeddings():

@@ -30,6 +30,7 @@ import argparse
 import json
 from dataclasses import dataclass, field
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -80,11 +81,12 @@ class Recommendation:
     nearest: list[KnownTask] = field(default_factory=list)
 
 
-def checkpoints_dir() -> Path:
-    return Path(str(resources.files("agents") / "checkpoints"))
+def checkpoints_dir() -> Traversable:
+    """The shipped checkpoints, read through :mod:`importlib.resources` (from any install)."""
+    return resources.files("agents") / "checkpoints"
 
 
-def default_policy_path() -> Path:
+def default_policy_path() -> Traversable:
     """The shipped default policy (``policies.json`` names it)."""
     index = checkpoints_dir() / "policies.json"
     try:
@@ -98,7 +100,7 @@ def default_policy_path() -> Path:
     return checkpoints_dir() / name
 
 
-def load_policy(path: str | Path | None) -> tuple[Any, str]:
+def load_policy(path: str | Path | Traversable | None) -> tuple[Any, str]:
     """The agent saved at ``path`` (default: the shipped default policy) and a description.
 
     The checkpoint's ``__meta__`` names the agent; it is rebuilt by name and loaded.
@@ -106,7 +108,12 @@ def load_policy(path: str | Path | None) -> tuple[Any, str]:
     from agents import AGENTS, make_agent
     from agents.base import CheckpointError, load_checkpoint
 
-    path = Path(path) if path is not None else default_policy_path()
+    if path is None:
+        path = default_policy_path()
+    if not isinstance(path, (str, Path)):  # a shipped checkpoint: a file while it is read
+        with resources.as_file(path) as file:
+            return load_policy(file)
+    path = Path(path)
     if path.is_dir() or not path.is_file():
         raise FileNotFoundError(
             f"no policy checkpoint at {path}; pass --policy with an agent checkpoint written by "
@@ -145,17 +152,11 @@ def recommend(
     probabilities when ``policy`` has none.
     """
     from t2s_env.data import load_reward_table
-    from t2s_env.space import PAPER_SPACE
+    from t2s_env.space import PAPER_SPACE, task_observation
     from t2s_env.task2vec import nearest_tasks
 
     v = np.asarray(vector, np.float64)
-    norm = np.linalg.norm(v)
-    if v.ndim != 1 or not np.isfinite(norm) or norm == 0:
-        raise ValueError(
-            f"the task's embedding must be one finite, non-zero vector (shape {v.shape}, norm "
-            f"{norm}): an all-zero vector has no direction to compare tasks by"
-        )
-    obs = (v / norm).astype(np.float32)[None]
+    obs = task_observation(v)[None]
     key = PAPER_SPACE.action_to_key(_answer(policy, obs))
     probs, probs_from = None, None
     source = (policy, policy_name) if hasattr(policy, "probabilities") else prob_policy

@@ -11,7 +11,7 @@ from gymnasium import spaces
 
 from t2s_env.envs.rendering import ConfigurationPicture, check_render_mode
 from t2s_env.rewards import RewardSource, TableRewardSource, UnknownTaskError
-from t2s_env.space import KnobSpace
+from t2s_env.space import KnobSpace, task_observation
 
 TaskSelection = str | Sequence[str]
 
@@ -40,11 +40,7 @@ def resolve_tasks(source: RewardSource, tasks: TaskSelection) -> tuple[str, ...]
 
 def normalised_embeddings(source: RewardSource, tasks: Sequence[str]) -> np.ndarray:
     """Rows of L2-normalised Task2Vec vectors (float32), one per task."""
-    emb = np.stack([source.embedding(t) for t in tasks]).astype(np.float32)
-    norms = np.linalg.norm(emb, axis=1, keepdims=True)
-    if np.any(norms == 0):
-        raise ValueError("a task has an all-zero Task2Vec embedding")
-    return emb / norms
+    return task_observation(np.stack([source.embedding(t) for t in tasks]))
 
 
 class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
