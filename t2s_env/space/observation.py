@@ -11,7 +11,7 @@ an observation itself (evaluation, a recommendation for a new task, the agents' 
 [0.0, 0.0]
 >>> task_observation([0.0, 0.0])
 Traceback (most recent call last):
-ValueError: a Task2Vec vector is all zero (it has no direction to observe)
+ValueError: a Task2Vec vector must be finite and non-zero; this one is all zero (it has no direction to observe)
 """
 
 from __future__ import annotations
@@ -32,10 +32,17 @@ def task_observation(
     v = np.asarray(vectors) if dtype is None else np.asarray(vectors, dtype=dtype)
     if not np.issubdtype(v.dtype, np.floating):
         v = v.astype(np.float64)
+    if v.ndim not in (1, 2):
+        raise ValueError(f"Task2Vec vectors must be one (D,) vector or (N, D) rows, got {v.shape}")
+    if not np.all(np.isfinite(v)):
+        raise ValueError("a Task2Vec vector must be finite and non-zero; this one is not finite")
     norms = np.linalg.norm(v, axis=-1, keepdims=True)
     if np.any(norms == 0):
         if not allow_zero:
-            raise ValueError("a Task2Vec vector is all zero (it has no direction to observe)")
+            raise ValueError(
+                "a Task2Vec vector must be finite and non-zero; this one is all zero (it has no "
+                "direction to observe)"
+            )
         norms = np.where(norms == 0, 1, norms)
     return v / norms
 
