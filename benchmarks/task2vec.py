@@ -151,14 +151,15 @@ def markdown(result: dict) -> str:
             "cosine. The probe of each row is recorded: a random probe's distances say little "
             "about the shipped vectors, which used ImageNet weights.",
             "",
-            "| task | images | probe | px | nearest (task2vec) | nearest (cosine) |",
-            "|---|---|---|---|---|---|",
+            "| task | images | probe | px | Fisher draws | nearest (task2vec) | nearest (cosine) |",
+            "|---|---|---|---|---|---|---|",
         ]
         for r in rows:
             near = lambda key, r=r: ", ".join(f"{t} {d:.3f}" for t, d in r[key])  # noqa: E731
             lines.append(
                 f"| {r['task']} (`{r['spec']}`) | {r['train_images']} | {r['probe']} | "
-                f"{r['image_size']} | {near('nearest_task2vec')} | {near('nearest_cosine')} |"
+                f"{r['image_size']} | {r['n_images']} | {near('nearest_task2vec')} | "
+                f"{near('nearest_cosine')} |"
             )
         lines.append("")
     return "\n".join(lines)

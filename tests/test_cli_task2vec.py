@@ -36,9 +36,10 @@ def test_embed_errors_are_clear(tmp_path, capsys, monkeypatch):
     assert not (tmp_path / "x.npz").exists()
     rc = main(["embed", "nosuchset", "--out", str(tmp_path / "x.npz"), *TINY])
     assert rc == 2 and "unknown dataset 'nosuchset'; known names: digits" in capsys.readouterr().err
-    rc = main(["embed", "digits", "--out", str(tmp_path / "x.npz"), *TINY, "--n-images", "8"])
+    rc = main(["embed", "digits", "--out", str(tmp_path / "x.npz"), *TINY, "--max-samples", "10"])
     err = capsys.readouterr().err
-    assert rc == 2 and "n_images (8) must be >= batch_size (32)" in err and "Traceback" not in err
+    assert rc == 2 and "max_samples (10) must be >= 2 * batch_size (64)" in err
+    assert "Traceback" not in err
 
 
 def test_embed_options_are_recorded(tmp_path):

@@ -186,11 +186,10 @@ def test_config_validation():
         Task2VecConfig(batch_norm="frozen")
     with pytest.raises(ValueError, match="sampling must be one of"):
         Task2VecConfig(sampling="uniform")
-    with pytest.raises(ValueError, match=r"n_images \(20\) must be >= batch_size \(64\)"):
-        Task2VecConfig(n_images=20)
-    with pytest.raises(ValueError, match=r"max_samples \(100\) must be >= 2 \* batch_size"):
+    assert Task2VecConfig(n_images=20).effective_batch_size == 20  # one batch of 20
+    with pytest.raises(ValueError, match=r"max_samples \(100\) must be >= 2 \* batch_size \(128\)"):
         Task2VecConfig(max_samples=100)
-    Task2VecConfig(n_images=20, max_samples=1, sampling="balanced")  # neither applies there
+    Task2VecConfig(n_images=20, max_samples=1, sampling="balanced")  # no cap there
 
 
 # ---- distances ----------------------------------------------------------------------------------

@@ -123,6 +123,13 @@ def test_features_are_the_first_images_and_fisher_draws_with_replacement(digits)
     assert 96 < sum(j >= 9 for j in drawn) < 160  # class b: 3 of 12 images, half the draws
 
 
+def test_a_sample_smaller_than_a_batch_is_one_batch(digits):
+    cfg = Task2VecConfig(n_images=20, max_samples=96, image_size=32, probe="random", head_epochs=1)
+    emb = embed_task(digits, cfg, progress=False)  # batch_size 64 > n_images
+    assert emb.meta["batch_size"] == 20 and emb.meta["fisher_batches"] == 1
+    assert emb.meta["n_images"] == 20 and emb.meta["head_features"] == 60  # 96 // 20 - 1 = 3
+
+
 def test_feature_cache_is_capped_by_max_samples(digits):
     images, reads = recording_set(digits, [0, 1] * 40)
     emb = embed_task(images, replace(TINY, batch_size=16, max_samples=60), progress=False)

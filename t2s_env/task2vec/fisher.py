@@ -97,7 +97,7 @@ class Task2VecConfig:
     """Caps the head's feature cache at ``max_samples // batch_size - 1`` batches of the first
     images in dataset order (the reference's ``max_samples``; unused with ``"balanced"``)."""
     batch_size: int = 64
-    """Images per batch, for the features, the head fit and the Fisher."""
+    """Images per batch, for the features, the head fit and the Fisher (at most ``n_images``)."""
     image_size: int = 224
     """Images are resized (shorter side) and centre-cropped to this many pixels."""
     probe: str = "imagenet"
@@ -136,18 +136,18 @@ class Task2VecConfig:
             )
         if self.sampling not in SAMPLING_MODES:
             raise ValueError(f"sampling must be one of {SAMPLING_MODES}, got {self.sampling!r}")
-        if self.sampling == "weighted":
-            if self.n_images < self.batch_size:
-                raise ValueError(
-                    f"n_images ({self.n_images}) must be >= batch_size ({self.batch_size}): "
-                    "weighted draws come in full batches (an incomplete last batch is dropped)"
-                )
-            if self.max_samples < 2 * self.batch_size:
-                raise ValueError(
-                    f"max_samples ({self.max_samples}) must be >= 2 * batch_size "
-                    f"({2 * self.batch_size}): the head's features are "
-                    "max_samples // batch_size - 1 batches"
-                )
+        if self.sampling == "weighted" and self.max_samples < 2 * self.effective_batch_size:
+            raise ValueError(
+                f"max_samples ({self.max_samples}) must be >= 2 * batch_size "
+                f"({2 * self.effective_batch_size}): the head's features are "
+                "max_samples // batch_size - 1 batches"
+            )
+
+    @property
+    def effective_batch_size(self) -> int:
+        """``min(batch_size, n_images)``: a sample smaller than a batch makes one batch (with
+        weighted draws, full batches only would otherwise leave none)."""
+        return min(self.batch_size, self.n_images)
 
     def resolve_device(self) -> torch.device:
         if self.device == "auto":
@@ -263,7 +263,7 @@ def _drop_single(batches: list[torch.Tensor]) -> list[torch.Tensor]:
 
 def _plan(images: ImageSet, cfg: Task2VecConfig) -> _Plan:
     """Draw every position the embedding uses, from the config's seed."""
-    bs, train_bn = cfg.batch_size, cfg.batch_norm == "train"
+    bs, train_bn = cfg.effective_batch_size, cfg.batch_norm == "train"
     head_gen = _generator(cfg.seed, _HEAD_DRAWS)
     if cfg.sampling == "weighted":
         n_cached = min(cfg.max_samples // bs - 1, math.ceil(len(images) / bs)) * bs
@@ -412,6 +412,7 @@ def embed_task(
         if (cfg.batch_norm, cfg.sampling) == ("train", "weighted")
         else f"batch_norm={cfg.batch_norm}, sampling={cfg.sampling}",
         "n_images": sum(len(b) for b in plan.fisher_batches),
+        "batch_size": cfg.effective_batch_size,
         "fisher_batches": n_batches,
         "head_features": len(labels),
         "head_steps": head_steps,
