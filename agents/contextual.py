@@ -1,6 +1,6 @@
 """Contextual agents built on reward statistics: LinUCB on a reduced Task2Vec context, and transfer
-from the most similar known tasks (the issue's nearest-task baseline and this project's own
-neighbour-transfer agent).
+from the most similar known tasks (the ``nearest-task`` baseline of ``agents.AGENTS`` and this
+project's own ``neighbour-transfer`` agent).
 
 >>> import numpy as np
 >>> agent = TransferAgent(TransferConfig(k=1, temperature=0, standardise=False), seed=0)
@@ -19,12 +19,7 @@ import numpy as np
 
 from agents.base import check_positive
 from agents.tabular import MemoryAgent
-
-
-def unit_rows(x: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit L2 norm (zero rows stay zero)."""
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return x / np.where(norms == 0, 1, norms)
+from t2s_env.space import task_observation
 
 
 @dataclass(frozen=True)
@@ -65,7 +60,9 @@ class LinUCBAgent(MemoryAgent):
             self._proj = proj_rng.standard_normal((obs.shape[1], d)) / np.sqrt(d)
             self._a_inv = np.tile(np.eye(d + 1) / self.config.ridge, (self.space.size, 1, 1))
             self._b = np.zeros((self.space.size, d + 1))
-        return np.hstack([unit_rows(obs) @ self._proj, np.ones((len(obs), 1))])
+        return np.hstack(
+            [task_observation(obs, None, allow_zero=True) @ self._proj, np.ones((len(obs), 1))]
+        )
 
     def choose(self, obs, rows, deterministic):
         x = self._context(obs)  # (B, d+1)
@@ -137,7 +134,7 @@ class TransferAgent(MemoryAgent):
     task (no measurement) the score of configuration ``c`` is the weighted mean over the ``k``
     known tasks most similar to it (cosine similarity of the normalised Task2Vec vectors) of
     their mean reward on ``c``, z-scored per task; neighbour weights are ``exp(cos/T)``.
-    With ``k=1`` and raw rewards it is the issue's nearest-task baseline ("the best configuration
+    With ``k=1`` and raw rewards it is the ``nearest-task`` baseline ("the best configuration
     of the most similar training task"); the defaults are this project's neighbour-transfer agent,
     which also uses the same scores to decide what to try next while learning (each task tries
     first what its neighbours rate best), and offers :meth:`candidates` for a few-query protocol
@@ -168,7 +165,8 @@ class TransferAgent(MemoryAgent):
             return out
         tried = np.isfinite(profiles)
         has_data = tried.any(axis=1)
-        sims = unit_rows(np.asarray(obs, dtype=np.float64)) @ unit_rows(self.memory.obs).T
+        unit = task_observation(obs, np.float64, allow_zero=True)
+        sims = unit @ task_observation(self.memory.obs, None, allow_zero=True).T
         for i, s in enumerate(sims):
             ok = has_data.copy()
             if exclude is not None and exclude[i] >= 0:

@@ -30,7 +30,8 @@ from agents.advisor.base import is_advisor
 from agents.base import Agent, check_positive, query
 from agents.training import train
 from t2s_env.envs import Task2SimEnv
-from t2s_env.rewards import TableRewardSource
+from t2s_env.rewards import RewardSource, TableRewardSource
+from t2s_env.space import task_observation
 
 BUDGETS: tuple[int, ...] = (0, 1, 2, 4, 8, 16, 32)
 """Budgets (distinct evaluations on the held-out task) of the few-shot protocol."""
@@ -44,16 +45,38 @@ AGENT_MAX_QUERIES_PER_BUDGET = 8
 the held-out task (distinct or not) and keeps its answer for the budgets it did not reach."""
 
 
-def _unit(x: np.ndarray) -> np.ndarray:
-    return x / np.linalg.norm(x, axis=1, keepdims=True)
-
-
 def answer_accuracy(agent: Agent, source: TableRewardSource, tasks: Sequence[str]) -> np.ndarray:
     """Accuracy (%) of the agent's deterministic configuration for each task."""
     rows = [source.task_index(t) for t in tasks]
-    obs = _unit(source.embeddings[rows].astype(np.float32)).astype(np.float64)
+    obs = task_observation(source.embeddings[rows]).astype(np.float64)
     idx = np.atleast_1d(source.space.action_to_index(agent.act(obs, deterministic=True)))
     return 100 * source.rewards[rows, idx]
+
+
+def answer_rewards(
+    agent: Agent, source: RewardSource, tasks: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """Each task's deterministic answer and its reward, asked of ``source`` (a live source
+    measures it, or reads it from its store). Per task: ``key``, ``reward`` (a fraction) and,
+    only where the source knows the task's best reward, ``best_reward`` and ``regret``.
+
+    >>> from agents import make_agent
+    >>> answers = answer_rewards(make_agent("dr"), TableRewardSource(), ["SVHN"])
+    >>> answers["SVHN"]["key"], round(answers["SVHN"]["regret"], 4) >= 0
+    ('1_1_1_1_1_3_0_1_1', True)
+    """
+    obs = task_observation(np.stack([source.embedding(t) for t in tasks])).astype(np.float64)
+    actions = agent.act(obs, deterministic=True)
+    out: dict[str, dict[str, Any]] = {}
+    for task, action in zip(tasks, actions, strict=True):
+        config = source.space.action_to_dict(action)
+        entry: dict[str, Any] = {"key": source.space.action_to_key(action),
+                                 "reward": float(source.reward(task, config))}  # fmt: skip
+        best = source.best_reward(task)
+        if best is not None:  # unknown: no key, as in the env's info
+            entry.update(best_reward=float(best), regret=float(best) - entry["reward"])
+        out[task] = entry
+    return out
 
 
 def few_query_accuracy(

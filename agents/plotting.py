@@ -1,8 +1,14 @@
-"""PNG figures of training runs: learning curves, cumulative and simple regret against reward
-queries and against distinct evaluations, and a task x knob heat-map of the learned policy.
+"""PNG figures of training runs: learning curves and regret against the two budgets that matter
+(reward queries and distinct evaluations), and a task x knob heat-map of the learned policy.
 
 A run folder (written by ``t2s train``) holds ``history.json``, ``run.json`` and
 ``checkpoint.npz``; :func:`plot_runs` reads any number of them and writes the figures.
+
+Why not epochs? An epoch is a different number of reward queries for each agent (a batch of
+tasks, or one query per task, or several), so curves against epochs compare different budgets.
+Rewards are accuracies, plotted in % and regret in accuracy points (1 point = 1 %). Regret is
+drawn only where the run knew the best reward (a live reward source does not): points without it
+are left out, and a run that never had it says so in the legend.
 """
 
 from __future__ import annotations
@@ -13,6 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+BUDGETS = (
+    ("reward_queries", "reward queries (log scale)"),
+    ("distinct_evaluations", "distinct (task, configuration) evaluations (log scale)"),
+)
 
 
 def _pyplot():
@@ -35,6 +46,26 @@ def load_run(run_dir: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
     )
 
 
+def known_points(history: dict[str, Any], x_key: str, y_key: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(x, y)`` of the epochs where both were logged (a ``None`` or missing ``y`` is left out).
+
+    >>> known_points({"q": [1, 2, 3], "r": [0.5, None, 0.2]}, "q", "r")
+    (array([1., 3.]), array([0.5, 0.2]))
+    >>> known_points({"q": [1, 2]}, "q", "r")
+    (array([], dtype=float64), array([], dtype=float64))
+    """
+    xs, ys = history.get(x_key) or [], history.get(y_key) or []
+    pairs = [
+        (float(x), float(y))
+        for x, y in zip(xs, ys, strict=False)
+        if x is not None and y is not None and np.isfinite(y)
+    ]
+    if not pairs:
+        return np.empty(0), np.empty(0)
+    x, y = np.array(pairs).T
+    return x, y
+
+
 def knob_probabilities(agent: Any, obs: np.ndarray, space: Any) -> np.ndarray:
     """``(tasks, knobs)``: probability of each knob's last option (its 'on' option for the
     paper's binary knobs); 0/1 from the deterministic answer for agents without a policy."""
@@ -45,77 +76,122 @@ def knob_probabilities(agent: Any, obs: np.ndarray, space: Any) -> np.ndarray:
     return (actions == (space.nvec - 1)).astype(float)
 
 
+def heatmap_rows(
+    tasks: Sequence[str], splits: Sequence[str], trained: set[str], kind: str
+) -> tuple[list[int], list[str]]:
+    """Row order (training tasks first) and row labels; a context-free agent's rows for tasks it
+    never trained on show its fallback answer, and say so.
+
+    >>> heatmap_rows(["A", "B", "C"], ["seen", "unseen", "seen"], {"A", "C"}, "context-free")
+    ([0, 2, 1], ['A (seen)', 'C (seen)', 'B (unseen, not trained on: fallback answer)'])
+    >>> heatmap_rows(["A", "B"], ["seen", "unseen"], {"A"}, "contextual")[1]
+    ['A (seen)', 'B (unseen, not trained on: from its Task2Vec vector)']
+    """
+    order = [i for i, t in enumerate(tasks) if t in trained]
+    order += [i for i, t in enumerate(tasks) if t not in trained]
+    how = "fallback answer" if kind == "context-free" else "from its Task2Vec vector"
+    labels = [
+        f"{tasks[i]} ({splits[i]})"
+        if tasks[i] in trained
+        else f"{tasks[i]} ({splits[i]}, not trained on: {how})"
+        for i in order
+    ]
+    return order, labels
+
+
+def _save(fig: Any, path: Path, written: list[Path]) -> None:
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    written.append(path)
+
+
 def plot_runs(run_dirs: Sequence[str | Path], out_dir: str | Path) -> list[Path]:
-    """Write the figures for ``run_dirs`` into ``out_dir``; returns the files written."""
+    """Write the figures for ``run_dirs`` into ``out_dir``; returns the files written.
+
+    ``learning_curves.png``: the accuracy (%) of the deterministic answer, averaged over the
+    training tasks, against each budget. ``regret_vs_<budget>.png``: cumulative regret
+    (accuracy points summed over every query, log-log) and simple regret of the answer (points,
+    linear below 0.1 and logarithmic above), written when at least one run knew its regret.
+    ``policy_heatmap_<agent>_<seed>.png``: per task, the probability of each knob's last option.
+    """
     from agents import make_agent
+    from agents.base import load_checkpoint
     from t2s_env.rewards import TableRewardSource
 
     plt = _pyplot()
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     runs = [(Path(d), *load_run(d)) for d in run_dirs]
     if not runs:
         raise ValueError("give at least one run folder")
-    written = []
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
 
     def label(info: dict[str, Any]) -> str:
         return f"{info['agent']} (seed {info['seed']})"
 
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for _, info, h in runs:
-        ax.plot(h["epoch"], 100 * np.asarray(h["greedy_reward"]), label=label(info))
-    ax.set(
-        xlabel="epoch",
-        ylabel="accuracy of the answer (%)",
-        title="Learning curves (training tasks)",
-    )
-    ax.legend(fontsize=7)
-    written.append(out_dir / "learning_curves.png")
-    fig.tight_layout()
-    fig.savefig(written[-1], dpi=120)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    for ax, (x_key, x_label) in zip(axes, BUDGETS, strict=True):
+        for _, info, h in runs:
+            x, y = known_points(h, x_key, "greedy_reward")
+            ax.plot(x, 100 * y, label=label(info))
+        ax.set(xlabel=x_label, xscale="log")
+    axes[0].set_ylabel("accuracy of the answer, mean over training tasks (%)")
+    axes[0].legend(fontsize=7)
+    fig.suptitle("Learning curves")
+    _save(fig, out_dir / "learning_curves.png", written)
     plt.close(fig)
 
-    for x_key, x_label in (
-        ("reward_queries", "reward queries"),
-        ("distinct_evaluations", "distinct evaluations"),
-    ):
-        fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-        for _, info, h in runs:
-            axes[0].plot(h[x_key], 100 * np.asarray(h["cumulative_regret"]), label=label(info))
-            axes[1].plot(h[x_key], 100 * np.asarray(h["simple_regret"]), label=label(info))
-        axes[0].set(xlabel=x_label, ylabel="cumulative regret (accuracy points)", xscale="log")
-        axes[1].set(xlabel=x_label, ylabel="simple regret of the answer (points)", xscale="log")
-        axes[0].legend(fontsize=7)
-        fig.suptitle(f"Regret against {x_label}")
-        written.append(out_dir / f"regret_vs_{x_key}.png")
-        fig.tight_layout()
-        fig.savefig(written[-1], dpi=120)
-        plt.close(fig)
+    if any(known_points(h, "reward_queries", "cumulative_regret")[0].size for _, _, h in runs):
+        for x_key, x_label in BUDGETS:
+            fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+            for _, info, h in runs:
+                x, y = known_points(h, x_key, "cumulative_regret")
+                name = label(info) if x.size else f"{label(info)}: regret unknown"
+                keep = y > 0  # log axes: a zero cumulative regret has no place on them
+                axes[0].plot(x[keep], 100 * y[keep], label=name)
+                x, y = known_points(h, x_key, "simple_regret")
+                axes[1].plot(x, 100 * y, label=name)
+            axes[0].set(
+                xlabel=x_label,
+                ylabel="cumulative regret (accuracy points, log scale)",
+                xscale="log",
+                yscale="log",
+            )
+            axes[1].set(
+                xlabel=x_label,
+                ylabel="simple regret of the answer (accuracy points)",
+                xscale="log",
+            )
+            axes[1].set_yscale("symlog", linthresh=0.1)
+            axes[1].set_ylim(bottom=0)
+            axes[1].set_title("linear below 0.1 points, logarithmic above", fontsize=8)
+            axes[0].legend(fontsize=7)
+            fig.suptitle(f"Regret against {x_label.removesuffix(' (log scale)')}")
+            _save(fig, out_dir / f"regret_vs_{x_key}.png", written)
+            plt.close(fig)
 
     source = TableRewardSource()
     emb = source.embeddings.astype(np.float32)
     obs = (emb / np.linalg.norm(emb, axis=1, keepdims=True)).astype(np.float64)
-    for run_dir, info, _ in runs:
+    splits = [source.split(t) for t in source.tasks]
+    for run_dir, info, h in runs:
         agent = make_agent(
             info["agent"], seed=info["seed"], overrides=info.get("overrides") or None
         )
-        agent.load(run_dir / "checkpoint.npz")
-        probs = knob_probabilities(agent, obs, source.space)
-        fig, ax = plt.subplots(figsize=(6, 7))
+        load_checkpoint(agent, run_dir / "checkpoint.npz")
+        trained = set(h.get("reached") or source.tasks)
+        order, labels = heatmap_rows(source.tasks, splits, trained, agent.kind)
+        probs = knob_probabilities(agent, obs, source.space)[order]
+        fig, ax = plt.subplots(figsize=(8, 7))
         im = ax.imshow(probs, vmin=0, vmax=1, cmap="viridis", aspect="auto")
-        ax.set_xticks(
-            range(len(source.space.varying)),
-            [k.name for k in source.space.varying],
-            rotation=60,
-            ha="right",
-        )
-        ax.set_yticks(
-            range(len(source.tasks)), [f"{t} ({source.split(t)})" for t in source.tasks], fontsize=7
-        )
-        ax.set_title(f"{label(info)}: P(knob on) per task")
-        fig.colorbar(im, ax=ax)
-        written.append(out_dir / f"policy_heatmap_{info['agent']}_{info['seed']}.png")
-        fig.tight_layout()
-        fig.savefig(written[-1], dpi=120)
+        names = [k.name for k in source.space.varying]
+        ax.set_xticks(range(len(names)), names, rotation=60, ha="right")
+        ax.set_yticks(range(len(labels)), labels, fontsize=7)
+        n_trained = sum(t in trained for t in source.tasks)
+        if 0 < n_trained < len(order):
+            ax.axhline(n_trained - 0.5, color="white", linewidth=2)
+        ax.set_title(f"{label(info)} ({agent.kind}): P(knob's last option) per task", fontsize=9)
+        fig.colorbar(im, ax=ax, label="probability (0 to 1; 0/1 = deterministic answer)")
+        _save(fig, out_dir / f"policy_heatmap_{info['agent']}_{info['seed']}.png", written)
         plt.close(fig)
     return written

@@ -8,7 +8,7 @@ rewards into a :class:`~agents.memory.TaskMemory`, and saves / loads config, mem
 >>> from t2s_env.rewards import TableRewardSource
 >>> source = TableRewardSource()
 >>> oracle = OracleAgent(source)
->>> obs = source.embeddings[:2] / np.linalg.norm(source.embeddings[:2], axis=1, keepdims=True)
+>>> obs = task_observation(source.embeddings[:2])
 >>> keys = [source.space.action_to_key(a) for a in oracle.act(obs, deterministic=True)]
 >>> [round(source.reward(t, source.space.key_to_dict(k)), 4) == round(source.best_reward(t), 4)
 ...  for t, k in zip(source.tasks[:2], keys)]
@@ -26,7 +26,7 @@ import numpy as np
 from agents.base import AgentKind, check_batch, read_state, rng_state, set_rng_state, write_state
 from agents.memory import TaskMemory
 from t2s_env.rewards import TableRewardSource
-from t2s_env.space import DOMAIN_RANDOMIZATION_KEY, PAPER_SPACE, KnobSpace
+from t2s_env.space import DOMAIN_RANDOMIZATION_KEY, PAPER_SPACE, KnobSpace, task_observation
 
 
 @dataclasses.dataclass(frozen=True)
@@ -175,10 +175,9 @@ class OracleAgent(MemoryAgent):
     ) -> None:
         self.source = TableRewardSource() if source is None else source
         super().__init__(config, seed, self.source.space if space is None else space)
-        emb = self.source.embeddings.astype(np.float64)
-        self._emb = emb / np.linalg.norm(emb, axis=1, keepdims=True)
+        self._emb = task_observation(self.source.embeddings, np.float64)
 
     def choose(self, obs, rows, deterministic):
-        unit = obs / np.linalg.norm(obs, axis=1, keepdims=True)
+        unit = task_observation(obs, None)
         task = np.argmax(unit @ self._emb.T, axis=1)
         return np.argmax(self.source.rewards[task], axis=1)

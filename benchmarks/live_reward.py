@@ -2,6 +2,13 @@
 
 Parts (``--parts``, all by default):
 
+- ``stages``: the CPU recipe (``cpu``; until it exists, the equivalent ``smoke`` variant: ResNet-18
+  at 32 px, 100 classes x 20 = 2,000 rendered images, 10 epochs) on one core: per stage, one new
+  (configuration, seed) evaluation on a live task (render, pre-train, features, k-NN), then the
+  same backbone scored on more tasks from the backbone cache (in memory, and from its file).
+  Targets: a new evaluation <= 60 s median, one more task <= 5 s.
+- ``sharing``: sweeps of 1 task x 4 configurations and 4 tasks x 4 configurations with the CPU
+  recipe (each a fresh store, one worker, one thread); target: the second <= 1.3x the first.
 - ``single``: wall time of one evaluation with the smoke preset on digits, with its breakdown
   (render, pre-train, features, k-NN), in a fresh store.
 - ``throughput``: a small sweep (``--throughput-evals`` evaluations of ``--throughput-recipe``)
@@ -15,6 +22,7 @@ kept in a reward store (``--store``), so an interrupted run resumes. The GPU fig
 recipe's pre-training throughput) are measured only where CUDA is present.
 
     OMP_NUM_THREADS=1 python benchmarks/live_reward.py --parts single throughput signal
+    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/live_reward.py --parts stages sharing
 """
 
 from __future__ import annotations
@@ -32,7 +40,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from t2s_env.pretrain import get_recipe, train_backbone
+from t2s_env.datasets import DatasetError, DatasetSpec
+from t2s_env.pipeline import BackboneCache, EvaluationRequest, evaluate
+from t2s_env.pretrain import RECIPES, Recipe, get_recipe, train_backbone
 from t2s_env.rewards.live import LiveRewardSource, default_simulator, default_space
 from t2s_env.rewards.store import RewardStore
 from t2s_env.sweep import LocalExecutor, plan_sweep, run_sweep
@@ -63,6 +73,119 @@ def signal_configs(space, n: int = 16, seed: int = 0) -> list[str]:
         if k not in keys:
             keys.append(k)
     return keys[:n]
+
+
+def cpu_recipe(name: str = "cpu") -> Recipe:
+    """The ``cpu`` preset, or until it exists its equivalent: ResNet-18, 2,000 images, 32 px
+    (another preset when ``name`` names one)."""
+    if name != "cpu":
+        return get_recipe(name)
+    if "cpu" in RECIPES:
+        return RECIPES["cpu"]
+    return get_recipe("smoke").replace(name="cpu-equivalent", classes=100, images_per_class=20)
+
+
+def live_tasks(n: int) -> list[str]:
+    """``n`` named live tasks, Fashion-MNIST ones first (digits ones if it is not installed)."""
+    order = ["fmnist-20shot", "fmnist-tops", "digits-10shot", "fmnist-shoes", "digits-0to4"]
+    usable = []
+    for name in order:
+        try:
+            DatasetSpec.parse(name).load()
+            usable.append(name)
+        except DatasetError:
+            continue
+    if len(usable) < n:
+        raise SystemExit(f"need {n} live tasks, found {usable} (install dataset-fashion-mnist)")
+    return usable[:n]
+
+
+def _median(values: list[float]) -> float:
+    return round(float(np.median(values)), 2)
+
+
+def part_stages(sim, args) -> dict:
+    torch.set_num_threads(1)
+    recipe = cpu_recipe(args.live_recipe)
+    first, *more = live_tasks(3)
+    keys = signal_configs(default_space(sim), args.stage_repeats, seed=3)
+    new, hits, file_hits = [], [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = BackboneCache(Path(tmp) / "backbones")
+        for key in keys:
+            config = sim.space.key_to_dict(key)
+
+            def request(task, config=config):
+                return EvaluationRequest(task, DatasetSpec.parse(task), config, sim, recipe, 0)
+
+            t0, c0 = time.perf_counter(), time.process_time()
+            e = evaluate(request(first), "cpu", False, cache)
+            new.append({"config": key, "wall": round(time.perf_counter() - t0, 2),
+                        "cpu": round(time.process_time() - c0, 2), "accuracy": e.accuracy,
+                        **e.timings})  # fmt: skip
+            for task in more:
+                t0, c0 = time.perf_counter(), time.process_time()
+                e = evaluate(request(task), "cpu", False, cache)
+                assert not e.details["pretrained_here"]
+                hits.append({"task": task, "wall": round(time.perf_counter() - t0, 2),
+                             "cpu": round(time.process_time() - c0, 2),
+                             **{k: e.timings[k] for k in ("load_task", "features", "knn")}})  # fmt: skip
+            t0 = time.perf_counter()
+            e = evaluate(request(more[0]), "cpu", False, BackboneCache(Path(tmp) / "backbones"))
+            assert not e.details["pretrained_here"]
+            file_hits.append(round(time.perf_counter() - t0, 2))
+    stages = ("render", "pretrain", "load_task", "features", "knn")
+    first_hits = [h for i, h in enumerate(hits) if i < len(more)]  # dataset read for the 1st time
+    return {
+        "recipe": recipe.id,
+        "recipe_fields": recipe.to_dict(),
+        "first_task": first,
+        "more_tasks": more,
+        "new_evaluations": new,
+        "new_evaluation_median_seconds": _median([n["wall"] for n in new]),
+        "new_evaluation_median_cpu_seconds": _median([n["cpu"] for n in new]),
+        "new_evaluation_median_per_stage": {s: _median([n[s] for n in new]) for s in stages},
+        "more_task_scorings": hits,
+        "more_task_median_seconds": _median([h["wall"] for h in hits]),
+        "more_task_median_cpu_seconds": _median([h["cpu"] for h in hits]),
+        "more_task_first_time_median_seconds": _median([h["wall"] for h in first_hits]),
+        "more_task_from_file_median_seconds": _median(file_hits),
+        "targets": {"new_evaluation_s": 60, "more_task_s": 5},
+    }
+
+
+def part_sharing(sim, args) -> dict:
+    recipe = cpu_recipe(args.live_recipe)
+    tasks = live_tasks(4)
+    keys = signal_configs(default_space(sim), args.sharing_configs, seed=2)
+    out: dict = {"recipe": recipe.id, "tasks": tasks, "configs": keys}
+    for n in (4, 1) if args.sharing_direct else (4,):
+        with tempfile.TemporaryDirectory() as tmp:
+            requests = plan_sweep(tasks[:n], keys, sim, recipe)
+            c0 = time.process_time()
+            store = RewardStore(Path(tmp) / "s.sqlite")
+            report = run_sweep(requests, store, LocalExecutor(1, threads_per_worker=1),
+                               progress=False)  # fmt: skip
+            cpu = time.process_time() - c0
+            firsts = [e for e in store if e.details["pretrained_here"]]
+        out[f"tasks_{n}"] = {"seconds": round(report.seconds, 2), "cpu_seconds": round(cpu, 2),
+                             "computed": report.computed, "pretrained": report.pretrained,
+                             "failed": len(report.failed)}  # fmt: skip
+        if n == 4 and not args.sharing_direct:
+            # The 1-task sweep is, job for job, the pre-training and the first task's scoring:
+            # the evaluations that paid for a pre-training, their own totals.
+            out["tasks_1"] = {
+                "seconds": round(sum(e.timings["total"] for e in firsts), 2),
+                "cpu_seconds": round(sum(e.timings["cpu"] for e in firsts), 2),
+                "computed": len(firsts), "pretrained": len(firsts), "failed": 0,
+                "derived": "sum of the 4x4 sweep's pre-training evaluations (not run apart)",
+            }  # fmt: skip
+    out["ratio_4_to_1"] = round(out["tasks_4"]["seconds"] / out["tasks_1"]["seconds"], 3)
+    out["cpu_ratio_4_to_1"] = round(
+        out["tasks_4"]["cpu_seconds"] / out["tasks_1"]["cpu_seconds"], 3
+    )
+    out["target_ratio"] = 1.3
+    return out
 
 
 def part_single(sim, args) -> dict:
@@ -107,18 +230,16 @@ def part_throughput(sim, args) -> dict:
 
 def untrained_baseline(seeds: list[int]) -> list[float]:
     """5-NN accuracy (%) on digits of randomly initialised (never trained) smoke backbones."""
-    from t2s_env.knn import extract_features, knn_accuracy
+    from t2s_env.pipeline import prepare_task, score_model
     from t2s_env.pretrain import build_backbone
-    from t2s_env.rewards.live import as_spec, prepare_task
+    from t2s_env.rewards.live import as_spec
 
     recipe = get_recipe("smoke")
     task = prepare_task(as_spec("digits"), recipe)
     out = []
     for seed in seeds:
         model = build_backbone(recipe.arch, 10, seed).eval()
-        tr = extract_features(model, task.train, progress=False)
-        te = extract_features(model, task.test, progress=False)
-        acc = knn_accuracy(tr, task.train_labels, te, task.test_labels, task.num_classes)
+        acc, _ = score_model(model, task, recipe, torch.device("cpu"), progress=False)
         out.append(round(100 * acc, 3))
     return out
 
@@ -202,6 +323,52 @@ def markdown(results: dict) -> str:
     m = results.get("machine", {})
     lines += [f"Machine: {m.get('cpus')} CPUs, torch threads {m.get('torch_threads')}, "
               f"CUDA {m.get('cuda')}; {m.get('note', '')}", ""]  # fmt: skip
+    if "stages" in results:
+        r = results["stages"]
+        st = r["new_evaluation_median_per_stage"]
+        lines += [
+            f"## CPU recipe, one core ({r['recipe']})",
+            "",
+            f"New (configuration, seed) evaluation on {r['first_task']}, median of "
+            f"{len(r['new_evaluations'])}: **{r['new_evaluation_median_seconds']} s** wall, "
+            f"{r['new_evaluation_median_cpu_seconds']} s of CPU (target "
+            f"{r['targets']['new_evaluation_s']} s).",
+            "",
+            "| stage | median seconds |",
+            "|---|---|",
+            *[f"| {k} | {v} |" for k, v in st.items()],
+            "",
+            f"One more task on the cached backbone ({', '.join(r['more_tasks'])}): median "
+            f"**{r['more_task_median_seconds']} s** wall, {r['more_task_median_cpu_seconds']} s of "
+            f"CPU (first time a task is read: "
+            f"{r['more_task_first_time_median_seconds']} s; backbone read from its file: "
+            f"{r['more_task_from_file_median_seconds']} s; target {r['targets']['more_task_s']} s).",
+            "",
+        ]
+    if "sharing" in results:
+        r = results["sharing"]
+        lines += [
+            f"## Sweep sharing ({r['recipe']}, configurations {', '.join(r['configs'])}; "
+            f"tasks {', '.join(r['tasks'])})",
+            "",
+            "| sweep | wall seconds | CPU seconds | evaluations | pre-trainings |",
+            "|---|---|---|---|---|",
+            *[
+                f"| {n} task(s) x {len(r['configs'])} configurations | {r[f'tasks_{n}']['seconds']} | "
+                f"{r[f'tasks_{n}']['cpu_seconds']} | "
+                f"{r[f'tasks_{n}']['computed']} | {r[f'tasks_{n}']['pretrained']} |"
+                for n in (1, 4)
+            ],
+            "",
+            f"Ratio 4 tasks / 1 task: **{r['ratio_4_to_1']}** wall, {r['cpu_ratio_4_to_1']} CPU "
+            f"(target <= {r['target_ratio']})."
+            + (
+                f" The 1-task row is derived: {r['tasks_1']['derived']}."
+                if "derived" in r["tasks_1"]
+                else ""
+            ),  # fmt: skip
+            "",
+        ]
     if "single" in results:
         r = results["single"]
         b = r["breakdown_seconds"]
@@ -272,6 +439,18 @@ def main() -> None:
         help="'default' or MODULE:FACTORY (live_toy:ToySimulator: the tests' toy)",
     )
     parser.add_argument("--throughput-recipe", default="tiny")
+    parser.add_argument("--stage-repeats", type=int, default=2, help="stages: configurations")
+    parser.add_argument(
+        "--live-recipe", default="cpu", help="stages/sharing recipe (cpu: the CPU recipe)"
+    )
+    parser.add_argument(
+        "--sharing-configs", type=int, default=4, help="sharing: configurations (4)"
+    )
+    parser.add_argument(
+        "--sharing-direct",
+        action="store_true",
+        help="sharing: run the 1-task sweep too (default: derive it from the 4-task sweep)",
+    )
     parser.add_argument("--throughput-evals", type=int, default=6)
     parser.add_argument("--workers", type=int, default=1, help="workers of the signal sweep")
     parser.add_argument("--store", default=str(RESULTS / "live_reward_signal.sqlite"))
@@ -281,6 +460,7 @@ def main() -> None:
         help="signal: analyse what the store holds, evaluate nothing",
     )
     parser.add_argument("--out", default=str(RESULTS / "live_reward.json"))
+    parser.add_argument("--note", default="2 shared CPU cores (other jobs were running)")
     args = parser.parse_args()  # fmt: skip
     sim = load_simulator(args.simulator)
     out_path = Path(args.out)
@@ -289,7 +469,7 @@ def main() -> None:
         "cpus": os.cpu_count(), "torch_threads": torch.get_num_threads(),
         "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"), "torch": torch.__version__,
         "python": platform.python_version(), "cuda": torch.cuda.is_available(),
-        "note": "2 shared CPU cores (other jobs were running)",
+        "note": args.note,
     }  # fmt: skip
     results["simulator"] = f"{sim.name} {sim.version} ({args.simulator})"
     for part in args.parts:

@@ -10,6 +10,7 @@ Importing the package registers the environments::
 | `Task2Sim-Seen-v0`   | the paper's 12 seen tasks    |
 | `Task2Sim-Unseen-v0` | the paper's 8 unseen tasks   |
 | `Task2Sim-All-v0`    | all 20 tasks                 |
+| `Task2Sim-Seen-Discrete-v0`, `-Unseen-`, `-All-` | the same, with `Discrete(256)` actions (DQN) |
 | `Task2Sim-Live-v0`   | your tasks, live reward (render, pre-train, 5-NN; `t2s_env.rewards.live`) |
 """
 
@@ -32,14 +33,21 @@ __all__ = [
 ]
 
 ENV_IDS = {"Task2Sim-Seen-v0": "seen", "Task2Sim-Unseen-v0": "unseen", "Task2Sim-All-v0": "all"}
+DISCRETE_ENV_IDS = {
+    "Task2Sim-Seen-Discrete-v0": "seen",
+    "Task2Sim-Unseen-Discrete-v0": "unseen",
+    "Task2Sim-All-Discrete-v0": "all",
+}
+"""The same task sets with ``Discrete(256)`` actions (``discrete=True``), for DQN and other
+``Discrete``-only methods."""
 
-for _env_id, _tasks in ENV_IDS.items():
+for _env_id, _tasks in (ENV_IDS | DISCRETE_ENV_IDS).items():
     if _env_id not in registry:
         register(
             id=_env_id,
             entry_point="t2s_env.envs:Task2SimEnv",
             vector_entry_point="t2s_env.envs:Task2SimVectorEnv",
-            kwargs={"tasks": _tasks},
+            kwargs={"tasks": _tasks, "discrete": _env_id in DISCRETE_ENV_IDS},
         )
 if "Task2Sim-Live-v0" not in registry:
     register(id="Task2Sim-Live-v0", entry_point="t2s_env.envs.live:make_live_env")

@@ -8,7 +8,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from agents import AGENTS, make_agent
+from agents import AGENTS, DEFAULT_EPOCHS, load_agent, make_agent
 from agents.base import Agent
 from agents.evaluation import answer_accuracy
 from agents.tabular import OracleAgent
@@ -104,6 +104,37 @@ def test_save_load_gives_the_same_actions(name, tmp_path):
     )
     # the RNG state travels too: the next sampled actions agree
     np.testing.assert_array_equal(agent.act(obs), clone.act(obs))
+
+
+def test_one_spec_per_agent():
+    for name, spec in AGENTS.items():
+        agent = make_agent(name, seed=1)
+        assert (agent.name, agent.kind) == (name, spec.kind) and spec.name == name
+        assert type(agent.config) is spec.config_type and agent.config == spec.defaults()
+        assert DEFAULT_EPOCHS[name] == spec.epochs >= 1
+    assert make_agent("nearest-task").config.k == 1  # its own defaults, not the transfer agent's
+
+
+@pytest.mark.parametrize(
+    "name", ["ucb1", "linucb", "nearest-task", "neighbour-transfer", "task2sim"]
+)
+def test_load_agent_builds_the_right_agent_from_its_file(name, tmp_path):
+    agent = trained(name, seed=3)
+    path = tmp_path / "agent.npz"
+    agent.save(path)
+    clone = load_agent(path, space=TOY_SPACE)
+    assert type(clone) is type(agent) and clone.name == name and clone.config == agent.config
+    obs = toy_obs(["a0", "b1", "a2"])
+    np.testing.assert_array_equal(
+        agent.act(obs, deterministic=True), clone.act(obs, deterministic=True)
+    )
+    np.testing.assert_array_equal(agent.act(obs), clone.act(obs))
+    (tmp_path / "not.npz").write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match="not an agent checkpoint"):
+        load_agent(tmp_path / "not.npz")
+    np.savez(tmp_path / "other.npz", __meta__=np.array('{"name": "nope"}'))
+    with pytest.raises(ValueError, match="agent named 'nope'"):
+        load_agent(tmp_path / "other.npz")
 
 
 @pytest.mark.slow

@@ -13,9 +13,9 @@ from gymnasium.utils.env_checker import check_env
 import t2s_env
 from t2s_env import Task2SimEnv, Task2SimVectorEnv
 from t2s_env.rewards import TableRewardSource
-from t2s_env.space import DOMAIN_RANDOMIZATION_KEY, PAPER_SPACE
+from t2s_env.space import DOMAIN_RANDOMIZATION_KEY, PAPER_SPACE, task_observation
 
-ENV_IDS = list(t2s_env.ENV_IDS)
+ENV_IDS = list(t2s_env.ENV_IDS) + list(t2s_env.DISCRETE_ENV_IDS)
 
 
 @pytest.mark.parametrize("env_id", ENV_IDS)
@@ -148,8 +148,8 @@ def test_vector_env_matches_single_envs():
         for i, env in enumerate(singles):
             _, r, _, _, info = env.step(actions[i])
             assert vrew[i] == r
-            assert venv.unwrapped.tasks[vinfo["task_index"][i]] == info["task"]
-            assert vinfo["regret"][i] == pytest.approx(info["regret"])
+            assert venv.unwrapped.tasks[vinfo["final_info"]["task_index"][i]] == info["task"]
+            assert vinfo["final_info"]["regret"][i] == pytest.approx(info["regret"])
             o, _ = env.reset()  # the vector env resets in the same step
             np.testing.assert_array_equal(vobs[i], o)
     assert venv.reward_queries == n * steps
@@ -164,6 +164,24 @@ def test_vector_env_every_step_is_rewarded_and_named_tasks():
     expected = [table.table.to_dict()[t][zero] / 100 for t in ("SVHN", "DTD", "SVHN")]
     np.testing.assert_array_equal(rewards, expected)
     assert venv.distinct_evaluations == 2
+
+
+def test_the_observation_is_the_one_function_of_the_task2vec_vector():
+    from agents.evaluation import answer_accuracy
+    from agents.tabular import OracleAgent
+
+    source = TableRewardSource()
+    env = Task2SimEnv(tasks="all")
+    for task in ("SVHN", source.tasks[-1]):
+        obs, _ = env.reset(seed=0, options={"task": task})
+        expected = task_observation(source.embedding(task))
+        assert obs.dtype == np.float32 and np.array_equal(obs, expected)
+        assert np.linalg.norm(obs) == pytest.approx(1.0, abs=1e-6)
+    # the oracle recognises the table's tasks from the evaluation's observations
+    best = source.rewards.max(axis=1) * 100
+    assert np.allclose(answer_accuracy(OracleAgent(source), source, source.tasks), best)
+    with pytest.raises(ValueError, match="all zero"):
+        task_observation(np.zeros((2, 3)))
 
 
 def test_fresh_arrays_are_returned():

@@ -22,7 +22,7 @@ RES = 32
 
 
 @pytest.fixture(scope="module")
-def sim() -> EmbeddedSimulator:
+def embedded() -> EmbeddedSimulator:
     return EmbeddedSimulator(device="cpu")
 
 
@@ -32,8 +32,8 @@ def with_knob(name: str, value: int, base: str = BASE) -> dict:
     return cfg
 
 
-def render(sim, config, n=4, classes=3, seed=0, res=RES):
-    return sim.render(config, images_per_class=n, seed=seed, resolution=res, classes=classes)
+def render(embedded, config, n=4, classes=3, seed=0, res=RES):
+    return embedded.render(config, images_per_class=n, seed=seed, resolution=res, classes=classes)
 
 
 def corners(images: np.ndarray, k: int = 3) -> np.ndarray:
@@ -43,17 +43,17 @@ def corners(images: np.ndarray, k: int = 3) -> np.ndarray:
     )
 
 
-def scene(sim, config, n=16, seed=0, classes=2):
+def scene(embedded, config, n=16, seed=0, classes=2):
     index = np.arange(n)
-    return sim.scene(RES, resolve_config(config), index, index % classes, seed)
+    return embedded.scene(RES, resolve_config(config), index, index % classes, seed)
 
 
 # -- protocol -------------------------------------------------------------------------------
-def test_protocol_labels_and_classes(sim):
-    assert isinstance(sim, Simulator)
-    assert sim.class_names == tuple(load_object_classes())
-    assert len(OBJECT_CLASSES) == 100 and len(set(sim.class_labels)) == 100
-    batch = render(sim, DOMAIN_RANDOMIZATION_KEY, n=2, classes=3)
+def test_protocol_labels_and_classes(embedded):
+    assert isinstance(embedded, Simulator)
+    assert embedded.class_names == tuple(load_object_classes())
+    assert len(OBJECT_CLASSES) == 100 and len(set(embedded.class_labels)) == 100
+    batch = render(embedded, DOMAIN_RANDOMIZATION_KEY, n=2, classes=3)
     assert batch.images.shape == (6, RES, RES, 3) and batch.images.dtype == np.uint8
     assert batch.labels.dtype == np.int64 and batch.labels.tolist() == [0, 0, 1, 1, 2, 2]
 
@@ -103,51 +103,53 @@ def test_version_is_a_fingerprint_of_what_makes_the_images(tmp_path):
     assert sources_fingerprint(embedded_sources, tmp_path) != version  # counted unlisted
 
 
-def test_paper_configs_render_as_they_are(sim):
+def test_paper_configs_render_as_they_are(embedded):
     for key in (BASE, DOMAIN_RANDOMIZATION_KEY, "1_0_1_0_1_1_0_1_0"):
         cfg = PAPER_SPACE.key_to_dict(key)
-        a = render(sim, cfg, n=1, classes=2).images
-        b = render(sim, key, n=1, classes=2).images
+        a = render(embedded, cfg, n=1, classes=2).images
+        b = render(embedded, key, n=1, classes=2).images
         assert np.array_equal(a, b)
     assert all(set(k.options) <= set(EMBEDDED_SPACE[k.name].options) for k in PAPER_SPACE.knobs)
 
 
-def test_bad_input_is_named(sim):
+def test_bad_input_is_named(embedded):
     with pytest.raises(ValueError, match="resolution"):
-        render(sim, BASE, res=8)
+        render(embedded, BASE, res=8)
     with pytest.raises(ValueError, match="materials"):
-        render(sim, with_knob("materials", 7))
+        render(embedded, with_knob("materials", 7))
     with pytest.raises(ValueError, match="classes"):
-        render(sim, BASE, classes=0)
+        render(embedded, BASE, classes=0)
     with pytest.raises(ValueError, match="images_per_class"):
-        render(sim, BASE, n=0)
+        render(embedded, BASE, n=0)
     with pytest.raises(ValueError, match="fields"):
-        render(sim, "1_1")
+        render(embedded, "1_1")
 
 
 # -- determinism ------------------------------------------------------------------------------
-def test_same_seed_same_pixels_whatever_the_batch_size(sim):
-    a = render(sim, DOMAIN_RANDOMIZATION_KEY, n=3, classes=2, seed=5)
-    parts = list(sim.render_batches(DOMAIN_RANDOMIZATION_KEY, 3, 5, RES, batch_size=4, classes=2))
+def test_same_seed_same_pixels_whatever_the_batch_size(embedded):
+    a = render(embedded, DOMAIN_RANDOMIZATION_KEY, n=3, classes=2, seed=5)
+    parts = list(
+        embedded.render_batches(DOMAIN_RANDOMIZATION_KEY, 3, 5, RES, batch_size=4, classes=2)
+    )
     assert [len(p.labels) for p in parts] == [4, 2]
     assert np.array_equal(a.images, np.concatenate([p.images for p in parts]))
     fresh = EmbeddedSimulator(device="cpu").render(DOMAIN_RANDOMIZATION_KEY, 3, 5, RES, classes=2)
     assert np.array_equal(a.images, fresh.images)
-    other = render(sim, DOMAIN_RANDOMIZATION_KEY, n=3, classes=2, seed=6)
+    other = render(embedded, DOMAIN_RANDOMIZATION_KEY, n=3, classes=2, seed=6)
     assert not np.array_equal(a.images, other.images)
 
 
 @pytest.mark.slow
-def test_every_resolution_from_32_to_224(sim):
+def test_every_resolution_from_32_to_224(embedded):
     for res in range(32, 225):
-        batch = sim.render(DOMAIN_RANDOMIZATION_KEY, 1, seed=res, resolution=res, classes=1)
+        batch = embedded.render(DOMAIN_RANDOMIZATION_KEY, 1, seed=res, resolution=res, classes=1)
         assert batch.images.shape == (1, res, res, 3)
         assert batch.images.std() > 0
 
 
 # -- knobs: each changes the images as it should, and only then --------------------------------
-def test_all_off_varies_only_the_instance(sim):
-    sc = scene(sim, BASE)
+def test_all_off_varies_only_the_instance(embedded):
+    sc = scene(embedded, BASE)
     for field in ("rotation", "translation", "light_dir", "light_rgb", "env_rotation", "sky"):
         v = getattr(sc, field)
         assert bool((v == v[:1]).all()), field
@@ -155,15 +157,15 @@ def test_all_off_varies_only_the_instance(sim):
     assert bool((sc.light_rgb[:, 0] == sc.light_rgb[:, 1]).all())  # white light
 
 
-def test_backgr_fixed_keeps_far_pixels_identical(sim):
+def test_backgr_fixed_keeps_far_pixels_identical(embedded):
     on_everything_but_background = "0_0_1_1_1_3_0_1_0"
-    imgs = render(sim, on_everything_but_background, n=4, classes=3).images
+    imgs = render(embedded, on_everything_but_background, n=4, classes=3).images
     c = corners(imgs)
     assert (c == c[:1]).all()
-    varied = render(sim, with_knob("backgr", 1, on_everything_but_background), n=4, classes=3)
+    varied = render(embedded, with_knob("backgr", 1, on_everything_but_background), n=4, classes=3)
     c = corners(varied.images)
     assert not (c == c[:1]).all()
-    sc = scene(sim, with_knob("backgr", 1))
+    sc = scene(embedded, with_knob("backgr", 1))
     assert (
         len(set(sc.sky.tolist())) > 1
         and len({tuple(r) for r in sc.env_rotation[:, 1].tolist()}) > 1
@@ -173,75 +175,75 @@ def test_backgr_fixed_keeps_far_pixels_identical(sim):
 @pytest.mark.parametrize(
     "knob", ["lighting_color", "lighting_dir", "lighting_intensity", "materials", "pose_rot"]
 )
-def test_object_knobs_change_the_object_not_the_background(sim, knob):
+def test_object_knobs_change_the_object_not_the_background(embedded, knob):
     on = 3 if knob == "materials" else 1
-    off = render(sim, BASE, n=3, classes=2).images
-    flipped = render(sim, with_knob(knob, on), n=3, classes=2).images
+    off = render(embedded, BASE, n=3, classes=2).images
+    flipped = render(embedded, with_knob(knob, on), n=3, classes=2).images
     assert np.array_equal(corners(off), corners(flipped))
     assert not np.array_equal(off, flipped)
 
 
-def test_lighting_knobs_draw_what_the_paper_says(sim):
-    sc = scene(sim, with_knob("lighting_color", 1), n=32)
+def test_lighting_knobs_draw_what_the_paper_says(embedded):
+    sc = scene(embedded, with_knob("lighting_color", 1), n=32)
     rgb = sc.light_rgb.numpy()
     assert np.ptp(rgb, axis=1).max() > 0.2  # coloured, not white
-    sc = scene(sim, with_knob("lighting_intensity", 1), n=64)
+    sc = scene(embedded, with_knob("lighting_intensity", 1), n=64)
     level = sc.light_rgb[:, 0].numpy() / 0.85
     assert level.min() >= 0.4 - 1e-6 and level.max() <= 1.6 + 1e-6 and np.ptp(level) > 0.6
-    sc = scene(sim, with_knob("lighting_dir", 1), n=32)
+    sc = scene(embedded, with_knob("lighting_dir", 1), n=32)
     assert len({tuple(np.round(r, 4)) for r in sc.light_dir.tolist()}) == 32
     assert np.allclose(sc.light_dir.norm(dim=1).numpy(), 1, atol=1e-5)
 
 
-def test_materials_natural_vs_random(sim):
-    nat = scene(sim, BASE, n=8, classes=2)
+def test_materials_natural_vs_random(embedded):
+    nat = scene(embedded, BASE, n=8, classes=2)
     lib = material_library().rows
     for i in range(8):
-        assert bool((nat.materials[i] == sim._natural[i % 2]).all())
-    rnd = scene(sim, with_knob("materials", 3), n=8, classes=2)
+        assert bool((nat.materials[i] == embedded._natural[i % 2]).all())
+    rnd = scene(embedded, with_knob("materials", 3), n=8, classes=2)
     rows = rnd.materials.reshape(-1, lib.shape[1])
     assert all(bool((lib == r).all(1).any()) for r in rows)  # every row is a library material
     assert len({tuple(r.tolist()) for r in rows}) > 8
 
 
-def test_pose_knobs(sim):
-    rot = scene(sim, with_knob("pose_rot", 1), n=16).rotation.numpy()
+def test_pose_knobs(embedded):
+    rot = scene(embedded, with_knob("pose_rot", 1), n=16).rotation.numpy()
     assert np.allclose(rot @ rot.transpose(0, 2, 1), np.eye(3), atol=1e-5)
     assert len({tuple(np.round(r.ravel(), 3)) for r in rot}) == 16
-    z = scene(sim, with_knob("pose_scale", 1), n=64).translation[:, 2].numpy() / BASE_DISTANCE
+    z = scene(embedded, with_knob("pose_scale", 1), n=64).translation[:, 2].numpy() / BASE_DISTANCE
     assert z.min() >= 0.4 - 1e-5 and z.max() <= 1.5 + 1e-5 and np.ptp(z) > 0.8
-    z2 = scene(sim, with_knob("pose_scale", 2), n=64).translation[:, 2].numpy() / BASE_DISTANCE
+    z2 = scene(embedded, with_knob("pose_scale", 2), n=64).translation[:, 2].numpy() / BASE_DISTANCE
     assert z2.min() >= 0.3 - 1e-5 and z2.max() <= 2.0 + 1e-5 and np.ptp(z2) > 1.2
-    xy = scene(sim, with_knob("pose_cam", 1), n=16).translation[:, :2].numpy()
+    xy = scene(embedded, with_knob("pose_cam", 1), n=16).translation[:, :2].numpy()
     assert np.abs(xy).max() > 0.1 and len({tuple(r) for r in np.round(xy, 4)}) == 16
 
 
-def test_pose_scale_changes_object_size(sim):
+def test_pose_scale_changes_object_size(embedded):
     # object coverage: pixels that differ from the background-only image of the fixed sky
     near_far = []
     for s in (0.4, 1.5):
-        sc = scene(sim, BASE, n=6, classes=6)
+        sc = scene(embedded, BASE, n=6, classes=6)
         sc.translation[:, 2] = BASE_DISTANCE * s
         import math
 
         from t2s_env.simulator.raster import rasterise
 
         focal = (RES / 2) / math.tan(math.radians(20))
-        img = rasterise(sc, sim._env, RES, focal).numpy()
+        img = rasterise(sc, embedded._env, RES, focal).numpy()
         sc.position[:] = 0  # collapse the objects to a point: background only
         sc.position[..., 2] = -50
-        bg = rasterise(sc, sim._env, RES, focal).numpy()
+        bg = rasterise(sc, embedded._env, RES, focal).numpy()
         near_far.append((np.abs(img.astype(int) - bg).sum(-1) > 0).mean())
     assert near_far[0] > 2 * near_far[1]
 
 
-def test_blur_on_about_three_quarters_of_images(sim):
-    sc = scene(sim, with_knob("blur", 1), n=400, classes=2)
+def test_blur_on_about_three_quarters_of_images(embedded):
+    sc = scene(embedded, with_knob("blur", 1), n=400, classes=2)
     frac = sc.blur.float().mean().item()
     assert 0.68 < frac < 0.82
-    sharp = render(sim, BASE, n=4, classes=2).images.astype(float)
-    blurred = render(sim, with_knob("blur", 1), n=4, classes=2).images.astype(float)
-    flags = scene(sim, with_knob("blur", 1), n=8, classes=2).blur.numpy()
+    sharp = render(embedded, BASE, n=4, classes=2).images.astype(float)
+    blurred = render(embedded, with_knob("blur", 1), n=4, classes=2).images.astype(float)
+    flags = scene(embedded, with_knob("blur", 1), n=8, classes=2).blur.numpy()
 
     # blurred images lose high-frequency energy; the others are untouched
     def detail(x):
@@ -253,17 +255,19 @@ def test_blur_on_about_three_quarters_of_images(sim):
     assert np.array_equal(blurred[~on], sharp[~on])
 
 
-def test_materials_level_2_tints(sim):
-    tinted = scene(sim, with_knob("materials", 2), n=8, classes=2)
-    assert not bool((tinted.materials == scene(sim, BASE, n=8, classes=2).materials).all())
+def test_materials_level_2_tints(embedded):
+    tinted = scene(embedded, with_knob("materials", 2), n=8, classes=2)
+    assert not bool((tinted.materials == scene(embedded, BASE, n=8, classes=2).materials).all())
 
 
 # -- export ---------------------------------------------------------------------------------
-def test_image_folder_round_trip(sim, tmp_path):
-    batches = list(sim.render_batches(DOMAIN_RANDOMIZATION_KEY, 2, 1, RES, 3, classes=3))
-    n = write_image_folder(batches, tmp_path, sim.class_names[:3])
+def test_image_folder_round_trip(embedded, tmp_path):
+    batches = list(embedded.render_batches(DOMAIN_RANDOMIZATION_KEY, 2, 1, RES, 3, classes=3))
+    n = write_image_folder(batches, tmp_path, embedded.class_names[:3])
     assert n == 6
-    assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == list(sim.class_names[:3])
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == list(
+        embedded.class_names[:3]
+    )
     back = read_image_folder(tmp_path)
     assert np.array_equal(back.images, np.concatenate([b.images for b in batches]))
     assert back.labels.tolist() == [0, 0, 1, 1, 2, 2]

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import torch
-from live_toy import ToySimulator
 
 from agents.cli import main as t2s
 from t2s_env.rewards.live import evaluate
@@ -39,13 +38,8 @@ class StopAfter:
         return evaluate(request, **kwargs)
 
 
-@pytest.fixture(scope="module")
-def sim():
-    return ToySimulator()
-
-
-def test_resolve_configs_errors():
-    space = ToySimulator().space
+def test_resolve_configs_errors(sim):
+    space = sim.space
     with pytest.raises(ValueError, match="bad configuration '1_2'.*fields"):
         resolve_configs(space, ["1_2"])
     with pytest.raises(ValueError, match="at least one"):
@@ -73,7 +67,7 @@ def test_interrupted_sweep_reruns_only_missing_cells(sim, tmp_path):
     assert run_sweep(requests, store, evaluate_fn=nothing, progress=False).computed == 0
 
 
-def test_killed_sweep_process_loses_nothing_finished(tmp_path):
+def test_killed_sweep_process_loses_nothing_finished(sim, tmp_path):
     """A real SIGKILL in the middle of a sweep; the rerun computes exactly the missing cells."""
     path = tmp_path / "r.sqlite"
     script = textwrap.dedent(f"""
@@ -112,7 +106,7 @@ def test_killed_sweep_process_loses_nothing_finished(tmp_path):
         calls.append(request.key)
         return fake_evaluate(request)
 
-    requests = plan_sweep(["digits"], "all", ToySimulator(), "tiny")
+    requests = plan_sweep(["digits"], "all", sim, "tiny")
     report = run_sweep(requests, store, evaluate_fn=counting, progress=False)
     assert report.cached == done and len(calls) == 256 - done and len(store) == 256
     assert all(e.accuracy == fake_evaluate_key(e) for e in store)

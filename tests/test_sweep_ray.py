@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import torch
-from live_toy import ToySimulator
 
 from t2s_env.rewards.live import evaluate
 from t2s_env.rewards.store import RewardStore
@@ -33,13 +32,13 @@ class CrashOnce:
 
 
 @pytest.mark.slow
-def test_ray_matches_local_and_retries_dead_workers(tmp_path, monkeypatch):
+def test_ray_matches_local_and_retries_dead_workers(sim, tmp_path, monkeypatch):
     # The workers import this worktree's t2s_env (the executor puts it on their PYTHONPATH)
     # and the test double's module from here.
     tests_dir = str(Path(__file__).parent)
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([tests_dir, os.environ.get("PYTHONPATH", "")]))
     torch.set_num_threads(1)  # the same thread count as the Ray workers (OMP_NUM_THREADS=1)
-    requests = plan_sweep(["digits"], KEYS, ToySimulator(), "tiny", seeds=[0])
+    requests = plan_sweep(["digits"], KEYS, sim, "tiny", seeds=[0])
 
     local = RewardStore(tmp_path / "local.sqlite")
     run_sweep(requests, local, LocalExecutor(1, device="cpu"), progress=False)

@@ -19,12 +19,19 @@ def run(args: argparse.Namespace) -> int:
     source = TableRewardSource()
     print(source.space.describe())
     dr = source.space.action_to_index(source.space.key_to_action(DOMAIN_RANDOMIZATION_KEY))
-    print(f"\n{'task':<18} {'split':<7} {'random':>7} {'DR':>7} {'best':>7}  best configuration")
+    print(
+        "\nDownstream 5-NN accuracy (%) from the packaged table: random = mean over the "
+        f"{source.space.size} configurations, DR = domain randomisation ({DOMAIN_RANDOMIZATION_KEY}), "
+        "best = the task's best configuration"
+    )
+    print(
+        f"{'task':<18} {'split':<7} {'random %':>9} {'DR %':>7} {'best %':>7}  best configuration"
+    )
     for i, task in enumerate(source.tasks):
         row = source.rewards[i] * 100
         best = int(np.argmax(row))
         print(
-            f"{task:<18} {source.split(task):<7} {row.mean():7.2f} {row[dr]:7.2f} "
+            f"{task:<18} {source.split(task):<7} {row.mean():9.2f} {row[dr]:7.2f} "
             f"{row[best]:7.2f}  {source.table.keys[best]}"
         )
     return 0

@@ -27,16 +27,24 @@ beside its answer are the shipped paper agent's (its softmax heads), labelled as
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
-import time
 from dataclasses import dataclass, field
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from agents.cli import UsageError
+from agents.cli.checks import (
+    at_least,
+    load_simulator,
+    output_dir,
+    output_file,
+    read_embedding,
+    write_output,
+)
 from agents.cli.embed import add_task2vec_args, embed_from_args
 from t2s_env.datasets import DatasetSpec
 
@@ -73,11 +81,12 @@ class Recommendation:
     nearest: list[KnownTask] = field(default_factory=list)
 
 
-def checkpoints_dir() -> Path:
-    return Path(str(resources.files("agents") / "checkpoints"))
+def checkpoints_dir() -> Traversable:
+    """The shipped checkpoints, read through :mod:`importlib.resources` (from any install)."""
+    return resources.files("agents") / "checkpoints"
 
 
-def default_policy_path() -> Path:
+def default_policy_path() -> Traversable:
     """The shipped default policy (``policies.json`` names it)."""
     index = checkpoints_dir() / "policies.json"
     try:
@@ -91,15 +100,21 @@ def default_policy_path() -> Path:
     return checkpoints_dir() / name
 
 
-def load_policy(path: str | Path | None) -> tuple[Any, str]:
+def load_policy(path: str | Path | Traversable | None) -> tuple[Any, str]:
     """The agent saved at ``path`` (default: the shipped default policy) and a description.
 
     The checkpoint's ``__meta__`` names the agent; it is rebuilt by name and loaded.
     """
-    from agents import make_agent
+    from agents import AGENTS, make_agent
+    from agents.base import CheckpointError, load_checkpoint
 
-    path = Path(path) if path is not None else default_policy_path()
-    if not path.is_file():
+    if path is None:
+        path = default_policy_path()
+    if not isinstance(path, (str, Path)):  # a shipped checkpoint: a file while it is read
+        with resources.as_file(path) as file:
+            return load_policy(file)
+    path = Path(path)
+    if path.is_dir() or not path.is_file():
         raise FileNotFoundError(
             f"no policy checkpoint at {path}; pass --policy with an agent checkpoint written by "
             "t2s train (or agent.save)"
@@ -107,10 +122,13 @@ def load_policy(path: str | Path | None) -> tuple[Any, str]:
     try:
         with np.load(path, allow_pickle=False) as npz:
             meta = json.loads(str(npz["__meta__"]))
-        agent = make_agent(meta["name"], seed=int(meta.get("seed", 0)))
+        name, seed = meta["name"], int(meta.get("seed", 0))
     except Exception as exc:  # np.load raises many kinds on a file that is not an npz
-        raise ValueError(f"{path} is not an agent checkpoint: {exc}") from exc
-    agent.load(path)
+        raise CheckpointError(f"{path} is not an agent checkpoint: {exc}") from exc
+    if name not in AGENTS:
+        raise CheckpointError(f"{path} names agent {name!r}, not one of {sorted(AGENTS)}")
+    agent = make_agent(name, seed=seed)
+    load_checkpoint(agent, path)
     return agent, f"{agent.name} ({path})"
 
 
@@ -134,11 +152,11 @@ def recommend(
     probabilities when ``policy`` has none.
     """
     from t2s_env.data import load_reward_table
-    from t2s_env.space import PAPER_SPACE
+    from t2s_env.space import PAPER_SPACE, task_observation
     from t2s_env.task2vec import nearest_tasks
 
     v = np.asarray(vector, np.float64)
-    obs = (v / np.linalg.norm(v)).astype(np.float32)[None]
+    obs = task_observation(v)[None]
     key = PAPER_SPACE.action_to_key(_answer(policy, obs))
     probs, probs_from = None, None
     source = (policy, policy_name) if hasattr(policy, "probabilities") else prob_policy
@@ -214,29 +232,6 @@ def format_recommendation(rec: Recommendation) -> str:
     return "\n".join(lines)
 
 
-def load_simulator(name: str | None) -> Any:
-    """The simulator to render with: the package default, or ``package.module:factory``."""
-    from t2s_env.rewards.live import default_simulator
-
-    if name is None:
-        try:
-            return default_simulator()
-        except RuntimeError as exc:
-            raise RuntimeError(
-                f"{exc}; or name one with --simulator package.module:factory"
-            ) from exc
-    module, sep, attr = name.partition(":")
-    if not sep:
-        raise ValueError(
-            f"--simulator must be package.module:factory (e.g. mypkg.sims:MySimulator), got {name!r}"
-        )
-    try:
-        factory = getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError) as exc:
-        raise ValueError(f"cannot import simulator factory {name!r}: {exc}") from exc
-    return factory()
-
-
 def pretrain(
     config: dict[str, Any],
     dataset: DatasetSpec,
@@ -249,45 +244,28 @@ def pretrain(
 ) -> dict[str, Any]:
     """Render, pre-train, save the backbone, 5-NN evaluate it on the task; returns the report.
 
-    The evaluation is the live reward's protocol (:mod:`t2s_env.rewards.live`): the recipe's
-    downstream sample, pooled L2-normalised features, 5-NN weighted by ``exp(cos / 0.07)``.
+    Every stage is the live reward's (:mod:`t2s_env.pipeline`): the recipe's downstream sample,
+    pooled L2-normalised features, 5-NN weighted by ``exp(cos / 0.07)``.
     """
     import torch
 
-    from t2s_env.knn import extract_features, knn_accuracy
-    from t2s_env.pretrain import (
-        build_backbone,
-        default_device,
-        get_recipe,
-        render_dataset,
-        train_backbone,
-    )
-    from t2s_env.rewards.live import prepare_task
+    from t2s_env.pipeline import EvaluationRequest, backbone_for, prepare_task, score_model
+    from t2s_env.pretrain import build_backbone, default_device, get_recipe
 
     recipe = get_recipe(recipe_name)
     dev = torch.device(device) if device else default_device()
-    t0 = time.perf_counter()
-    images, labels = render_dataset(simulator, config, recipe, seed, progress=progress)
-    t1 = time.perf_counter()
-    result = train_backbone(images, labels, recipe, seed, dev, progress=progress)
-    task = prepare_task(dataset, recipe)
-
-    def knn(model: torch.nn.Module) -> float:
-        train_f = extract_features(model, task.train, device=dev, progress=progress)
-        test_f = extract_features(model, task.test, device=dev, progress=progress)
-        return knn_accuracy(
-            train_f, task.train_labels, test_f, task.test_labels, task.num_classes,
-            recipe.knn_k, recipe.knn_temperature,
-        )  # fmt: skip
-
-    accuracy = knn(result.model)
+    request = EvaluationRequest(dataset.name, dataset, config, simulator, recipe, seed)
+    task = prepare_task(dataset, recipe)  # a missing dataset fails before pre-training
+    backbone = backbone_for(request, dev, progress)
+    accuracy, _ = score_model(backbone.model, task, recipe, dev, progress)
     # The same backbone untrained, as the yardstick of what pre-training bought.
-    untrained = knn(build_backbone(recipe.arch, int(result.model.fc.out_features), seed).to(dev))
+    num_classes = int(backbone.model.fc.out_features)
+    untrained, _ = score_model(build_backbone(recipe.arch, num_classes, seed), task, recipe, dev,
+                               progress)  # fmt: skip
     out_dir.mkdir(parents=True, exist_ok=True)
     ckpt = out_dir / f"{recipe.arch}_{recipe.name}_seed{seed}.pt"
-    model = result.model.cpu()
-    num_classes = int(model.fc.out_features)
-    torch.save(model.state_dict(), ckpt)
+    model = backbone.model.cpu()
+    write_output(ckpt, "--out-dir", lambda p: torch.save(model.state_dict(), p))
     report = {
         "checkpoint": str(ckpt),
         "load_with": (
@@ -301,18 +279,19 @@ def pretrain(
         "configuration": dict(config),
         "configuration_key": simulator.space.dict_to_key(config),
         "dataset": str(dataset),
-        "rendered_images": int(len(labels)),
-        "render_seconds": round(t1 - t0, 2),
-        "train_seconds": round(result.seconds, 2),
-        "train_images_per_second": round(result.images_per_second, 1),
-        "final_loss": round(float(result.final_loss), 5),
-        "device": result.device,
+        "rendered_images": backbone.training["rendered_images"],
+        "render_seconds": round(backbone.training["render"], 2),
+        "train_seconds": round(backbone.training["pretrain"], 2),
+        "train_images_per_second": round(backbone.training["pretrain_images_per_second"], 1),
+        "final_loss": round(float(backbone.training["final_loss"]), 5),
+        "device": str(dev),
         "knn5_accuracy": accuracy,
         "knn5_accuracy_untrained": untrained,
         "knn_images": {"train": len(task.train_labels), "test": len(task.test_labels)},
         "seed": seed,
     }
-    (out_dir / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    text = json.dumps(report, indent=2) + "\n"
+    write_output(out_dir / "report.json", "--out-dir", lambda p: p.write_text(text))
     return report
 
 
@@ -325,7 +304,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--policy", help="agent checkpoint (default: the shipped neighbour-transfer agent)"
     )
     p.add_argument("--embedding", help="use this t2s embed output instead of embedding again")
-    p.add_argument("--nearest", type=int, default=3, help="known tasks to list (3)")
+    p.add_argument("--nearest", type=at_least(0), default=3, help="known tasks to list (3)")
     p.add_argument("--metric", choices=("task2vec", "cosine"), default="task2vec")
     g = p.add_argument_group("pre-training (--pretrain)")
     g.add_argument("--pretrain", action="store_true", help="render, pre-train and save a backbone")
@@ -336,9 +315,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="package.module:factory of a Simulator (default: the package's default simulator)",
     )
     g.add_argument("--out-dir", type=Path, default=Path("t2s_recommend"), help="(./t2s_recommend)")
-    g.add_argument("--pretrain-seed", type=int, default=0)
+    g.add_argument("--pretrain-seed", type=at_least(0), default=0)
     g.add_argument(
-        "--budget", type=int, default=None, help="with --pretrain: K live runs chosen by an advisor"
+        "--budget",
+        type=at_least(1),
+        default=None,
+        help="with --pretrain: K live runs chosen by an advisor",
     )
     g.add_argument("--advisor", default="gp", help="advisor of --budget (default: %(default)s)")
     g.add_argument(
@@ -384,15 +366,13 @@ def budget_loop(
 
 def run_budget(args: argparse.Namespace, vector: np.ndarray, spec: DatasetSpec, simulator) -> int:
     """``--budget``: the advisor's loop with live rewards, then the kept configuration's backbone."""
-    from agents.advisor import ADVISORS, fit_on_table
+    from agents.advisor import fit_on_table
     from agents.advisor.plot import plot_budget_run
     from t2s_env.rewards.live import LiveRewardSource
     from t2s_env.space import PAPER_SPACE
 
     if args.budget < 1 or args.budget > PAPER_SPACE.size:
-        raise ValueError(f"--budget must be in 1..{PAPER_SPACE.size}, got {args.budget}")
-    if args.advisor not in ADVISORS:
-        raise ValueError(f"unknown advisor {args.advisor!r}; choose from {sorted(ADVISORS)}")
+        raise UsageError(f"--budget must be in 1..{PAPER_SPACE.size}, got {args.budget}")
     task = spec.name
     store = Path(args.store) if args.store else args.out_dir / "rewards.sqlite"
     store.parent.mkdir(parents=True, exist_ok=True)
@@ -436,18 +416,35 @@ def run_budget(args: argparse.Namespace, vector: np.ndarray, spec: DatasetSpec, 
 
 
 def run(args: argparse.Namespace) -> int:
-    from t2s_env.task2vec import TaskEmbedding
 
     policy, policy_name = load_policy(args.policy)
     prob_policy = None
     paper = checkpoints_dir() / PAPER_POLICY
     if not hasattr(policy, "probabilities") and paper.is_file():
         prob_policy = load_policy(paper)
-    simulator = load_simulator(args.simulator) if args.pretrain else None
+    simulator = None
+    if args.pretrain:
+        from t2s_env.pretrain import get_recipe
+
+        get_recipe(args.recipe)
+        simulator = load_simulator(args.simulator)
+        output_dir(args.out_dir, "--out-dir")
+    from t2s_env.data import load_task2vec
+
+    if args.nearest > len(load_task2vec().tasks):
+        raise UsageError(
+            f"--nearest {args.nearest}: there are {len(load_task2vec().tasks)} known tasks"
+        )
     spec = DatasetSpec.parse(args.dataset, download=args.download, seed=args.split_seed)
-    if args.budget is not None and not args.pretrain:
-        raise ValueError("--budget measures live rewards: add --pretrain")
-    emb = TaskEmbedding.load(args.embedding) if args.embedding else embed_from_args(args)
+    if args.budget is not None:
+        from agents.advisor import ADVISORS
+
+        if not args.pretrain:
+            raise UsageError("--budget measures live rewards: add --pretrain")
+        if args.advisor not in ADVISORS:
+            raise UsageError(f"unknown --advisor {args.advisor!r}; choose from {sorted(ADVISORS)}")
+        output_file(args.store or args.out_dir / "rewards.sqlite", "--store")
+    emb = read_embedding(args.embedding) if args.embedding else embed_from_args(args)
     rec = recommend(
         emb.vector, emb.meta, policy, policy_name, args.nearest, args.metric, prob_policy
     )

@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -45,19 +47,19 @@ class DataFileError(RuntimeError):
     """A packaged (or user-supplied) data file is missing or cannot be read."""
 
 
-def data_path(name: str) -> Path:
-    """Filesystem path of a bundled data file."""
-    return Path(str(resources.files("t2s_env.data") / name))
+def data_path(name: str) -> Traversable:
+    """A bundled data file, read through :mod:`importlib.resources` (from any install)."""
+    return resources.files("t2s_env.data") / name
 
 
-def _read_text(path: Path) -> str:
+def _read_text(path: Path | Traversable) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise DataFileError(f"cannot read data file {path}: {exc}") from exc
 
 
-def _read_json(path: Path) -> Any:
+def _read_json(path: Path | Traversable) -> Any:
     text = _read_text(path)
     try:
         return json.loads(text)
@@ -65,10 +67,12 @@ def _read_json(path: Path) -> Any:
         raise DataFileError(f"data file {path} is not valid JSON: {exc}") from exc
 
 
-def _read_npz(path: Path, fields: dict[str, tuple[str, int]]) -> dict[str, np.ndarray]:
+def _read_npz(
+    path: Path | Traversable, fields: dict[str, tuple[str, int]]
+) -> dict[str, np.ndarray]:
     """Read ``fields`` ({name: (dtype kind(s), ndim)}) from an npz file, checking each."""
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        with path.open("rb") as file, np.load(file, allow_pickle=False) as npz:
             out = {}
             for name, (kinds, ndim) in fields.items():
                 if name not in npz.files:
@@ -87,6 +91,15 @@ def _read_npz(path: Path, fields: dict[str, tuple[str, int]]) -> dict[str, np.nd
         raise DataFileError(f"cannot read data file {path}: {exc}") from exc
 
 
+def _first_repeat(names: Sequence[str]) -> str | None:
+    seen: set[str] = set()
+    for n in names:
+        if n in seen:
+            return n
+        seen.add(n)
+    return None
+
+
 @dataclass(frozen=True)
 class RewardTable:
     """The measured reward table.
@@ -100,6 +113,13 @@ class RewardTable:
     tasks: tuple[str, ...]
     keys: tuple[str, ...]
     accuracy: np.ndarray
+
+    def __post_init__(self) -> None:
+        # a repeated name would make every row (column) after its first unreachable
+        for what, names in (("task", self.tasks), ("configuration key", self.keys)):
+            dup = _first_repeat(names)
+            if dup is not None:
+                raise ValueError(f"the reward table names {what} {dup!r} more than once")
 
     def task_index(self, task: str) -> int:
         """Row of ``task``; raises ``KeyError`` listing the known tasks."""
@@ -130,9 +150,9 @@ class Task2VecTable:
     embedding: np.ndarray
 
 
-def read_reward_table(path: str | Path) -> RewardTable:
+def read_reward_table(path: str | Path | Traversable) -> RewardTable:
     """Read a reward table in the packaged npz format from ``path`` (a user's own, say)."""
-    path = Path(path)
+    path = Path(path) if isinstance(path, str) else path
     arrs = _read_npz(path, {"tasks": ("U", 1), "keys": ("U", 1), "accuracy": ("f", 2)})
     acc = arrs["accuracy"]
     if acc.shape != (len(arrs["tasks"]), len(arrs["keys"])):
@@ -140,10 +160,15 @@ def read_reward_table(path: str | Path) -> RewardTable:
             f"data file {path}: accuracy has shape {acc.shape}, expected "
             f"({len(arrs['tasks'])} tasks, {len(arrs['keys'])} keys)"
         )
+    if acc.size == 0:
+        raise DataFileError(f"data file {path}: the table is empty")
     if not np.all(np.isfinite(acc)) or acc.min() < 0 or acc.max() > 100:
         raise DataFileError(f"data file {path}: accuracies must be finite percentages in [0, 100]")
     acc.setflags(write=False)
-    return RewardTable(tuple(arrs["tasks"].tolist()), tuple(arrs["keys"].tolist()), acc)
+    try:
+        return RewardTable(tuple(arrs["tasks"].tolist()), tuple(arrs["keys"].tolist()), acc)
+    except ValueError as exc:
+        raise DataFileError(f"data file {path}: {exc}") from exc
 
 
 @lru_cache(maxsize=1)

@@ -13,13 +13,22 @@ from t2s_env.rewards.live import LiveRewardSource
 def make_live_env(
     tasks: Sequence[str | DatasetSpec] | Mapping[str, str | DatasetSpec] = ("digits",),
     noise_std: float = 0.0,
+    discrete: bool = False,
+    render_mode: str | None = None,
     **source_kwargs: Any,
 ) -> Task2SimEnv:
     """A :class:`Task2SimEnv` playing every task of a new :class:`LiveRewardSource`.
 
-    Every keyword but ``noise_std`` goes to :class:`LiveRewardSource` (recipe, store, simulator,
-    seed...). The live source knows no best reward, so ``info["best_reward"]`` and
-    ``info["regret"]`` are ``None``.
+    Every keyword but ``noise_std``, ``discrete`` and ``render_mode`` (as for
+    :class:`Task2SimEnv`) goes to :class:`LiveRewardSource` (recipe, store, simulator,
+    seed...). The live source knows no best reward, so ``info`` has no ``best_reward`` and no
+    ``regret`` key.
     """
     source = LiveRewardSource(tasks, **source_kwargs)
-    return Task2SimEnv(tasks="all", reward_source=source, noise_std=noise_std)
+    return Task2SimEnv(
+        tasks="all",
+        reward_source=source,
+        noise_std=noise_std,
+        discrete=discrete,
+        render_mode=render_mode,
+    )

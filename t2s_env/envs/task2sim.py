@@ -9,8 +9,9 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from t2s_env.envs.rendering import ConfigurationPicture, check_render_mode
 from t2s_env.rewards import RewardSource, TableRewardSource, UnknownTaskError
-from t2s_env.space import KnobSpace
+from t2s_env.space import KnobSpace, task_observation
 
 TaskSelection = str | Sequence[str]
 
@@ -39,11 +40,7 @@ def resolve_tasks(source: RewardSource, tasks: TaskSelection) -> tuple[str, ...]
 
 def normalised_embeddings(source: RewardSource, tasks: Sequence[str]) -> np.ndarray:
     """Rows of L2-normalised Task2Vec vectors (float32), one per task."""
-    emb = np.stack([source.embedding(t) for t in tasks]).astype(np.float32)
-    norms = np.linalg.norm(emb, axis=1, keepdims=True)
-    if np.any(norms == 0):
-        raise ValueError("a task has an all-zero Task2Vec embedding")
-    return emb / norms
+    return task_observation(np.stack([source.embedding(t) for t in tasks]))
 
 
 class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
@@ -74,6 +71,10 @@ class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
     | 6     | pose_rot           | fixed    | random pitch/yaw/roll |
     | 7     | pose_scale         | fixed    | random distance 0.4-1.5x |
 
+    With ``discrete=True`` (the ``Task2Sim-*-Discrete-v0`` ids) the action space is
+    ``Discrete(256)`` instead: one flat configuration index, the first knob most significant
+    (:meth:`KnobSpace.index_to_action`), for DQN and every other ``Discrete``-only method.
+
     ## Observation Space
 
     ``Box(-1, 1, (9600,), float32)``: the task's Task2Vec vector (filter-wise Fisher
@@ -98,9 +99,11 @@ class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
     ## Information
 
     ``reset`` and ``step`` return ``task`` (name), ``split`` (``"seen"``, ``"unseen"`` or
-    ``"user"``) and ``best_reward`` (the task's best achievable reward, ``None`` if the source does not know it).
-    ``step`` adds ``config`` (``{knob: value}``), ``key`` (the paper's key string),
-    ``true_reward`` (the reward before noise) and ``regret`` (``best_reward - true_reward``, ``None`` if the best is unknown).
+    ``"user"``) and ``best_reward`` (the task's best achievable reward). ``step`` adds ``config``
+    (``{knob: value}``), ``key`` (the paper's key string), ``true_reward`` (the reward before
+    noise) and ``regret`` (``best_reward - true_reward``). When the reward source does not know
+    the best reward (the live source), ``info`` has no ``best_reward`` and no ``regret`` key, so
+    Gymnasium's vector envs report them masked (``info["_regret"]`` False).
     The env counts its reward queries and distinct (task, configuration) pairs in the
     attributes ``reward_queries`` and ``distinct_evaluations`` (each distinct pair costs a full
     pre-training run in reality).
@@ -112,6 +115,8 @@ class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
     | `tasks`         | `"seen"`  | `"seen"`, `"unseen"`, `"all"` or a list of task names |
     | `reward_source` | table     | any :class:`~t2s_env.rewards.RewardSource` |
     | `noise_std`     | `0.0`     | std of Gaussian measurement noise on the reward (fraction) |
+    | `discrete`      | `False`   | `Discrete(size)` actions (flat configuration index) |
+    | `render_mode`   | `None`    | `None` or `"rgb_array"`: `render()` returns a 128 x 128 x 3 uint8 grid of the embedded simulator's images (16 classes at 32 px) of the last chosen configuration, grey before the first step; rendered once per configuration and cached |
 
     ```python
     >>> import gymnasium as gym
@@ -133,19 +138,23 @@ class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
 
     ## Version History
 
-    * v0: Initial version: the paper's 20-task table, 8 binary knobs.
+    * v0: Initial version: the paper's 20-task table, 8 binary knobs; ``discrete`` and
+      ``render_mode`` arguments.
     """
 
-    metadata: dict[str, Any] = {"render_modes": []}
+    metadata: dict[str, Any] = {"render_modes": ["rgb_array"], "render_fps": 4}
 
     def __init__(
         self,
         tasks: TaskSelection = "seen",
         reward_source: RewardSource | None = None,
         noise_std: float = 0.0,
+        discrete: bool = False,
+        render_mode: str | None = None,
     ) -> None:
         if not (np.isfinite(noise_std) and noise_std >= 0):
             raise ValueError(f"noise_std must be a finite number >= 0, got {noise_std}")
+        self.render_mode = check_render_mode(render_mode, "Task2SimEnv")
         self.reward_source: RewardSource = (
             TableRewardSource() if reward_source is None else reward_source
         )
@@ -155,10 +164,21 @@ class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
         self._obs = normalised_embeddings(self.reward_source, self.tasks)
         self._best = [self.reward_source.best_reward(t) for t in self.tasks]
         self.observation_space = spaces.Box(-1.0, 1.0, (self._obs.shape[1],), np.float32)
-        self.action_space = spaces.MultiDiscrete(self.space.nvec)
+        self.discrete = bool(discrete)
+        self.action_space: spaces.Space[Any] = (
+            spaces.Discrete(self.space.size)
+            if self.discrete
+            else spaces.MultiDiscrete(self.space.nvec)
+        )
         self.reward_queries = 0
         self._evaluated: set[tuple[str, str]] = set()
         self._task: int | None = None
+        self._last_config: dict[str, Any] | None = None
+        self._picture = (
+            ConfigurationPicture(self.space, getattr(self.reward_source, "simulator", None))
+            if render_mode == "rgb_array"
+            else None
+        )
 
     @property
     def distinct_evaluations(self) -> int:
@@ -182,11 +202,10 @@ class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
 
     def _info(self) -> dict[str, Any]:
         task = self.tasks[self._task]  # type: ignore[index]
-        return {
-            "task": task,
-            "split": self.reward_source.split(task),
-            "best_reward": self._best[self._task],
-        }
+        info: dict[str, Any] = {"task": task, "split": self.reward_source.split(task)}
+        if self._best[self._task] is not None:  # unknown: no key at all
+            info["best_reward"] = self._best[self._task]
+        return info
 
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -202,11 +221,16 @@ class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
             self._task = int(self.np_random.integers(len(self.tasks)))
         return self._obs[self._task].copy(), self._info()
 
-    def step(self, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+    def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         if self._task is None:
             raise RuntimeError("call reset() before step(): no task has been drawn yet")
+        if self.discrete:
+            action = self.space.index_to_action(self.space.validate_indices(action, name="action"))
+            if action.ndim != 1:
+                raise ValueError("action must be one configuration index (an integer)")
         action = self.space.validate_action(action)
         config = self.space.action_to_dict(action)
+        self._last_config = config
         task = self.tasks[self._task]
         true_reward = float(self.reward_source.reward(task, config))
         reward = true_reward
@@ -216,10 +240,14 @@ class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
         self.reward_queries += 1
         self._evaluated.add((task, key))
         info = self._info()
-        info.update(
-            config=config,
-            key=key,
-            true_reward=true_reward,
-            regret=None if info["best_reward"] is None else info["best_reward"] - true_reward,
-        )
+        info.update(config=config, key=key, true_reward=true_reward)
+        if "best_reward" in info:
+            info["regret"] = info["best_reward"] - true_reward
         return self._obs[self._task].copy(), reward, True, False, info
+
+    def render(self) -> np.ndarray | None:
+        """The picture of the last chosen configuration (``render_mode="rgb_array"``), else
+        ``None``."""
+        if self._picture is None:
+            return None
+        return self._picture(self._last_config)

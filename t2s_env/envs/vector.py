@@ -5,8 +5,17 @@ Why not Gymnasium's default? Its vector envs auto-reset in the step *after* an e
 actions are ignored, wasting half the batch. This env uses ``AutoresetMode.SAME_STEP``: each
 ``step`` scores every sub-env's action on its current task, ends those episodes, and draws the
 next tasks at once, so the returned observations are the next episodes' and every step counts.
-The final observation of a one-step episode is the observation the action was taken on, so it
-is not repeated in ``infos``; ``infos["task_index"]`` names the task each reward belongs to.
+
+It is a drop-in for ``gymnasium.vector.SyncVectorEnv([...], autoreset_mode=SAME_STEP)`` over
+:class:`~t2s_env.envs.Task2SimEnv` (tested key by key): the same spaces, the same ``infos``
+(every key of the single env's ``info`` batched, each with its ``_key`` mask), the finished
+episodes' observations and infos in ``infos["final_obs"]`` / ``infos["final_info"]``, the
+top-level keys describing the *new* episodes, and the same action dtypes (integer, bool,
+integral float). The entries of ``final_obs`` are read-only views of the env's observation table
+(a copy of 9,600 numbers per sub-env per step would halve the throughput), and the all-True
+``_key`` masks are one read-only array. It adds two integer arrays Gymnasium's version lacks: ``task_index`` (into
+:attr:`tasks`) at the top level and in ``final_info``, and ``config_index`` (flat configuration
+index) in ``final_info``.
 
 Sub-env ``i`` of ``reset(seed=s)`` draws from its own generator seeded ``s + i``, exactly like a
 :class:`~t2s_env.envs.Task2SimEnv` reset with seed ``s + i``, so the two give the same tasks and
@@ -20,10 +29,18 @@ rewards (tested).
 >>> obs, rewards, terminated, truncated, infos = envs.step(envs.action_space.sample())
 >>> rewards.shape, bool(terminated.all()), bool(truncated.any())
 ((4,), True, False)
+>>> infos["final_info"]["key"].shape, infos["final_obs"][0].shape
+((4,), (9600,))
+
+Gymnasium's observation wrappers that refuse same-step autoreset
+(``gymnasium.wrappers.vector.NormalizeObservation``, ``FlattenObservation``...) refuse this env
+too: that is Gymnasium's limit. The observation is already a flat L2-normalised vector.
 """
 
 from __future__ import annotations
 
+import numbers
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -32,8 +49,60 @@ from gymnasium.utils import seeding
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from t2s_env.envs.rendering import ConfigurationPicture, check_render_mode
 from t2s_env.envs.task2sim import TaskSelection, normalised_embeddings, resolve_tasks
 from t2s_env.rewards import RewardSource, TableRewardSource, UnknownTaskError
+
+_ALL_KEYS_UP_TO = 1 << 16  # spaces this small keep every configuration's key string
+
+
+def _batched(values: Sequence[Any]) -> np.ndarray:
+    """One info value per sub-env, batched as Gymnasium's ``VectorEnv._add_info`` batches them:
+    an array typed by the first value's Python/numpy scalar type, else an object array."""
+    kind = type(values[0])
+    if kind in (int, float, bool) or issubclass(kind, np.number):
+        out = np.zeros(len(values), dtype=kind)
+    else:
+        out = np.full(len(values), None, dtype=object)
+    out[:] = values
+    return out
+
+
+def _with_masks(values: dict[str, Any], mask: np.ndarray) -> dict[str, Any]:
+    """``{key: array}`` -> ``{key: array, _key: mask}`` (nested dicts included)."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        out[key] = _with_masks(value, mask) if type(value) is dict else value
+        out[f"_{key}"] = mask
+    return out
+
+
+def _put_known(infos: dict[str, Any], key: str, values: np.ndarray, known: np.ndarray) -> None:
+    """A value only some sub-envs report (``best_reward``, ``regret``): zeros and a False mask
+    where unknown, and no key at all when no sub-env reports it (as ``SyncVectorEnv`` does)."""
+    if known.any():
+        infos[key] = np.where(known, values, 0.0)
+        infos[f"_{key}"] = known.copy()
+
+
+def _seeds(seed: Any, num_envs: int) -> list[int | None]:
+    """One seed (or ``None``: keep the generator) per sub-env, checked before anything is set."""
+    if seed is None:
+        return [None] * num_envs
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+        seeds: list[Any] = [int(seed) + i for i in range(num_envs)]
+    elif isinstance(seed, Sequence | np.ndarray) and not isinstance(seed, str):
+        seeds = list(seed)
+        if len(seeds) != num_envs:
+            raise ValueError(f"got {len(seeds)} seeds for {num_envs} sub-envs")
+    else:
+        raise ValueError(f"seed must be an int, a list of {num_envs} ints or None, got {seed!r}")
+    for s in seeds:
+        if s is not None and not (
+            isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 0
+        ):
+            raise ValueError(f"seeds must be non-negative integers or None, got {s!r}")
+    return [None if s is None else int(s) for s in seeds]
 
 
 class Task2SimVectorEnv(VectorEnv):
@@ -45,13 +114,24 @@ class Task2SimVectorEnv(VectorEnv):
         reward_source: As for :class:`~t2s_env.envs.Task2SimEnv`. A table source is gathered
             with one numpy indexing operation; any other source is asked pair by pair.
         noise_std: As for :class:`~t2s_env.envs.Task2SimEnv`.
+        discrete: As for :class:`~t2s_env.envs.Task2SimEnv`: actions are ``(num_envs,)``
+            flat configuration indices.
+        render_mode: ``None`` or ``"rgb_array"``: ``render()`` returns one picture per sub-env
+            of its last chosen configuration (as ``SyncVectorEnv.render`` returns a tuple).
+        max_episode_steps: As ``gym.make(..., max_episode_steps=k)`` wraps each single env in
+            ``TimeLimit``: with ``1`` every step is also ``truncated`` (the one step reaches the
+            limit); any larger limit is never reached by a one-step episode.
 
-    ``infos`` holds arrays: ``task_index`` (into :attr:`tasks`, the task each reward belongs
-    to), ``config_index`` (flat configuration index), ``true_reward``, ``best_reward`` and
-    ``regret``; after ``reset`` only ``task_index`` and ``best_reward``.
+    ``reset(options=...)`` takes ``{"task": name}`` (every sub-env) or ``{"tasks": [...]}``
+    (one name per sub-env). Everything is checked before any state changes, so a refused reset
+    leaves the env as it was.
     """
 
-    metadata: dict[str, Any] = {"render_modes": [], "autoreset_mode": AutoresetMode.SAME_STEP}
+    metadata: dict[str, Any] = {
+        "render_modes": ["rgb_array"],
+        "render_fps": 4,
+        "autoreset_mode": AutoresetMode.SAME_STEP,
+    }
 
     def __init__(
         self,
@@ -59,37 +139,75 @@ class Task2SimVectorEnv(VectorEnv):
         tasks: TaskSelection = "seen",
         reward_source: RewardSource | None = None,
         noise_std: float = 0.0,
+        discrete: bool = False,
         render_mode: str | None = None,
+        max_episode_steps: int | None = None,
     ) -> None:
-        if int(num_envs) < 1:
-            raise ValueError(f"num_envs must be >= 1, got {num_envs}")
+        if not isinstance(num_envs, numbers.Integral) or num_envs < 1:
+            raise ValueError(f"num_envs must be an integer >= 1, got {num_envs!r}")
         if not (np.isfinite(noise_std) and noise_std >= 0):
             raise ValueError(f"noise_std must be a finite number >= 0, got {noise_std}")
-        if render_mode is not None:
-            raise ValueError("Task2SimVectorEnv does not render")
+        if max_episode_steps is not None and not (
+            isinstance(max_episode_steps, numbers.Integral) and max_episode_steps >= 1
+        ):
+            raise ValueError(
+                f"max_episode_steps must be an integer >= 1, got {max_episode_steps!r}"
+            )
         self.num_envs = int(num_envs)
+        self.render_mode = check_render_mode(render_mode, "Task2SimVectorEnv")
         self.reward_source = TableRewardSource() if reward_source is None else reward_source
         self.space = self.reward_source.space
         self.tasks = resolve_tasks(self.reward_source, tasks)
         self.noise_std = float(noise_std)
+        self.discrete = bool(discrete)
+        self.max_episode_steps = None if max_episode_steps is None else int(max_episode_steps)
         self._obs = normalised_embeddings(self.reward_source, self.tasks)
-        self._best = np.array(
-            [np.nan if (b := self.reward_source.best_reward(t)) is None else b for t in self.tasks]
-        )
+        self._obs.setflags(write=False)  # final_obs hands out read-only rows of it
+        self._obs_rows = list(self._obs)
+        best = [self.reward_source.best_reward(t) for t in self.tasks]
+        self._known = np.array([b is not None for b in best])
+        self._best = np.array([np.nan if b is None else float(b) for b in best])
+        self._names = np.array(self.tasks, dtype=object)
+        self._splits = np.array([self.reward_source.split(t) for t in self.tasks], dtype=object)
         self._table: np.ndarray | None = None
         if isinstance(self.reward_source, TableRewardSource):
             rows = [self.reward_source.task_index(t) for t in self.tasks]
             self._table = np.ascontiguousarray(self.reward_source.rewards[rows])
         self._strides = np.r_[1, np.cumprod(self.space.nvec[1:][::-1])][::-1].astype(np.int64)
+        # per knob, its option values batched as SyncVectorEnv batches them (typed when the
+        # options share one scalar type, else looked up value by value)
+        columns = np.cumsum([not k.fixed for k in self.space.knobs]) - 1
+        self._knob_columns = [
+            (
+                k,
+                None if k.fixed else int(j),
+                _batched(k.options) if len(set(map(type, k.options))) == 1 else None,
+            )
+            for k, j in zip(self.space.knobs, columns, strict=True)
+        ]
+        self._all = np.ones(self.num_envs, dtype=np.bool_)
+        self._all.setflags(write=False)  # every "_key" mask of a key all sub-envs report
+        self._keys: np.ndarray | None = None
+        if self.space.size <= _ALL_KEYS_UP_TO:
+            self._keys = np.array(self.space.all_keys(), dtype=object)
 
         self.single_observation_space = spaces.Box(-1.0, 1.0, (self._obs.shape[1],), np.float32)
-        self.single_action_space = spaces.MultiDiscrete(self.space.nvec)
+        self.single_action_space: spaces.Space[Any] = (
+            spaces.Discrete(self.space.size)
+            if self.discrete
+            else spaces.MultiDiscrete(self.space.nvec)
+        )
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
-        self.render_mode = None
 
         self._rngs = [seeding.np_random()[0] for _ in range(self.num_envs)]
         self._task_idx: np.ndarray | None = None
+        self._last_config_idx = np.full(self.num_envs, -1, dtype=np.int64)
+        self._picture = (
+            ConfigurationPicture(self.space, getattr(self.reward_source, "simulator", None))
+            if render_mode == "rgb_array"
+            else None
+        )
         self.reward_queries = 0
         self._evaluated: set[tuple[int, int]] = set()
 
@@ -102,76 +220,100 @@ class Task2SimVectorEnv(VectorEnv):
     def np_random(self) -> np.random.Generator:  # type: ignore[override]
         return self._rngs[0]
 
-    def _draw_tasks(self, envs: range) -> None:
-        assert self._task_idx is not None
-        n = len(self.tasks)
-        for i in envs:
-            self._task_idx[i] = self._rngs[i].integers(n)
+    # -- reset -------------------------------------------------------------------------------
+    def _named_tasks(self, options: Any) -> np.ndarray | None:
+        """The task index per sub-env named by ``options`` (``None``: draw them)."""
+        if options is None:
+            return None
+        if not isinstance(options, Mapping):
+            raise ValueError(
+                "options must be a dict ({'task': name} or {'tasks': [one name per sub-env]}), "
+                f"got {type(options).__name__}"
+            )
+        unknown = set(options) - {"task", "tasks"}
+        if unknown:
+            raise ValueError(f"unknown reset options {sorted(unknown)}; supported: task, tasks")
+        named = options.get("tasks")
+        if named is None and options.get("task") is not None:
+            named = [options["task"]] * self.num_envs
+        if named is None:
+            return None
+        if isinstance(named, str) or not isinstance(named, Sequence | np.ndarray):
+            raise ValueError(f"options['tasks'] must be a list of task names, got {named!r}")
+        if len(named) != self.num_envs:
+            raise ValueError(f"options['tasks'] names {len(named)} tasks for {self.num_envs} envs")
+        for t in named:
+            if t not in self.tasks:
+                raise UnknownTaskError(t, self.tasks)
+        return np.array([self.tasks.index(t) for t in named], dtype=np.int64)
+
+    def _episode_infos(self, task_idx: np.ndarray) -> dict[str, Any]:
+        """What ``SyncVectorEnv`` batches from the single envs' ``reset`` infos."""
+        infos = _with_masks(
+            {"task": self._names[task_idx], "split": self._splits[task_idx]}, self._all
+        )
+        _put_known(infos, "best_reward", self._best[task_idx], self._known[task_idx])
+        infos.update(_with_masks({"task_index": task_idx.copy()}, self._all))
+        return infos
 
     def reset(
         self, *, seed: int | list[int | None] | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        if seed is not None:
-            seeds = [seed + i for i in range(self.num_envs)] if isinstance(seed, int) else seed
-            if len(seeds) != self.num_envs:
-                raise ValueError(f"got {len(seeds)} seeds for {self.num_envs} sub-envs")
-            self._rngs = [seeding.np_random(s)[0] for s in seeds]
-        options = options or {}
-        unknown = set(options) - {"task", "tasks"}
-        if unknown:
-            raise ValueError(f"unknown reset options {sorted(unknown)}; supported: task, tasks")
-        self._task_idx = np.empty(self.num_envs, dtype=np.int64)
-        named = options.get("tasks")
-        if named is None and options.get("task") is not None:
-            named = [options["task"]] * self.num_envs
-        if named is not None:
-            if len(named) != self.num_envs:
-                raise ValueError(
-                    f"options['tasks'] names {len(named)} tasks for {self.num_envs} envs"
-                )
-            for i, t in enumerate(named):
-                if t not in self.tasks:
-                    raise UnknownTaskError(t, self.tasks)
-                self._task_idx[i] = self.tasks.index(t)
-        else:
-            self._draw_tasks(range(self.num_envs))
-        infos = {"task_index": self._task_idx.copy(), "best_reward": self._best[self._task_idx]}
-        return self._obs[self._task_idx], infos
+        seeds = _seeds(seed, self.num_envs)  # check everything before changing anything
+        named = self._named_tasks(options)
+        for i, s in enumerate(seeds):
+            if s is not None:
+                self._rngs[i] = seeding.np_random(s)[0]
+        if named is None:
+            n = len(self.tasks)
+            named = np.array([rng.integers(n) for rng in self._rngs], dtype=np.int64)
+        self._task_idx = named
+        self._last_config_idx[:] = -1
+        return self._obs[self._task_idx], self._episode_infos(self._task_idx)
 
-    def _validate(self, actions: np.ndarray) -> np.ndarray:
-        arr = np.asarray(actions)
-        k = len(self.space.nvec)
-        if arr.shape != (self.num_envs, k):
-            raise ValueError(
-                f"actions must have shape ({self.num_envs}, {k}) -- one option index per knob "
-                f"{[kn.name for kn in self.space.varying]} per sub-env -- got {arr.shape}"
-            )
-        if arr.dtype.kind not in "iu":
-            raise ValueError(f"actions must hold integer option indices, got dtype {arr.dtype}")
-        bad = (arr < 0) | (arr >= self.space.nvec)
-        if bad.any():
-            env, j = (int(x[0]) for x in np.nonzero(bad))
-            knob = self.space.varying[j]
-            raise ValueError(
-                f"actions[{env}, {j}] = {arr[env, j]} is out of range for knob {knob.name!r}: "
-                f"allowed 0..{knob.n - 1}"
-            )
-        return arr
+    # -- step --------------------------------------------------------------------------------
+    def _validate(self, actions: Any) -> tuple[np.ndarray, np.ndarray]:
+        """``(actions as (n, knobs), flat configuration indices)`` or ``ValueError``."""
+        if self.discrete:
+            config_idx = self.space.validate_indices(actions, name="actions")
+            if config_idx.shape != (self.num_envs,):
+                raise ValueError(
+                    f"actions must have shape ({self.num_envs},) -- one configuration index "
+                    f"per sub-env -- got {config_idx.shape}"
+                )
+            return self.space.index_to_action(config_idx), config_idx
+        arr = self.space.validate_actions(actions, self.num_envs)
+        return arr, arr @ self._strides
+
+    def _config_infos(self, actions: np.ndarray, config_idx: np.ndarray) -> dict[str, Any]:
+        """The batched ``config`` dicts (every knob, fixed ones included) and ``key`` strings."""
+        config: dict[str, Any] = {}
+        fixed = np.zeros(self.num_envs, np.int64)
+        for knob, j, options in self._knob_columns:
+            chosen = fixed if j is None else actions[:, j]
+            if options is not None:
+                config[knob.name] = options[chosen]
+            else:
+                config[knob.name] = _batched([knob.options[c] for c in chosen.tolist()])
+        if self._keys is not None:
+            keys = self._keys[config_idx]
+        else:
+            keys = np.array([self.space.action_to_key(a) for a in actions], dtype=object)
+        return {"config": config, "key": keys}
 
     def step(
-        self, actions: np.ndarray
+        self, actions: Any
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         if self._task_idx is None:
             raise RuntimeError("call reset() before step(): no task has been drawn yet")
-        actions = self._validate(actions)
-        task_idx = self._task_idx.copy()
-        config_idx = actions @ self._strides
+        actions, config_idx = self._validate(actions)
+        task_idx = self._task_idx
         if self._table is not None:
             true_reward = self._table[task_idx, config_idx]
         else:
             true_reward = np.array(
                 [
-                    self.reward_source.reward(self.tasks[t], self.space.action_to_dict(a))
+                    float(self.reward_source.reward(self.tasks[t], self.space.action_to_dict(a)))
                     for t, a in zip(task_idx, actions, strict=True)
                 ]
             )
@@ -181,15 +323,41 @@ class Task2SimVectorEnv(VectorEnv):
             rewards = np.clip(true_reward + self.noise_std * noise, 0.0, 1.0)
         self.reward_queries += self.num_envs
         self._evaluated.update(zip(task_idx.tolist(), config_idx.tolist(), strict=True))
-        self._draw_tasks(range(self.num_envs))  # same-step autoreset
-        best = self._best[task_idx]
+        self._last_config_idx = config_idx.copy()
+
+        # the finished episodes, as the single envs' step infos
+        final_obs = np.full(self.num_envs, None, dtype=object)
+        for i, t in enumerate(task_idx.tolist()):
+            final_obs[i] = self._obs_rows[t]  # read-only views: no copy of 9,600 numbers each
+        final_info = self._episode_infos(task_idx)
+        final_info.update(_with_masks(self._config_infos(actions, config_idx), self._all))
+        final_info.update(_with_masks({"true_reward": true_reward.copy()}, self._all))
+        known = self._known[task_idx]
+        _put_known(final_info, "regret", self._best[task_idx] - true_reward, known)
+        final_info.update(_with_masks({"config_index": config_idx.copy()}, self._all))
+
+        # same-step autoreset: the next episodes' tasks, observations and infos
+        n = len(self.tasks)
+        self._task_idx = np.array([rng.integers(n) for rng in self._rngs], dtype=np.int64)
         infos = {
-            "task_index": task_idx,
-            "config_index": config_idx,
-            "true_reward": true_reward,
-            "best_reward": best,
-            "regret": best - true_reward,
+            "final_obs": final_obs,
+            "_final_obs": self._all,
+            "final_info": final_info,
+            "_final_info": self._all,
+            **self._episode_infos(self._task_idx),
         }
         terminated = np.ones(self.num_envs, dtype=np.bool_)
-        truncated = np.zeros(self.num_envs, dtype=np.bool_)
+        truncated = np.full(self.num_envs, self.max_episode_steps == 1, dtype=np.bool_)
         return self._obs[self._task_idx], rewards.astype(np.float64), terminated, truncated, infos
+
+    # -- render ------------------------------------------------------------------------------
+    def render(self) -> tuple[np.ndarray, ...] | None:
+        """One picture per sub-env of its last chosen configuration (``"rgb_array"``)."""
+        if self._picture is None:
+            return None
+        return tuple(
+            self._picture(
+                None if c < 0 else self.space.action_to_dict(self.space.index_to_action(c))
+            )
+            for c in self._last_config_idx.tolist()
+        )

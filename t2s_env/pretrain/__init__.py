@@ -2,11 +2,18 @@
 
 >>> from t2s_env.pretrain import RECIPES
 >>> sorted(RECIPES)
-['paper', 'small', 'smoke', 'tiny']
+['cpu', 'paper', 'small', 'smoke', 'tiny']
 """
 
 from t2s_env.pretrain.augment import IMAGENET_MEAN, IMAGENET_STD, normalise
-from t2s_env.pretrain.backbones import BACKBONES, build_backbone, feature_dim, trunk
+from t2s_env.pretrain.backbones import (
+    BACKBONES,
+    NARROW_RESNETS,
+    NarrowResNet,
+    build_backbone,
+    feature_dim,
+    trunk,
+)
 from t2s_env.pretrain.recipes import RECIPES, Recipe, get_recipe
 from t2s_env.pretrain.train import TrainResult, default_device, render_dataset, train_backbone
 
@@ -14,6 +21,8 @@ __all__ = [
     "BACKBONES",
     "IMAGENET_MEAN",
     "IMAGENET_STD",
+    "NARROW_RESNETS",
+    "NarrowResNet",
     "RECIPES",
     "Recipe",
     "TrainResult",

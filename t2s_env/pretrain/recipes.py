@@ -9,6 +9,7 @@ recipe never reuses measurements of the old one.
 |---------|-----------|-------------------|--------|-------|------------------------|
 | `tiny`  | ResNet-18 | 10 x 12 @ 32 px   | 1      | CPU   | seconds (tests)        |
 | `smoke` | ResNet-18 | 10 x 100 @ 32 px  | 10     | CPU   | about a minute         |
+| `cpu`   | ResNet-18, 1/4 width | 100 x 20 @ 32 px | 10 | CPU (one core) | about 25 CPU seconds |
 | `small` | ResNet-18 | 100 x 40 @ 64 px  | 30     | GPU   | minutes                |
 | `paper` | ResNet-50 | 100 x 400 @ 224 px| 100    | GPU   | hours (see benchmarks) |
 
@@ -143,6 +144,12 @@ RECIPES: dict[str, Recipe] = {
                warmup_epochs=0.0, knn_train_max=300, knn_test_max=200),
         Recipe("smoke", classes=10, images_per_class=100, resolution=32, epochs=10, batch_size=64,
                warmup_epochs=1.0),
+        # The CPU recipe (benchmarks/cpu_recipe_study.py): ResNet-18's layout at a quarter of
+        # its width (1/4 of the compute of ResNet-18 at 32 px), the paper's 100 classes with
+        # 20 images each, 10 epochs of AdamW in batches of 128. Seeded, so that every
+        # configuration of a seed shares its initialisation, data order and augmentation draws.
+        Recipe("cpu", arch="resnet18_w32", classes=100, images_per_class=20, resolution=32,
+               epochs=10, batch_size=128, lr=2e-3, warmup_epochs=1.0),
         Recipe("small", classes=None, images_per_class=40, resolution=64, epochs=30,
                batch_size=128, warmup_epochs=5.0, randaugment=True, mixup_alpha=0.8,
                cutmix_alpha=1.0, label_smoothing=0.1, amp=True, num_workers=8),

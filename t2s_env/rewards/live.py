@@ -1,38 +1,31 @@
 """The live reward: render a configuration, pre-train a backbone, 5-NN evaluate on the task.
 
-One reward is one evaluation (:func:`evaluate`):
-
-1. render the recipe's pre-training set with the simulator for the configuration (seeded);
-2. pre-train the recipe's backbone from scratch to classify the rendered object classes;
-3. extract L2-normalised pooled penultimate features of the task's train and test images and
-   classify the test images by a 5-NN vote weighted by ``exp(cosine / 0.07)``; the reward is
-   the top-1 accuracy.
-
-:class:`LiveRewardSource` wraps this in the :class:`~t2s_env.rewards.RewardSource` protocol
-with a :class:`~t2s_env.rewards.store.RewardStore`: an evaluation already in the store is
-returned from it, never recomputed. ``gym.make("Task2Sim-Live-v0", ...)`` builds the env on it
+One reward is one evaluation of :mod:`t2s_env.pipeline` (render, pre-train, features, k-NN).
+:class:`LiveRewardSource` wraps it in the :class:`~t2s_env.rewards.RewardSource` protocol with a
+:class:`~t2s_env.rewards.store.RewardStore`: an evaluation already in the store is returned from
+it, never recomputed; and a :class:`~t2s_env.pipeline.BackboneCache` keeps the pre-trained
+backbones, so that a configuration already pre-trained for one task costs another task only its
+feature extraction and k-NN. ``gym.make("Task2Sim-Live-v0", ...)`` builds the env on it
 (:func:`t2s_env.envs.make_live_env`).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from t2s_env.data import load_task2vec, load_task_split
-from t2s_env.datasets import DatasetSpec, DownstreamTask
-from t2s_env.knn import extract_features, knn_accuracy, prepare_images
-from t2s_env.pretrain import Recipe, default_device, get_recipe, render_dataset, train_backbone
+from t2s_env.datasets import DatasetSpec, live_task_split
+from t2s_env.pipeline import BackboneCache, EvaluationRequest, evaluate, prepare_task
+from t2s_env.pretrain import Recipe, get_recipe
 from t2s_env.rewards.base import UnknownTaskError
-from t2s_env.rewards.store import Evaluation, EvaluationKey, RewardStore, versions
+from t2s_env.rewards.store import Evaluation, RewardStore
 from t2s_env.simulator import Simulator
 from t2s_env.space import PAPER_SPACE, KnobSpace
 
@@ -73,142 +66,14 @@ def default_space(simulator: Simulator) -> KnobSpace:
     return PAPER_SPACE if is_subspace(PAPER_SPACE, simulator.space) else simulator.space
 
 
+def default_backbone_cache(store: RewardStore) -> BackboneCache:
+    """The backbones folder beside a store file: ``rewards.sqlite`` -> ``rewards.backbones/``."""
+    return BackboneCache(store.path.with_suffix(".backbones"), max_files=32)
+
+
 def as_spec(dataset: str | DatasetSpec) -> DatasetSpec:
     """A :class:`~t2s_env.datasets.DatasetSpec` from a spec string (or a spec, as is)."""
     return dataset if isinstance(dataset, DatasetSpec) else DatasetSpec.parse(dataset)
-
-
-@dataclass(frozen=True)
-class EvaluationRequest:
-    """Everything one evaluation needs; picklable, so it can run in another process or machine."""
-
-    task: str
-    dataset: DatasetSpec
-    config: Mapping[str, Any]
-    simulator: Simulator
-    recipe: Recipe
-    seed: int = 0
-    config_key: str = field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "config_key", self.simulator.space.dict_to_key(self.config))
-
-    @property
-    def key(self) -> EvaluationKey:
-        return EvaluationKey(
-            self.task,
-            self.config_key,
-            self.simulator.name,
-            str(self.simulator.version),
-            self.recipe.id,
-            int(self.seed),
-        )
-
-
-@dataclass
-class _PreparedTask:
-    train: torch.Tensor
-    train_labels: torch.Tensor
-    test: torch.Tensor
-    test_labels: torch.Tensor
-    num_classes: int
-
-
-_PREPARED: dict[tuple, _PreparedTask] = {}
-_PREPARED_MAX_BYTES = 1 << 30
-
-
-def prepare_task(spec: DatasetSpec, recipe: Recipe) -> _PreparedTask:
-    """The task's images resized for the recipe (cached per process when under 1 GiB)."""
-    cache_key = (str(spec), spec.seed, spec.test_fraction, recipe.resolution,
-                 recipe.knn_train_max, recipe.knn_test_max)  # fmt: skip
-    if cache_key in _PREPARED:
-        return _PREPARED[cache_key]
-    task: DownstreamTask = spec.load()
-    # The downstream sample is fixed (seed 0) whatever the pre-training seed, so that every
-    # configuration is scored on the same images.
-    train = (
-        task.train
-        if recipe.knn_train_max is None
-        else task.train.balanced_sample(recipe.knn_train_max, seed=0)
-    )
-    test = (
-        task.test
-        if recipe.knn_test_max is None
-        else task.test.balanced_sample(recipe.knn_test_max, seed=0)
-    )
-    if len(train) == 0 or len(test) == 0:
-        raise ValueError(f"task {task.name!r} has an empty train or test split")
-    prepared = _PreparedTask(
-        prepare_images([train[i][0] for i in range(len(train))], recipe.resolution),
-        torch.from_numpy(train.labels),
-        prepare_images([test[i][0] for i in range(len(test))], recipe.resolution),
-        torch.from_numpy(test.labels),
-        len(task.classes),
-    )
-    size = prepared.train.numel() + prepared.test.numel()
-    if size < _PREPARED_MAX_BYTES:
-        if len(_PREPARED) >= 4:
-            _PREPARED.pop(next(iter(_PREPARED)))
-        _PREPARED[cache_key] = prepared
-    return prepared
-
-
-def evaluate(
-    request: EvaluationRequest,
-    device: str | torch.device | None = None,
-    progress: bool = True,
-) -> Evaluation:
-    """Run one evaluation (render, pre-train, features, k-NN) and return its record."""
-    device = torch.device(device) if device is not None else default_device()
-    recipe, t = request.recipe, {}
-    start = time.perf_counter()
-    task = prepare_task(request.dataset, recipe)
-    t["load_task"] = time.perf_counter() - start
-
-    t0 = time.perf_counter()
-    images, labels = render_dataset(
-        request.simulator, request.config, recipe, request.seed, progress=progress
-    )
-    t["render"] = time.perf_counter() - t0
-
-    trained = train_backbone(images, labels, recipe, request.seed, device, progress=progress)
-    t["pretrain"] = trained.seconds
-
-    t0 = time.perf_counter()
-    train_f = extract_features(trained.model, task.train, device=device, progress=progress)
-    test_f = extract_features(trained.model, task.test, device=device, progress=progress)
-    t["features"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    accuracy = knn_accuracy(
-        train_f, task.train_labels, test_f, task.test_labels, task.num_classes,
-        recipe.knn_k, recipe.knn_temperature,
-    )  # fmt: skip
-    t["knn"] = time.perf_counter() - t0
-    t["total"] = time.perf_counter() - start
-    info = versions()
-    info["device"] = str(device)
-    if device.type == "cuda":
-        info["gpu"] = torch.cuda.get_device_name(device)
-    return Evaluation(
-        request.key,
-        accuracy,
-        timings={k: round(v, 4) for k, v in t.items()},
-        versions=info,
-        details={
-            "dataset": request.dataset.identity,
-            "config": dict(request.config),
-            "rendered_images": len(labels),
-            "train_images": len(task.train_labels),
-            "test_images": len(task.test_labels),
-            "pretrain_images_per_second": round(trained.images_per_second, 2),
-            "final_loss": round(trained.final_loss, 5),
-            "recipe": recipe.to_dict(),
-            "torch_threads": torch.get_num_threads(),
-        },
-        created=time.time(),
-    )
 
 
 Embeddings = Mapping[str, np.ndarray] | Any
@@ -231,10 +96,16 @@ class LiveRewardSource:
         seed: Seed of rendering and pre-training (part of the store key).
         embeddings: Task2Vec vectors of the tasks: a ``{task: vector}`` mapping, or a
             :class:`~t2s_env.task2vec.Task2VecConfig` to compute them (cached in the store).
-            Tasks named like one of the paper's 20 default to the packaged vectors.
+            Tasks named like one of the paper's 20 default to the packaged vectors. A task
+            named like one of :data:`~t2s_env.datasets.LIVE_TASKS` is ``"seen"`` or
+            ``"unseen"`` by :func:`~t2s_env.datasets.live_task_split` (others ``"user"``).
         device: Torch device (CUDA when present by default).
         progress: Show progress bars while evaluating.
-        evaluate_fn: What runs one evaluation (default :func:`evaluate`).
+        evaluate_fn: What runs one evaluation (default :func:`~t2s_env.pipeline.evaluate`
+            with ``backbones``).
+        backbones: Where pre-trained backbones are kept for scoring other tasks: a
+            :class:`~t2s_env.pipeline.BackboneCache`, a folder, or ``None`` for the folder
+            beside the store (:func:`default_backbone_cache`); ``False``: memory only.
 
     Example (``toy`` is any :class:`~t2s_env.simulator.Simulator`)::
 
@@ -256,6 +127,7 @@ class LiveRewardSource:
         device: str | None = None,
         progress: bool = True,
         evaluate_fn: Callable[..., Evaluation] | None = None,
+        backbones: BackboneCache | str | Path | bool | None = None,
     ) -> None:
         if isinstance(tasks, Mapping):
             specs = {str(n): as_spec(s) for n, s in tasks.items()}
@@ -281,22 +153,39 @@ class LiveRewardSource:
                 f"{self.simulator.name!r}'s knobs {list(self.simulator.space.names)}"
             )
         self.recipe = get_recipe(recipe)
+        for spec in specs.values():
+            spec.load()  # a missing dataset fails here, before any pre-training (labels only)
         if not isinstance(store, RewardStore):
             store = RewardStore(default_store_path() if store is None else store)
         self.store = store
+        store.check_simulator(self.simulator.name, str(self.simulator.version))
         for name, spec in specs.items():
             store.check_dataset(name, spec.identity)
+        if isinstance(backbones, BackboneCache):
+            self.backbones = backbones
+        elif backbones is None or backbones is True:
+            self.backbones = default_backbone_cache(store)
+        elif backbones is False:
+            self.backbones = BackboneCache(None)
+        else:
+            self.backbones = BackboneCache(backbones, max_files=32)
         if int(seed) != seed or seed < 0:
             raise ValueError(f"seed must be an integer >= 0, got {seed}")
         self.seed = int(seed)
         self.device = device
         self.progress = progress
-        self.evaluate_fn = evaluate_fn or evaluate
+        self.evaluate_fn = evaluate_fn or functools.partial(evaluate, cache=self.backbones)
         self._embeddings_arg = embeddings
         self._embedding_cache: dict[str, np.ndarray] = {}
         self._paper_split = {t: s for s, names in load_task_split().items() for t in names}
+        live = {t: s for s, names in live_task_split().items() for t in names}
+        self._split = {**live, **self._paper_split}
         self.evaluations_run = 0
         """Evaluations this source computed (store hits excluded)."""
+        self.pretrainings_run = 0
+        """Backbones this source pre-trained (the others came from the backbone cache)."""
+        self.store_hits = 0
+        """Rewards answered from the store."""
 
     @property
     def space(self) -> KnobSpace:
@@ -314,7 +203,7 @@ class LiveRewardSource:
 
     def split(self, task: str) -> str:
         self._check(task)
-        return self._paper_split.get(task, "user")
+        return self._split.get(task, "user")
 
     def embedding(self, task: str) -> np.ndarray:
         spec = self._check(task)
@@ -366,15 +255,32 @@ class LiveRewardSource:
         request = self.request(task, config)
         found = self.store.get(request.key)
         if found is not None:
+            self.store_hits += 1
             return found
         result = self.evaluate_fn(request, device=self.device, progress=self.progress)
         self.store.put(result)
         self.evaluations_run += 1
+        self.pretrainings_run += int(bool(result.details.get("pretrained_here", True)))
         return self.store.get(request.key) or result
 
     def reward(self, task: str, config: Mapping[str, object]) -> float:
         return self.evaluation(task, config).accuracy
 
     def best_reward(self, task: str) -> None:
+        """``None``: a live source does not know a task's best reward."""
         self._check(task)
         return None
+
+
+__all__ = [
+    "EvaluationRequest",  # re-exported from t2s_env.pipeline
+    "LiveRewardSource",
+    "as_spec",
+    "default_backbone_cache",
+    "default_simulator",
+    "default_space",
+    "default_store_path",
+    "evaluate",  # re-exported from t2s_env.pipeline
+    "is_subspace",
+    "prepare_task",  # re-exported from t2s_env.pipeline
+]

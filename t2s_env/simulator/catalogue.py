@@ -29,24 +29,21 @@ Builder = Callable[[Rng], list[Part]]
 
 
 @dataclass(frozen=True)
-class ObjectClass:
-    """A class: WordNet id, a readable name, its shape program and natural materials."""
+class ShapeProgram:
+    """What a shape program declares where it is defined: WordNet id, a readable name, the
+    program and its natural materials (one per material slot)."""
 
     wnid: str
     name: str
     build: Builder
     natural: tuple[str, ...]
-    instances: int
 
 
 @dataclass(frozen=True)
-class ShapeProgram:
-    """What a shape program declares where it is defined."""
+class ObjectClass(ShapeProgram):
+    """A class of the class list: its shape program and how many instances it has."""
 
-    wnid: str
-    name: str
-    build: Builder
-    natural: tuple[str, ...]
+    instances: int
 
 
 class ShapeCatalogue:

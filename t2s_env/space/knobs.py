@@ -34,6 +34,20 @@ from t2s_env.data import load_knob_records
 OptionValue = int | float | str
 
 
+def _integral(values: object, name: str, what: str) -> np.ndarray:
+    """``values`` as int64: integer and bool arrays as they are, float arrays only when every
+    entry is a whole number; otherwise ``ValueError`` naming ``name``."""
+    try:
+        arr = np.asarray(values)
+    except ValueError as e:  # ragged nested lists
+        raise ValueError(f"{name} must be a rectangular array of {what}: {e}") from None
+    if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
+        return arr.astype(np.int64)
+    if arr.dtype.kind not in "iub":
+        raise ValueError(f"{name} must hold integer {what}, got dtype {arr.dtype}")
+    return arr.astype(np.int64)
+
+
 @dataclass(frozen=True)
 class Knob:
     """One simulator knob.
@@ -142,26 +156,67 @@ class KnobSpace:
 
     # -- validation ----------------------------------------------------------------------------
     def validate_action(self, action: object) -> np.ndarray:
-        """Return ``action`` as an int64 array, or raise ``ValueError`` naming what is wrong."""
-        arr = np.asarray(action)
-        if arr.shape != (len(self.varying),):
+        """Return ``action`` as an int64 array, or raise ``ValueError`` naming what is wrong.
+
+        Integer, bool and integral float arrays are accepted (what ``MultiDiscrete`` samples
+        and what most RL libraries emit).
+        """
+        return self.validate_actions(np.asarray(action)[None], name="action")[0]
+
+    def validate_actions(
+        self, actions: object, n: int | None = None, *, name: str = "actions"
+    ) -> np.ndarray:
+        """A batch ``(n, len(self))`` of actions as an int64 array, validated all at once.
+
+        The same rules as :meth:`validate_action`, row by row; the error names the first bad
+        row and knob:
+
+        >>> PAPER_SPACE.validate_actions([[0] * 8, [1.0] * 8]).dtype
+        dtype('int64')
+        >>> PAPER_SPACE.validate_actions([[0] * 8, [0] * 7 + [2]])
+        Traceback (most recent call last):
+        ...
+        ValueError: actions[1, 7] = 2 is out of range for knob 'pose_scale': allowed 0..1 (options [0, 1])
+        """
+        arr = _integral(actions, name, "option indices")
+        k = len(self.varying)
+        if arr.ndim != 2 or arr.shape[1] != k or (n is not None and arr.shape[0] != n):
+            shape = f"({k},)" if name == "action" else f"({'n' if n is None else n}, {k})"
+            got = arr.shape[1:] if name == "action" else arr.shape
+            per = "" if name == "action" else " per row"
             raise ValueError(
-                f"action must have shape ({len(self.varying)},) -- one option index per knob "
-                f"{[k.name for k in self.varying]} -- got shape {arr.shape}"
+                f"{name} must have shape {shape} -- one option index per knob "
+                f"{[kn.name for kn in self.varying]}{per} -- got shape {got}"
             )
-        if arr.dtype.kind not in "iub":
-            if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
-                arr = arr.astype(np.int64)
-            else:
-                raise ValueError(f"action must hold integer option indices, got dtype {arr.dtype}")
-        arr = arr.astype(np.int64)
-        bad = np.flatnonzero((arr < 0) | (arr >= self.nvec))
+        bad = np.argwhere((arr < 0) | (arr >= self.nvec))
         if bad.size:
-            i = int(bad[0])
-            knob = self.varying[i]
+            row, j = (int(x) for x in bad[0])
+            knob = self.varying[j]
+            where = f"[{j}]" if name == "action" else f"[{row}, {j}]"
             raise ValueError(
-                f"action[{i}] = {arr[i]} is out of range for knob {knob.name!r}: "
+                f"{name}{where} = {arr[row, j]} is out of range for knob {knob.name!r}: "
                 f"allowed 0..{knob.n - 1} (options {list(knob.options)})"
+            )
+        return arr
+
+    def validate_indices(self, indices: object, *, name: str = "indices") -> np.ndarray:
+        """Flat configuration index(es) (the ``Discrete(size)`` form) as int64, range-checked.
+
+        >>> PAPER_SPACE.validate_indices([0, 255.0]).tolist()
+        [0, 255]
+        >>> PAPER_SPACE.validate_indices(256, name="action")
+        Traceback (most recent call last):
+        ...
+        ValueError: action = 256 is out of range: configuration indices are 0..255
+        """
+        arr = _integral(indices, name, "configuration indices")
+        bad = np.flatnonzero((arr < 0) | (arr >= self.size))
+        if bad.size:
+            where = "" if arr.ndim == 0 else f"[{int(bad[0])}]"
+            value = arr.reshape(-1)[bad[0]]
+            raise ValueError(
+                f"{name}{where} = {value} is out of range: configuration indices are "
+                f"0..{self.size - 1}"
             )
         return arr
 

@@ -1,25 +1,31 @@
 """Where a sweep's evaluations run: this process, a local process pool, or a Ray cluster.
 
-An executor maps an evaluation function over requests and yields ``(request, outcome)`` pairs as
-they finish, where the outcome is an :class:`~t2s_env.rewards.store.Evaluation` or the exception
-that evaluation raised. Results come back to the caller (the driver), which alone writes the
-store.
+Work is scheduled by backbone: an executor maps a job function over
+:class:`~t2s_env.pipeline.BackboneJob` s (one configuration and seed, every requested task) and
+yields ``(job, outcome)`` pairs as they finish, where the outcome is the list of per-request
+outcomes (an :class:`~t2s_env.rewards.store.Evaluation` or the exception its scoring raised) or
+the exception the whole job raised (a failed pre-training). A worker pre-trains a configuration
+and scores it on every task before it moves on. Results come back to the caller (the driver),
+which alone writes the store.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Protocol
 
-from t2s_env.rewards.live import EvaluationRequest
+from t2s_env.pipeline import BackboneJob, EvaluationRequest
 from t2s_env.rewards.store import Evaluation
 
 EvaluateFn = Callable[..., Evaluation]
-Outcome = Evaluation | BaseException
+"""``fn(request, device=, progress=) -> Evaluation``: one evaluation."""
+JobFn = Callable[..., list]
+"""``fn(job, device=, progress=) -> [Evaluation | Exception, ...]``: one backbone's evaluations."""
+Outcome = list[Evaluation | Exception] | BaseException
 
 
 class Executor(Protocol):
@@ -29,8 +35,10 @@ class Executor(Protocol):
     workers: int
 
     def map(
-        self, fn: EvaluateFn, requests: Sequence[EvaluationRequest]
-    ) -> Iterator[tuple[EvaluationRequest, Outcome]]: ...
+        self, fn: JobFn, jobs: Iterable[BackboneJob]
+    ) -> Iterator[tuple[BackboneJob, Outcome]]:
+        """Run ``jobs`` (drawn lazily: the sweep claims each job's cells as it is drawn)."""
+        ...
 
 
 def _set_threads(threads: int) -> None:
@@ -39,13 +47,14 @@ def _set_threads(threads: int) -> None:
     torch.set_num_threads(threads)
 
 
-def _call(fn: EvaluateFn, request: EvaluationRequest, device: str | None) -> Evaluation:
-    return fn(request, device=device, progress=False)
+def _call(fn: JobFn, job: BackboneJob, device: str | None) -> list:
+    return fn(job, device=device, progress=False)
 
 
-def _call_parts(fn: EvaluateFn, simulator, parts: dict, device: str | None) -> Evaluation:
-    """:func:`_call` for a request sent without its simulator (shipped once, by reference)."""
-    return fn(EvaluationRequest(simulator=simulator, **parts), device=device, progress=False)
+def _call_parts(fn: JobFn, simulator, parts: list[dict], device: str | None) -> list:
+    """:func:`_call` for a job sent without its simulator (shipped once, by reference)."""
+    job = BackboneJob(tuple(EvaluationRequest(simulator=simulator, **p) for p in parts))
+    return fn(job, device=device, progress=False)
 
 
 class LocalExecutor:
@@ -68,27 +77,36 @@ class LocalExecutor:
         self.threads = threads_per_worker or max(1, (os.cpu_count() or 1) // self.workers)
         self.device = device
 
-    def map(
-        self, fn: EvaluateFn, requests: Sequence[EvaluationRequest]
-    ) -> Iterator[tuple[EvaluationRequest, Outcome]]:
+    def map(self, fn: JobFn, jobs: Iterable[BackboneJob]) -> Iterator[tuple[BackboneJob, Outcome]]:
         if self.workers == 1:
-            for request in requests:
+            for job in jobs:
                 try:
-                    yield request, fn(request, device=self.device, progress=False)
+                    yield job, fn(job, device=self.device, progress=False)
                 except Exception as exc:  # reported by the sweep; KeyboardInterrupt stops it
-                    yield request, exc
+                    yield job, exc
             return
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(
             self.workers, mp_context=ctx, initializer=_set_threads, initargs=(self.threads,)
         ) as pool:
-            pending = {pool.submit(_call, fn, r, self.device): r for r in requests}
+            # At most `workers` in flight: jobs are drawn only when a worker is free, so a
+            # sweep that claims each cell as it draws it leaves the rest to concurrent sweeps.
+            source = iter(jobs)
+            pending = {}
+            for job in source:
+                pending[pool.submit(_call, fn, job, self.device)] = job
+                if len(pending) >= self.workers:
+                    break
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
-                    request = pending.pop(future)
+                    job = pending.pop(future)
                     exc = future.exception()
-                    yield request, exc if exc is not None else future.result()
+                    yield job, exc if exc is not None else future.result()
+                for job in source:
+                    pending[pool.submit(_call, fn, job, self.device)] = job
+                    if len(pending) >= self.workers:
+                        break
 
 
 def _package_root() -> str:
@@ -99,7 +117,7 @@ def _package_root() -> str:
 
 
 class RayExecutor:
-    """Each evaluation a Ray task with its CPU/GPU resources; the store stays on the driver.
+    """Each backbone job a Ray task with its CPU/GPU resources; the store stays on the driver.
 
     Args:
         address: An existing cluster (``"auto"``, ``"ray://host:10001"``, ``"host:6379"``); by
@@ -147,9 +165,7 @@ class RayExecutor:
             runtime["py_modules"] = [str(Path(t2s_env.__file__).resolve().parent)]
         return runtime
 
-    def map(
-        self, fn: EvaluateFn, requests: Sequence[EvaluationRequest]
-    ) -> Iterator[tuple[EvaluationRequest, Outcome]]:
+    def map(self, fn: JobFn, jobs: Iterable[BackboneJob]) -> Iterator[tuple[BackboneJob, Outcome]]:
         try:
             import ray
         except ImportError as exc:
@@ -172,20 +188,21 @@ class RayExecutor:
             # The simulator (megabytes of textures) goes to the object store once, not per task.
             sims: dict[int, object] = {}
             pending = {}
-            for r in requests:
-                if id(r.simulator) not in sims:
-                    sims[id(r.simulator)] = ray.put(r.simulator)
-                parts = {"task": r.task, "dataset": r.dataset, "config": r.config,
-                         "recipe": r.recipe, "seed": r.seed}  # fmt: skip
-                pending[remote.remote(fn, sims[id(r.simulator)], parts, device)] = r
+            for job in jobs:
+                sim = job.requests[0].simulator
+                if id(sim) not in sims:
+                    sims[id(sim)] = ray.put(sim)
+                parts = [{"task": r.task, "dataset": r.dataset, "config": r.config,
+                          "recipe": r.recipe, "seed": r.seed} for r in job.requests]  # fmt: skip
+                pending[remote.remote(fn, sims[id(sim)], parts, device)] = job
             while pending:
                 done, _ = ray.wait(list(pending), num_returns=1)
                 for ref in done:
-                    request = pending.pop(ref)
+                    job = pending.pop(ref)
                     try:
-                        yield request, ray.get(ref)
+                        yield job, ray.get(ref)
                     except Exception as exc:  # a task error, or retries exhausted
-                        yield request, exc
+                        yield job, exc
         finally:
             if started:
                 ray.shutdown()

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from t2s_env.datasets import DatasetSpec
+from t2s_env.pipeline import EvaluationRequest
 from t2s_env.pretrain import Recipe, get_recipe
-from t2s_env.rewards.live import EvaluationRequest, as_spec, default_space, is_subspace
+from t2s_env.rewards.live import as_spec, default_space, is_subspace
 from t2s_env.simulator import Simulator
 from t2s_env.space import KnobSpace
 
@@ -43,7 +44,8 @@ def plan_sweep(
     seeds: Sequence[int] = (0,),
     space: KnobSpace | None = None,
 ) -> list[EvaluationRequest]:
-    """One request per (task, configuration, seed), tasks outermost.
+    """One request per (task, configuration, seed), tasks innermost (the requests of one
+    backbone are adjacent).
 
     ``configs`` are keys of ``space`` (default: :func:`~t2s_env.rewards.live.default_space`,
     the paper's 256 configurations for the embedded simulator) or ``"all"`` of them.
@@ -66,7 +68,7 @@ def plan_sweep(
     keys = resolve_configs(space, configs)
     return [
         EvaluationRequest(name, spec, space.key_to_dict(key), simulator, recipe, seed)
-        for name, spec in specs.items()
         for key in keys
         for seed in seeds
+        for name, spec in specs.items()
     ]

@@ -1,0 +1,34 @@
+"""The README's "Use it from ..." snippets run as written (those needing packages that pin
+another gymnasium run in scratch venvs: tests/test_dropin_venvs.py)."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+from readme_snippets import readme_snippet, snippet_names
+
+IN_VENVS = {"rl-zoo", "rllib", "mabwiser"}  # run by tests/test_dropin_venvs.py
+HERE = ["sb3-ppo", "sb3-dqn", "cleanrl"]
+
+
+def test_every_snippet_is_run_somewhere():
+    assert set(snippet_names()) == IN_VENVS | set(HERE)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", HERE)
+def test_snippet_runs_without_warnings(name, capsys, monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    scope: dict = {"__name__": f"readme_{name}"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        exec(compile(readme_snippet(name), f"README.md:{name}", "exec"), scope)
+    if name == "sb3-ppo":
+        assert scope["actions"].shape == (8, 8) and scope["model"].num_timesteps >= 1_024
+    elif name == "sb3-dqn":
+        assert scope["model"].num_timesteps >= 1_000
+    else:
+        out = capsys.readouterr().out
+        assert out.startswith("regret ") and out.strip().endswith("accuracy points")
+        assert 0 <= float(out.split()[1]) < 15  # points; a random policy's regret is ~7.5
