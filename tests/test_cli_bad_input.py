@@ -363,8 +363,12 @@ def test_a_late_write_failure_saves_the_results_to_a_named_recovery_file(
     monkeypatch, tmp_path, capsys
 ):
     """The output folder turns into a file while the work runs: the results are not lost."""
+    import tempfile
+
     import agents.evaluation
 
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))  # recovery files go here
+    (tmp_path / "tmp").mkdir()
     out = tmp_path / "results"
     real = agents.evaluation.evaluate
 
@@ -380,4 +384,5 @@ def test_a_late_write_failure_saves_the_results_to_a_named_recovery_file(
     err = capsys.readouterr().err.strip()
     assert rc == 2 and err.startswith("t2s: error: cannot write --out") and "Traceback" not in err
     spare = Path(err.rsplit("saved to ", 1)[1])
+    assert spare.is_relative_to(tmp_path / "tmp")
     assert json.loads(spare.read_text())["agents"]["dr"]["seen_mean"] == pytest.approx(24.07, 0.01)
