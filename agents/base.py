@@ -15,6 +15,7 @@ saves / loads itself. Evaluation and the benchmarks accept anything with these m
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -106,6 +107,11 @@ def check_unit(name: str, value: float) -> None:
         raise ValueError(f"{name} must lie in [0, 1], got {value!r}")
 
 
+class CheckpointError(ValueError):
+    """An agent checkpoint cannot be read: missing, damaged, crafted, or another agent's. The
+    message names the file."""
+
+
 def write_state(path: str | Path, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
     """Write an agent state: ``arrays`` and a JSON ``meta`` dict in one ``.npz`` file."""
     path = Path(path)
@@ -119,14 +125,35 @@ def read_state(path: str | Path, name: str) -> tuple[dict[str, Any], dict[str, n
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no agent checkpoint at {path}")
-    with np.load(path, allow_pickle=False) as npz:
-        if "__meta__" not in npz.files:
-            raise ValueError(f"{path} is not an agent checkpoint (no __meta__ entry)")
-        meta = json.loads(str(npz["__meta__"]))
-        arrays = {k: npz[k] for k in npz.files if k != "__meta__"}
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            if "__meta__" not in npz.files:
+                raise CheckpointError(f"{path} is not an agent checkpoint (no __meta__ entry)")
+            meta = json.loads(str(npz["__meta__"]))
+            arrays = {k: npz[k] for k in npz.files if k != "__meta__"}
+    except CheckpointError:
+        raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+        # np.load on a truncated, bit-flipped or pickled file (allow_pickle=False refuses it)
+        raise CheckpointError(f"{path} is not a readable agent checkpoint: {exc}") from exc
+    if not isinstance(meta, dict):
+        raise CheckpointError(f"{path} is not an agent checkpoint (its __meta__ is not a dict)")
     if meta.get("name") != name:
-        raise ValueError(f"{path} holds a {meta.get('name')!r} agent, not {name!r}")
+        raise CheckpointError(f"{path} holds a {meta.get('name')!r} agent, not {name!r}")
     return meta, arrays
+
+
+def load_checkpoint(agent: Agent, path: str | Path) -> None:
+    """``agent.load(path)``, with any failure to make sense of the file's content raised as a
+    :class:`CheckpointError` naming the file (a crafted file may hold arrays of any shape)."""
+    try:
+        agent.load(path)
+    except (CheckpointError, FileNotFoundError):
+        raise
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, RuntimeError) as exc:
+        raise CheckpointError(
+            f"{path} is not a usable {agent.name} checkpoint: {type(exc).__name__}: {exc}"
+        ) from exc
 
 
 def rng_state(rng: np.random.Generator) -> dict[str, Any]:

@@ -115,6 +115,7 @@ def plot_runs(run_dirs: Sequence[str | Path], out_dir: str | Path) -> list[Path]
     ``policy_heatmap_<agent>_<seed>.png``: per task, the probability of each knob's last option.
     """
     from agents import make_agent
+    from agents.base import load_checkpoint
     from t2s_env.rewards import TableRewardSource
 
     plt = _pyplot()
@@ -177,7 +178,7 @@ def plot_runs(run_dirs: Sequence[str | Path], out_dir: str | Path) -> list[Path]
         agent = make_agent(
             info["agent"], seed=info["seed"], overrides=info.get("overrides") or None
         )
-        agent.load(run_dir / "checkpoint.npz")
+        load_checkpoint(agent, run_dir / "checkpoint.npz")
         trained = set(h.get("reached") or source.tasks)
         order, labels = heatmap_rows(source.tasks, splits, trained, agent.kind)
         probs = knob_probabilities(agent, obs, source.space)[order]

@@ -42,7 +42,14 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
-from agents.base import Agent, EnvLearner, rng_state, set_rng_state
+from agents.base import (
+    Agent,
+    CheckpointError,
+    EnvLearner,
+    load_checkpoint,
+    rng_state,
+    set_rng_state,
+)
 
 
 class EvaluationBudgetSpent(RuntimeError):
@@ -248,16 +255,23 @@ def _start(
     run_dir.mkdir(parents=True, exist_ok=True)
     state_file = run_dir / "trainer_state.json"
     if resume and state_file.is_file():
-        state = json.loads(state_file.read_text())
-        agent.load(run_dir / "checkpoint.npz")
-        set_rng_state(run.rng, state["rng"])
-        run.log.set_state(state["log"])
-        run.history, run.start = state["history"], int(state["epoch"])
-        if run.live:
-            run.history_at_start = (
-                (run.history["pretrainings"] or [0])[-1],
-                (run.history["reused_measurements"] or [0])[-1],
-            )
+        load_checkpoint(agent, run_dir / "checkpoint.npz")
+        try:  # a damaged or hand-edited state file is named, not a KeyError deep inside
+            state = json.loads(state_file.read_text())
+            set_rng_state(run.rng, state["rng"])
+            run.log.set_state(state["log"])
+            saved, start = dict(state["history"]), int(state["epoch"])
+            bad = [k for k, v in run.history.items() if type(saved.get(k)) is not type(v)]
+            if bad or not 0 <= start <= len(saved["epoch"]):
+                raise ValueError(f"history fields {bad} or epoch {start} do not fit")
+            run.history, run.start = saved, start
+            if run.live:
+                run.history_at_start = (
+                    (run.history["pretrainings"] or [0])[-1],
+                    (run.history["reused_measurements"] or [0])[-1],
+                )
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            raise CheckpointError(f"cannot resume from {state_file}: {exc}") from exc
     from torch.utils.tensorboard import SummaryWriter
 
     run.writer = SummaryWriter(str(run_dir))

@@ -40,12 +40,13 @@ import numpy as np
 import torch
 
 from t2s_env.datasets import DatasetSpec
-from t2s_env.knn import extract_features, knn_accuracy
-from t2s_env.pretrain import Recipe, build_backbone, get_recipe, render_dataset, train_backbone
-from t2s_env.rewards.live import default_simulator, default_space, prepare_task
+from t2s_env.pipeline import BackboneKey, prepare_task, pretrain, score_model
+from t2s_env.pretrain import Recipe, build_backbone, get_recipe, render_dataset
+from t2s_env.rewards.live import default_simulator, default_space
 from t2s_env.space import KnobSpace
 
 RESULTS = Path(__file__).parent / "results"
+CPU = torch.device("cpu")
 UNTRAINED = "untrained"
 """The configuration name of a seed's untrained backbone in the results file."""
 PRIMARY_TASK = "fmnist-20shot"
@@ -95,12 +96,7 @@ def score_backbone(
     accuracy, seconds = {}, {}
     for name, task in prepared.items():
         t0 = time.process_time()
-        train_f = extract_features(model, task.train, device="cpu", progress=False)
-        test_f = extract_features(model, task.test, device="cpu", progress=False)
-        acc = knn_accuracy(
-            train_f, task.train_labels, test_f, task.test_labels, task.num_classes,
-            recipe.knn_k, recipe.knn_temperature,
-        )  # fmt: skip
+        acc, _ = score_model(model, task, recipe, CPU, progress=False)
         accuracy[name], seconds[name] = round(100 * acc, 3), round(time.process_time() - t0, 3)
     return accuracy, seconds
 
@@ -111,7 +107,8 @@ def evaluate_backbone(
     """One pre-training scored on every task: render -> pre-train -> features -> k-NN.
 
     ``config`` is a configuration key, or :data:`UNTRAINED` for the seed's untrained backbone.
-    The one place the study composes the pipeline's stages (swap in the package's pipeline here).
+    The pre-training and the scoring are the package's pipeline stages
+    (:func:`t2s_env.pipeline.pretrain`, :func:`t2s_env.pipeline.score_model`).
     """
     wall: dict[str, float] = {}
     cpu0 = time.process_time()  # CPU seconds: the cost on one core, whatever else runs
@@ -119,13 +116,11 @@ def evaluate_backbone(
         model = build_backbone(recipe.arch, recipe.classes or len(simulator.class_names), seed)
         final_loss = None
     else:
-        t0 = time.perf_counter()
-        images, labels = render_dataset(
-            simulator, default_space(simulator).key_to_dict(config), recipe, seed, progress=False
-        )
-        wall["render"] = time.perf_counter() - t0
-        trained = train_backbone(images, labels, recipe, seed, device="cpu", progress=False)
-        wall["pretrain"], model, final_loss = trained.seconds, trained.model, trained.final_loss
+        key = BackboneKey(config, simulator.name, str(simulator.version), recipe.id, seed)
+        space = default_space(simulator)
+        backbone = pretrain(key, simulator, space.key_to_dict(config), recipe, CPU, progress=False)
+        wall = {stage: backbone.training[stage] for stage in ("render", "pretrain")}
+        model, final_loss = backbone.model, backbone.training["final_loss"]
     model = model.eval()
     cpu_pretrain = time.process_time() - cpu0
     accuracy, task_cpu = score_backbone(model, prepared, recipe)
@@ -253,6 +248,34 @@ def spearman_brown_seeds(r1: float, target: float = 0.8) -> float:
     return float(max(1.0, target / (1 - target) * (1 - r1) / r1))
 
 
+def blocked_figures(acc: np.ndarray) -> dict[str, float]:
+    """The same figures with the seed as a block (two-way ANOVA without replication).
+
+    Common random numbers make a seed's noise partly shared by all its configurations: a
+    seed's main effect shifts every configuration alike and changes no ranking. Blocking on the
+    seed removes it; what remains is the configuration x seed interaction.
+    """
+    from scipy import stats
+
+    n_configs, n_seeds = acc.shape
+    grand = acc.mean()
+    config_means, seed_means = acc.mean(axis=1), acc.mean(axis=0)
+    ms_config = n_seeds * np.sum((config_means - grand) ** 2) / (n_configs - 1)
+    residual = acc - config_means[:, None] - seed_means[None, :] + grand
+    df_res = (n_configs - 1) * (n_seeds - 1)
+    ms_res = np.sum(residual**2) / df_res
+    f = ms_config / ms_res if ms_res > 0 else float("inf")
+    # ICC(C, 1): the consistency of one seed's ranking with the configurations' true means.
+    r1 = max((ms_config - ms_res) / (ms_config + (n_seeds - 1) * ms_res), 0.0)
+    return {
+        "blocked_anova_F": round(float(f), 3),
+        "blocked_anova_p": float(stats.f.sf(f, n_configs - 1, df_res)),
+        "blocked_single_seed_reliability": round(float(r1), 3),
+        "blocked_seeds_for_reliability_0.8": round(spearman_brown_seeds(r1), 2),
+        "seed_block_sd": round(float(np.std(seed_means, ddof=1)), 3),
+    }
+
+
 def task_figures(acc: np.ndarray, untrained: np.ndarray) -> dict:
     """Signal figures of one task from ``acc`` (configurations, seeds), in points."""
     from scipy import stats
@@ -284,6 +307,7 @@ def task_figures(acc: np.ndarray, untrained: np.ndarray) -> dict:
         out["config_effect_sd"] = round(np.sqrt(true_var), 3)
         out["single_seed_reliability"] = round(r1, 3)
         out["seeds_for_reliability_0.8"] = round(spearman_brown_seeds(r1), 2)
+        out.update(blocked_figures(acc))
     return out
 
 
@@ -375,8 +399,9 @@ def markdown(summary: dict) -> str:
         "",
         "| task | configs x seeds | Spearman (mean of pairs) | ANOVA p | best - untrained "
         "(points) | untrained | best config | range | seed SD | config SD | 1-seed "
-        "reliability | seeds for 0.8 | targets met |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "reliability | seeds for 0.8 | seed-blocked ANOVA p, 1-seed reliability, seeds for 0.8"
+        " | targets met |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for task, f in summary["tasks"].items():
         if f["configurations"] < 3:
@@ -386,6 +411,10 @@ def markdown(summary: dict) -> str:
             f"{k}: {'yes' if v else 'no'}" for k, v in met.items() if v is not None
         )
         p = f.get("anova_p")
+        blocked = "-" if "blocked_anova_p" not in f else (
+            f"{f['blocked_anova_p']:.2g}, {f['blocked_single_seed_reliability']}, "
+            f"{f['blocked_seeds_for_reliability_0.8']}"
+        )  # fmt: skip
         lines.append(
             f"| {task} | {f['configurations']} x {f['seeds']} | {f.get('spearman_mean', '-')} | "
             f"{'-' if p is None else f'{p:.2g}'} | {f.get('best_minus_untrained', '-')} | "
@@ -393,7 +422,7 @@ def markdown(summary: dict) -> str:
             f"({f.get('best_config_mean', '-')}) | {f.get('range_of_config_means', '-')} | "
             f"{f.get('seed_sd', '-')} | {f.get('config_effect_sd', '-')} | "
             f"{f.get('single_seed_reliability', '-')} | {f.get('seeds_for_reliability_0.8', '-')}"
-            f" | {met_text} |"
+            f" | {blocked} | {met_text} |"
         )
     primary = summary["tasks"].get(summary["primary_task"])
     if primary and primary["configurations"]:

@@ -10,8 +10,9 @@
    the JSON marks each figure ``measured`` or ``extrapolated`` and gives wall and CPU seconds
    (CPU seconds are this process's, which a machine shared with other jobs inflates less).
    On a GPU the full run is measured.
-2. **Live tasks** (``live``): each live task's vector (``t2s_env.datasets.LIVE_TASKS``, or the
-   specs given with ``--tasks``) and its nearest shipped tasks, by Task2Vec's normalised
+2. **Live tasks** (``live``): the vectors of digits, Fashion-MNIST and the named few-shot live
+   tasks (``t2s_env.datasets.LIVE_TASKS``), or of the specs given with ``--tasks``, and their
+   nearest shipped tasks, by Task2Vec's normalised
    cosine and by plain cosine. The probe is ImageNet's when its weights are in the torch hub
    cache and ``random`` otherwise (recorded per row: a random probe's distances say little
    about the shipped vectors, which used ImageNet's).
@@ -71,7 +72,8 @@ def timing(device: str, batches: int) -> dict:
     emb = embed_task(task, cfg, progress=False)
     ran = full_counts(cfg, len(task)) if kind != "measured" else full
     row = {"config": "Task2VecConfig() (reference), probe random", "device": emb.meta["device"],
-           "kind": kind, "steps_run": ran, "steps_full": full}  # fmt: skip
+           "kind": kind, "steps_run": ran, "steps_full": full,
+           "load_average": [round(x, 1) for x in os.getloadavg()]}  # fmt: skip
     for clock in ("seconds", "cpu_seconds"):
         per = {s: emb.meta[clock][s] / max(ran[s], 1) for s in STEPS}
         est = {s: per[s] * full[s] for s in STEPS}
@@ -85,8 +87,9 @@ def timing(device: str, batches: int) -> dict:
     return row
 
 
-def live(specs: dict[str, str], cfg: Task2VecConfig, k: int) -> list[dict]:
-    rows = []
+def live(specs: dict[str, str], cfg: Task2VecConfig, k: int, rows: list[dict], save) -> None:
+    """Append a row per task to ``rows``, calling ``save()`` after each (a long run keeps what
+    it has measured)."""
     for name, text in specs.items():
         spec = DatasetSpec.parse(text)
         train = spec.load().train
@@ -107,19 +110,16 @@ def live(specs: dict[str, str], cfg: Task2VecConfig, k: int) -> list[dict]:
             "nearest_cosine": [[t, round(d, 4)] for t, d in nearest_tasks(v, k, "cosine")],
         }
         rows.append(row)
+        save()
         print(json.dumps(row), flush=True)
-    return rows
 
 
 def live_specs(tasks: list[str] | None) -> dict[str, str]:
     if tasks:
         return {t: t for t in tasks}
-    import t2s_env.datasets as datasets
+    from t2s_env.datasets import LIVE_TASKS
 
-    found = getattr(datasets, "LIVE_TASKS", None)
-    if not found:
-        raise SystemExit("t2s_env.datasets has no LIVE_TASKS here: pass --tasks SPEC ...")
-    return dict(found)
+    return {"digits": "digits", "fashion-mnist": "fashion-mnist", **LIVE_TASKS}
 
 
 def markdown(result: dict) -> str:
@@ -131,7 +131,10 @@ def markdown(result: dict) -> str:
             "## Time per embedding at the reference settings",
             "",
             f"{t['config']}, 224 px, {t['device']}, {result['torch_threads']} thread(s); "
-            f"{t['kind']} (steps run: {t['steps_run']}; full: {t['steps_full']}).",
+            f"{t['kind']} (steps run: {t['steps_run']}; full: {t['steps_full']}). Wall "
+            "seconds include waiting for a CPU on a machine shared with other jobs (load "
+            f"average {t.get('load_average', 'not recorded')}); CPU seconds are this "
+            "process's own.",
             "",
             "| step | wall s | CPU s |",
             "|---|---|---|",
@@ -168,7 +171,7 @@ def main() -> None:
     parser.add_argument("--skip-timing", action="store_true")
     parser.add_argument("--skip-live", action="store_true")
     parser.add_argument("--tasks", nargs="+", help="live task specs (default: LIVE_TASKS)")
-    parser.add_argument("--live-image-size", type=int, default=224)
+    parser.add_argument("--live-image-size", type=int, default=224, help="(224; 32 on a CPU)")
     parser.add_argument("--live-n-images", type=int, default=10_000)
     parser.add_argument("--nearest", type=int, default=3)
     parser.add_argument("--out", type=Path, default=RESULTS / "task2vec")
@@ -186,16 +189,22 @@ def main() -> None:
         "timing": old.get("timing"),
         "live": old.get("live"),
     }
+
+    def save() -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(result, indent=2) + "\n")
+        args.out.with_suffix(".md").write_text(markdown(result))
+
     if not args.skip_timing:
         result["timing"] = timing(args.device, args.batches)
+        save()
     if not args.skip_live:
         probe = "imagenet" if imagenet_cache_file().is_file() else "random"
         cfg = Task2VecConfig(probe=probe, image_size=args.live_image_size,
                              n_images=args.live_n_images, device=args.device)  # fmt: skip
-        result["live"] = live(live_specs(args.tasks), cfg, args.nearest)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=2) + "\n")
-    args.out.with_suffix(".md").write_text(markdown(result))
+        result["live"] = []
+        live(live_specs(args.tasks), cfg, args.nearest, result["live"], save)
+    save()
     print(f"wrote {path} and {args.out.with_suffix('.md')}")
 
 

@@ -236,9 +236,9 @@ def test_outside_agent_against_the_papers_through_evaluate():
 def test_t2s_evaluate_budgets_with_an_import_path(tmp_path, capsys):
     out = tmp_path / "fewshot"
     rc = main([
-        "evaluate", "--agents", "tests.test_advisor:try_the_table_best,static,gp-fixed",
+        "evaluate", "--agents", "tests.test_advisor:try_the_table_best,task2sim,static,gp-fixed",
         "--budgets", "0,1,2,4", "--noise", "0,0.01", "--seeds", "2", "--out", str(out),
-        "--splits", "seen-unseen", "--no-progress",
+        "--splits", "seen-unseen", "--epochs", "task2sim=10", "--no-progress",
     ])  # fmt: skip
     assert rc == 0
     res = json.loads(out.with_suffix(".json").read_text())
@@ -247,7 +247,8 @@ def test_t2s_evaluate_budgets_with_an_import_path(tmp_path, capsys):
     assert res["protocol"]["noise_stds"] == [0.0, 0.01] and res["protocol"]["seeds"] == [0, 1]
     assert list(res["protocol"]["splits"]) == ["seen-unseen"]
     assert len(res["protocol"]["splits"]["seen-unseen"]) == 8
-    assert set(res["entries"]) == {"try-the-table-best", "static", "gp-fixed"}
+    assert set(res["entries"]) == {"try-the-table-best", "task2sim", "static", "gp-fixed"}
+    assert res["protocol"]["agent_epochs"] == {"try-the-table-best": 32, "task2sim": 10}
     for e in res["entries"].values():
         assert set(e["curves"]["seen-unseen"]) == {"0.0", "0.01"}
         assert len(e["curves"]["seen-unseen"]["0.01"]["per_seed"]) == 2

@@ -261,6 +261,7 @@ def test_cli_trains_live_and_a_repeat_reuses_the_store(tmp_path, capsys):
     args = ["train", "ucb1", "--env", "Task2Sim-Live-v0", "--tasks", "digits", "--recipe",
             "tiny", "--store", str(tmp_path / "r.sqlite"), "--simulator",
             "live_toy:ToySimulator", "--task2vec-probe", "random", "--task2vec-images", "64",
+            "--task2vec-image-size", "32",
             "--epochs", "2", "--no-progress", "--logdir", str(tmp_path / "runs")]  # fmt: skip
     assert t2s(args) == 0
     out = capsys.readouterr().out

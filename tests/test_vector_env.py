@@ -37,23 +37,6 @@ class PartlyUnknownBest:
         return None if task in self.unknown else self._table.best_reward(task)
 
 
-class UnknownBestLeftOut(gym.Wrapper):
-    """The project's convention for an unknown best reward: ``info`` has no ``best_reward`` /
-    ``regret`` keys (a no-op on an env that already leaves them out)."""
-
-    @staticmethod
-    def _clean(info: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in info.items() if not (k in ("best_reward", "regret") and v is None)}
-
-    def reset(self, **kwargs):
-        obs, info = self.env.reset(**kwargs)
-        return obs, self._clean(info)
-
-    def step(self, action):
-        obs, reward, terminated, truncated, info = self.env.step(action)
-        return obs, reward, terminated, truncated, self._clean(info)
-
-
 def assert_same_infos(native: dict, sync: dict, path: str = "infos") -> None:
     """Every key of ``sync`` is in ``native`` with an equal value of the same dtype; ``native``
     has nothing else but :data:`EXTRAS` and their masks."""
@@ -78,7 +61,6 @@ def sync_env(n: int, **kwargs) -> SyncVectorEnv:
     def make():
         max_steps = kwargs.get("max_episode_steps")
         env = Task2SimEnv(**{k: v for k, v in kwargs.items() if k != "max_episode_steps"})
-        env = UnknownBestLeftOut(env)
         return gym.wrappers.TimeLimit(env, max_steps) if max_steps else env
 
     return SyncVectorEnv([make] * n, autoreset_mode=AutoresetMode.SAME_STEP)

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import numpy as np
+
+from agents.cli.checks import at_least, output_file, torch_device, write_output
 
 
 def add_task2vec_args(p: argparse.ArgumentParser) -> None:
@@ -20,7 +23,9 @@ def add_task2vec_args(p: argparse.ArgumentParser) -> None:
     d = Task2VecConfig()
     p.add_argument("dataset", help="digits | folder:/path | torchvision:NAME[:ROOT] | NAME[:ROOT]")
     p.add_argument("--download", action="store_true", help="let torchvision download the dataset")
-    p.add_argument("--split-seed", type=int, default=0, help="seed of a train/test split (0)")
+    p.add_argument(
+        "--split-seed", type=at_least(0), default=0, help="seed of a train/test split (0)"
+    )
     g = p.add_argument_group("Task2Vec")
     g.add_argument(
         "--probe",
@@ -30,19 +35,23 @@ def add_task2vec_args(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--n-images",
-        type=int,
+        type=at_least(1),
         default=d.n_images,
         help=f"images drawn for the Fisher and per head epoch ({d.n_images})",
     )
     g.add_argument(
         "--max-samples",
-        type=int,
+        type=at_least(1),
         default=d.max_samples,
         help=f"cap on the head's feature cache, first images in order ({d.max_samples})",
     )
-    g.add_argument("--batch-size", type=int, default=d.batch_size, help=f"({d.batch_size})")
-    g.add_argument("--image-size", type=int, default=d.image_size, help=f"pixels ({d.image_size})")
-    g.add_argument("--head-epochs", type=int, default=d.head_epochs, help=f"({d.head_epochs})")
+    g.add_argument("--batch-size", type=at_least(1), default=d.batch_size, help=f"({d.batch_size})")
+    g.add_argument(
+        "--image-size", type=at_least(16), default=d.image_size, help=f"pixels ({d.image_size})"
+    )
+    g.add_argument(
+        "--head-epochs", type=at_least(0), default=d.head_epochs, help=f"({d.head_epochs})"
+    )
     g.add_argument(
         "--batch-norm",
         choices=BATCH_NORM_MODES,
@@ -56,9 +65,13 @@ def add_task2vec_args(p: argparse.ArgumentParser) -> None:
         help="weighted: class-balanced draws with replacement, as the shipped vectors (default); "
         "balanced: one class-balanced sample without replacement",
     )
-    g.add_argument("--seed", type=int, default=d.seed, help="sample and label seed (0)")
-    g.add_argument("--probe-seed", type=int, default=d.probe_seed, help="random-probe seed (0)")
-    g.add_argument("--device", default=d.device, help="auto (CUDA when present), cpu, cuda")
+    g.add_argument("--seed", type=at_least(0), default=d.seed, help="sample and label seed (0)")
+    g.add_argument(
+        "--probe-seed", type=at_least(0), default=d.probe_seed, help="random-probe seed (0)"
+    )
+    g.add_argument(
+        "--device", type=torch_device, default=d.device, help="auto (CUDA when present), cpu, cuda"
+    )
     g.add_argument("--offline", action="store_true", help="never download the probe weights")
 
 
@@ -117,14 +130,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("embed", help="Task2Vec-embed a dataset (image folder, torchvision, digits)")
     add_task2vec_args(p)
     p.add_argument("--out", required=True, help="output .npz (hessian, scale, meta)")
-    p.add_argument("--nearest", type=int, default=3, help="shipped tasks to list (3; 0: none)")
+    p.add_argument(
+        "--nearest", type=at_least(0), default=3, help="shipped tasks to list (3; 0: none)"
+    )
     p.add_argument("--metric", choices=("task2vec", "cosine"), default="task2vec")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    out = output_file(args.out, "--out", suffix=".npz")
     emb = embed_from_args(args)
-    emb.save(args.out)
+    write_output(Path(out), "--out", emb.save)
     v, meta = emb.vector, emb.meta
     secs = meta["seconds"]
     print(

@@ -11,6 +11,9 @@ import json
 import sys
 from pathlib import Path
 
+from agents.cli import UsageError
+from agents.cli.checks import at_least, output_file, write_output
+
 PAPER_COMPARISON = (
     "random", "dr", "best-fixed", "oracle", "task2sim", "eps-greedy", "ucb1", "thompson",
     "factorised-thompson", "linucb", "nearest-task", "neighbour-transfer", "ppo", "a2c",
@@ -25,7 +28,7 @@ def _floats(text: str, what: str) -> list[float]:
     try:
         return [float(x) for x in text.split(",") if x.strip()]
     except ValueError:
-        raise ValueError(f"{what} expects comma-separated numbers, got {text!r}") from None
+        raise UsageError(f"{what} expects comma-separated numbers, got {text!r}") from None
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -47,7 +50,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--splits", default="loto,seen-unseen", help="with --budgets: loto and/or seen-unseen"
     )
-    p.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 (default: %(default)s)")
+    p.add_argument(
+        "--seeds", type=at_least(1), default=5, help="seeds 0..N-1 (default: %(default)s)"
+    )
     p.add_argument(
         "--epochs", action="append", metavar="AGENT=N", help="training epochs of an agent"
     )
@@ -58,7 +63,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--loto-seeds",
-        type=int,
+        type=at_least(1),
         default=1,
         help="seeds of leave-one-task-out (default: %(default)s)",
     )
@@ -72,29 +77,37 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def _names(text: str, option: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise UsageError(f"{option} {text!r} names no agent; give comma-separated agent names")
+    return names
+
+
 def run(args: argparse.Namespace) -> int:
     from agents import AGENTS, DEFAULT_EPOCHS
     from agents.advisor import ADVISORS
     from agents.evaluation import evaluate, to_markdown
 
     default = FEW_SHOT_COMPARISON if args.budgets is not None else PAPER_COMPARISON
-    names = [n.strip() for n in (args.agents or ",".join(default)).split(",") if n.strip()]
-    if not names:
-        raise ValueError("--agents names no agent")
+    names = _names(args.agents if args.agents is not None else ",".join(default), "--agents")
     known = set(AGENTS) | (set(ADVISORS) if args.budgets is not None else set())
     unknown = [n for n in names if n not in known and ":" not in n]
     if unknown:
-        raise ValueError(
-            f"unknown agents {unknown}; choose from {sorted(known)} or name your own as "
-            "package.module:factory"
+        raise UsageError(
+            f"unknown agents {unknown} (--agents); choose from {sorted(known)} or name your own "
+            "as package.module:factory"
         )
-    if args.seeds < 1:
-        raise ValueError(f"--seeds must be >= 1, got {args.seeds}")
+    if len(set(names)) != len(names):
+        raise UsageError(f"--agents names an agent twice: {names}")
     epochs: dict[str, int] = {}
     for item in args.epochs or []:
         name, _, n = item.partition("=")
-        if (name not in AGENTS and ":" not in name) or not n.isdigit():
-            raise ValueError(f"--epochs expects AGENT=N with a known agent, got {item!r}")
+        if name not in names or not n.isdigit() or int(n) < 1:
+            raise UsageError(
+                f"--epochs expects AGENT=N with N >= 1 and an agent of --agents {names}, got "
+                f"{item!r}"
+            )
         epochs[name] = int(n)
     if args.budgets is not None:
         return _run_budgets(args, names, epochs)
@@ -102,9 +115,18 @@ def run(args: argparse.Namespace) -> int:
     if args.quick:
         seeds, loto = [0], "none"
         epochs = {n: epochs.get(n, max(1, DEFAULT_EPOCHS.get(n, 10) // 10)) for n in names}
-    loto_arg: bool | list[str] = (
-        True if loto == "all" else False if loto == "none" else [n.strip() for n in loto.split(",")]
-    )
+    loto_arg: bool | list[str]
+    if loto in ("all", "none"):
+        loto_arg = loto == "all"
+    else:
+        loto_arg = _names(loto, "--loto")
+        stray = [n for n in loto_arg if n not in names]
+        if stray:
+            raise UsageError(
+                f"--loto {loto!r}: {stray} not among --agents {names}; give 'all', 'none' or "
+                "some of them"
+            )
+    md_path, json_path = _outputs(args.out)
     results = evaluate(
         names,
         seeds=seeds,
@@ -113,7 +135,19 @@ def run(args: argparse.Namespace) -> int:
         loto_seeds=list(range(args.loto_seeds)),
         progress=not args.no_progress,
     )
-    return _write(results, to_markdown(results), args.out)
+    return _write(results, to_markdown(results), md_path, json_path)
+
+
+def _outputs(out_arg: str) -> tuple[Path, Path]:
+    """The two output files of ``--out``, checked writable before any work starts."""
+    out = Path(out_arg)
+    if out.is_dir():
+        raise UsageError(
+            f"--out {out} is a directory; give a path without suffix (writes PATH.md, PATH.json)"
+        )
+    return output_file(out.with_suffix(".md"), "--out"), output_file(
+        out.with_suffix(".json"), "--out"
+    )
 
 
 def _run_budgets(args: argparse.Namespace, names: list[str], epochs: dict[str, int]) -> int:
@@ -122,25 +156,26 @@ def _run_budgets(args: argparse.Namespace, names: list[str], epochs: dict[str, i
     try:
         budgets = [int(b) for b in args.budgets.split(",") if b.strip()]
     except ValueError:
-        raise ValueError(
+        raise UsageError(
             f"--budgets expects comma-separated integers, got {args.budgets!r}"
         ) from None
+    if not budgets or min(budgets) < 0:
+        raise UsageError(f"--budgets expects integers >= 0, got {args.budgets!r}")
     noise = _floats(args.noise, "--noise")
     splits = [s.strip() for s in args.splits.split(",") if s.strip()]
+    md_path, json_path = _outputs(args.out)
     seeds = [0] if args.quick else list(range(args.seeds))
     results = budget_curves(
         names, budgets, splits, noise or [0.0], seeds, progress=not args.no_progress, epochs=epochs
     )
-    return _write(results, budgets_to_markdown(results), args.out)
+    return _write(results, budgets_to_markdown(results), md_path, json_path)
 
 
-def _write(results: dict, md: str, out_path: str) -> int:
-    out = Path(out_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".md").write_text(md)
-    out.with_suffix(".json").write_text(json.dumps(results, indent=2))
+def _write(results: dict, md: str, md_path: Path, json_path: Path) -> int:
+    write_output(json_path, "--out", lambda p: p.write_text(json.dumps(results, indent=2)))
+    write_output(md_path, "--out", lambda p: p.write_text(md))
     print(md)
-    print(f"wrote {out.with_suffix('.md')} and {out.with_suffix('.json')}")
+    print(f"wrote {md_path} and {json_path}")
     return 0
 
 

@@ -27,7 +27,6 @@ beside its answer are the shipped paper agent's (its softmax heads), labelled as
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 from dataclasses import dataclass, field
 from importlib import resources
@@ -37,6 +36,15 @@ from typing import Any
 
 import numpy as np
 
+from agents.cli import UsageError
+from agents.cli.checks import (
+    at_least,
+    load_simulator,
+    output_dir,
+    output_file,
+    read_embedding,
+    write_output,
+)
 from agents.cli.embed import add_task2vec_args, embed_from_args
 from t2s_env.datasets import DatasetSpec
 
@@ -97,7 +105,8 @@ def load_policy(path: str | Path | Traversable | None) -> tuple[Any, str]:
 
     The checkpoint's ``__meta__`` names the agent; it is rebuilt by name and loaded.
     """
-    from agents import make_agent
+    from agents import AGENTS, make_agent
+    from agents.base import CheckpointError, load_checkpoint
 
     if path is None:
         path = default_policy_path()
@@ -105,7 +114,7 @@ def load_policy(path: str | Path | Traversable | None) -> tuple[Any, str]:
         with resources.as_file(path) as file:
             return load_policy(file)
     path = Path(path)
-    if not path.is_file():
+    if path.is_dir() or not path.is_file():
         raise FileNotFoundError(
             f"no policy checkpoint at {path}; pass --policy with an agent checkpoint written by "
             "t2s train (or agent.save)"
@@ -113,10 +122,13 @@ def load_policy(path: str | Path | Traversable | None) -> tuple[Any, str]:
     try:
         with np.load(path, allow_pickle=False) as npz:
             meta = json.loads(str(npz["__meta__"]))
-        agent = make_agent(meta["name"], seed=int(meta.get("seed", 0)))
+        name, seed = meta["name"], int(meta.get("seed", 0))
     except Exception as exc:  # np.load raises many kinds on a file that is not an npz
-        raise ValueError(f"{path} is not an agent checkpoint: {exc}") from exc
-    agent.load(path)
+        raise CheckpointError(f"{path} is not an agent checkpoint: {exc}") from exc
+    if name not in AGENTS:
+        raise CheckpointError(f"{path} names agent {name!r}, not one of {sorted(AGENTS)}")
+    agent = make_agent(name, seed=seed)
+    load_checkpoint(agent, path)
     return agent, f"{agent.name} ({path})"
 
 
@@ -220,29 +232,6 @@ def format_recommendation(rec: Recommendation) -> str:
     return "\n".join(lines)
 
 
-def load_simulator(name: str | None) -> Any:
-    """The simulator to render with: the package default, or ``package.module:factory``."""
-    from t2s_env.rewards.live import default_simulator
-
-    if name is None:
-        try:
-            return default_simulator()
-        except RuntimeError as exc:
-            raise RuntimeError(
-                f"{exc}; or name one with --simulator package.module:factory"
-            ) from exc
-    module, sep, attr = name.partition(":")
-    if not sep:
-        raise ValueError(
-            f"--simulator must be package.module:factory (e.g. mypkg.sims:MySimulator), got {name!r}"
-        )
-    try:
-        factory = getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError) as exc:
-        raise ValueError(f"cannot import simulator factory {name!r}: {exc}") from exc
-    return factory()
-
-
 def pretrain(
     config: dict[str, Any],
     dataset: DatasetSpec,
@@ -276,7 +265,7 @@ def pretrain(
     out_dir.mkdir(parents=True, exist_ok=True)
     ckpt = out_dir / f"{recipe.arch}_{recipe.name}_seed{seed}.pt"
     model = backbone.model.cpu()
-    torch.save(model.state_dict(), ckpt)
+    write_output(ckpt, "--out-dir", lambda p: torch.save(model.state_dict(), p))
     report = {
         "checkpoint": str(ckpt),
         "load_with": (
@@ -301,7 +290,8 @@ def pretrain(
         "knn_images": {"train": len(task.train_labels), "test": len(task.test_labels)},
         "seed": seed,
     }
-    (out_dir / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    text = json.dumps(report, indent=2) + "\n"
+    write_output(out_dir / "report.json", "--out-dir", lambda p: p.write_text(text))
     return report
 
 
@@ -314,7 +304,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--policy", help="agent checkpoint (default: the shipped neighbour-transfer agent)"
     )
     p.add_argument("--embedding", help="use this t2s embed output instead of embedding again")
-    p.add_argument("--nearest", type=int, default=3, help="known tasks to list (3)")
+    p.add_argument("--nearest", type=at_least(0), default=3, help="known tasks to list (3)")
     p.add_argument("--metric", choices=("task2vec", "cosine"), default="task2vec")
     g = p.add_argument_group("pre-training (--pretrain)")
     g.add_argument("--pretrain", action="store_true", help="render, pre-train and save a backbone")
@@ -325,9 +315,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="package.module:factory of a Simulator (default: the package's default simulator)",
     )
     g.add_argument("--out-dir", type=Path, default=Path("t2s_recommend"), help="(./t2s_recommend)")
-    g.add_argument("--pretrain-seed", type=int, default=0)
+    g.add_argument("--pretrain-seed", type=at_least(0), default=0)
     g.add_argument(
-        "--budget", type=int, default=None, help="with --pretrain: K live runs chosen by an advisor"
+        "--budget",
+        type=at_least(1),
+        default=None,
+        help="with --pretrain: K live runs chosen by an advisor",
     )
     g.add_argument("--advisor", default="gp", help="advisor of --budget (default: %(default)s)")
     g.add_argument(
@@ -358,9 +351,9 @@ def budget_loop(
     run = BudgetRun([], [], [], "")
     for i in range(budget):
         key = advisor.suggest(vector, observed)
-        before = source.evaluations_run
+        before = getattr(source, "evaluations_run", None)  # store hits are not counted
         accuracy = float(source.evaluation(task, source.space.key_to_dict(key)).accuracy)
-        cached = source.evaluations_run == before
+        cached = before is not None and source.evaluations_run == before
         observed[key] = accuracy
         run.keys.append(key)
         run.accuracies.append(accuracy)
@@ -373,15 +366,13 @@ def budget_loop(
 
 def run_budget(args: argparse.Namespace, vector: np.ndarray, spec: DatasetSpec, simulator) -> int:
     """``--budget``: the advisor's loop with live rewards, then the kept configuration's backbone."""
-    from agents.advisor import ADVISORS, fit_on_table
+    from agents.advisor import fit_on_table
     from agents.advisor.plot import plot_budget_run
     from t2s_env.rewards.live import LiveRewardSource
     from t2s_env.space import PAPER_SPACE
 
     if args.budget < 1 or args.budget > PAPER_SPACE.size:
-        raise ValueError(f"--budget must be in 1..{PAPER_SPACE.size}, got {args.budget}")
-    if args.advisor not in ADVISORS:
-        raise ValueError(f"unknown advisor {args.advisor!r}; choose from {sorted(ADVISORS)}")
+        raise UsageError(f"--budget must be in 1..{PAPER_SPACE.size}, got {args.budget}")
     task = spec.name
     store = Path(args.store) if args.store else args.out_dir / "rewards.sqlite"
     store.parent.mkdir(parents=True, exist_ok=True)
@@ -425,18 +416,35 @@ def run_budget(args: argparse.Namespace, vector: np.ndarray, spec: DatasetSpec, 
 
 
 def run(args: argparse.Namespace) -> int:
-    from t2s_env.task2vec import TaskEmbedding
 
     policy, policy_name = load_policy(args.policy)
     prob_policy = None
     paper = checkpoints_dir() / PAPER_POLICY
     if not hasattr(policy, "probabilities") and paper.is_file():
         prob_policy = load_policy(paper)
-    simulator = load_simulator(args.simulator) if args.pretrain else None
+    simulator = None
+    if args.pretrain:
+        from t2s_env.pretrain import get_recipe
+
+        get_recipe(args.recipe)
+        simulator = load_simulator(args.simulator)
+        output_dir(args.out_dir, "--out-dir")
+    from t2s_env.data import load_task2vec
+
+    if args.nearest > len(load_task2vec().tasks):
+        raise UsageError(
+            f"--nearest {args.nearest}: there are {len(load_task2vec().tasks)} known tasks"
+        )
     spec = DatasetSpec.parse(args.dataset, download=args.download, seed=args.split_seed)
-    if args.budget is not None and not args.pretrain:
-        raise ValueError("--budget measures live rewards: add --pretrain")
-    emb = TaskEmbedding.load(args.embedding) if args.embedding else embed_from_args(args)
+    if args.budget is not None:
+        from agents.advisor import ADVISORS
+
+        if not args.pretrain:
+            raise UsageError("--budget measures live rewards: add --pretrain")
+        if args.advisor not in ADVISORS:
+            raise UsageError(f"unknown --advisor {args.advisor!r}; choose from {sorted(ADVISORS)}")
+        output_file(args.store or args.out_dir / "rewards.sqlite", "--store")
+    emb = read_embedding(args.embedding) if args.embedding else embed_from_args(args)
     rec = recommend(
         emb.vector, emb.meta, policy, policy_name, args.nearest, args.metric, prob_policy
     )

@@ -7,6 +7,10 @@ t2s render --config 0_0_0_0_0_1_0_0_0 --out data/ --images-per-class 10
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+from agents.cli import UsageError
+from agents.cli.checks import at_least, output_dir, output_file, torch_device, write_output
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -14,12 +18,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--config", required=True, help="configuration key, e.g. 1_1_1_1_1_3_0_1_1")
     p.add_argument("--grid", help="write a grid picture (PNG) to this path")
     p.add_argument("--out", help="write an image-folder dataset (one folder per class) here")
-    p.add_argument("--classes", type=int, default=16, help="number of classes (default 16)")
-    p.add_argument("--images-per-class", type=int, default=1, help="default 1")
-    p.add_argument("--resolution", type=int, default=64, help="image size in pixels (64)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--supersample", type=int, default=1, help="anti-aliasing factor (1-4)")
-    p.add_argument("--device", default=None, help="cpu / cuda (default: cuda if available)")
+    p.add_argument("--classes", type=at_least(1), default=16, help="number of classes (default 16)")
+    p.add_argument("--images-per-class", type=at_least(1), default=1, help="default 1")
+    p.add_argument("--resolution", type=at_least(8), default=64, help="image size in pixels (64)")
+    p.add_argument("--seed", type=at_least(0), default=0)
+    p.add_argument(
+        "--supersample", type=int, choices=(1, 2, 3, 4), default=1, help="anti-aliasing factor"
+    )
+    p.add_argument(
+        "--device", type=torch_device, default=None, help="cpu / cuda (default: cuda if available)"
+    )
     p.set_defaults(func=run)
 
 
@@ -32,8 +40,27 @@ def run(args: argparse.Namespace) -> int:
     from t2s_env.simulator.folder import write_image_folder
 
     if not args.grid and not args.out:
-        raise ValueError("give --grid PATH and/or --out DIR")
+        raise UsageError("give --grid PATH and/or --out DIR")
+    if args.grid:
+        output_file(args.grid, "--grid")
+        if args.grid.rsplit(".", 1)[-1].lower() not in (
+            "png",
+            "jpg",
+            "jpeg",
+            "bmp",
+            "tif",
+            "tiff",
+            "webp",
+        ):
+            raise UsageError(f"--grid {args.grid} must end in .png (or .jpg, .bmp, .tif, .webp)")
+    if args.out:
+        output_dir(args.out, "--out")
     sim = EmbeddedSimulator(device=args.device, supersample=args.supersample)
+    if args.classes > len(sim.class_names):
+        raise UsageError(
+            f"--classes {args.classes}: the simulator has {len(sim.class_names)} object classes"
+        )
+    sim.space.key_to_action(args.config)  # a bad --config fails before any rendering
     batches = sim.render_batches(
         args.config, args.images_per_class, args.seed, args.resolution, 256, args.classes
     )
@@ -50,6 +77,6 @@ def run(args: argparse.Namespace) -> int:
         grid = np.full((rows * r, cols * r, 3), 255, np.uint8)
         for i, img in enumerate(images):
             grid[(i // cols) * r : (i // cols + 1) * r, (i % cols) * r : (i % cols + 1) * r] = img
-        Image.fromarray(grid).save(args.grid)
+        write_output(Path(args.grid), "--grid", lambda p: Image.fromarray(grid).save(p))
         print(f"wrote {args.grid} ({rows}x{cols} images)")
     return 0

@@ -16,6 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
+from agents.cli import UsageError
+from agents.cli.checks import at_least, input_file, read_embedding
+
 
 def read_observed(path: str | Path) -> dict[str, float]:
     """``{key: reward (fraction)}`` from a runs CSV (see the module docstring)."""
@@ -63,23 +66,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--embedding", required=True, help="the task's embedding (t2s embed --out)")
     p.add_argument("--observed", help="CSV of runs so far: key,accuracy (%%) or key,reward")
     p.add_argument("--advisor", default="gp", help="advisor name (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=at_least(0), default=0)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from agents.advisor import ADVISORS, fit_on_table
     from t2s_env.space import PAPER_SPACE
-    from t2s_env.task2vec import TaskEmbedding
 
     if args.advisor not in ADVISORS:
-        raise ValueError(f"unknown advisor {args.advisor!r}; choose from {sorted(ADVISORS)}")
-    if not Path(args.embedding).is_file():
-        raise FileNotFoundError(f"no embedding file at {args.embedding}")
-    try:
-        vector = TaskEmbedding.load(args.embedding).vector
-    except (OSError, KeyError, ValueError) as exc:
-        raise ValueError(f"{args.embedding} is not a t2s embed output: {exc}") from exc
+        raise UsageError(f"unknown --advisor {args.advisor!r}; choose from {sorted(ADVISORS)}")
+    vector = read_embedding(args.embedding).vector
+    if args.observed:
+        input_file(args.observed, "--observed", "a CSV of key,accuracy rows")
     observed = read_observed(args.observed) if args.observed else {}
     advisor = fit_on_table(args.advisor, args.seed)
     keep = advisor.answer(vector, observed)

@@ -10,7 +10,18 @@ Examples::
 from __future__ import annotations
 
 import argparse
-import importlib
+from pathlib import Path
+
+from agents.cli import UsageError
+from agents.cli.checks import (
+    at_least,
+    load_simulator,
+    non_negative_float,
+    output_file,
+    positive_float,
+    torch_device,
+    write_output,
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -38,7 +49,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--recipe", default="smoke", help="pre-training preset: tiny, smoke (default), small, paper"
     )
-    p.add_argument("--seeds", nargs="+", type=int, default=[0], help="seeds (default: 0)")
+    p.add_argument("--seeds", nargs="+", type=at_least(0), default=[0], help="seeds (default: 0)")
     p.add_argument(
         "--store",
         default=None,
@@ -47,15 +58,26 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--executor", choices=["local", "ray"], default="local")
     p.add_argument(
         "--workers",
-        type=int,
+        type=at_least(1),
         default=1,
         help="evaluations at once (local) / CPUs of a local Ray cluster",
     )
     p.add_argument("--address", default=None, help="Ray cluster address (default: start one)")
-    p.add_argument("--cpus-per-task", type=float, default=1.0, help="Ray CPUs per evaluation")
-    p.add_argument("--gpus-per-task", type=float, default=0.0, help="Ray GPUs per evaluation")
-    p.add_argument("--max-retries", type=int, default=3, help="Ray retries of a dead worker")
-    p.add_argument("--device", default=None, help="torch device (local; default: cuda if any)")
+    p.add_argument(
+        "--cpus-per-task", type=positive_float, default=1.0, help="Ray CPUs per evaluation"
+    )
+    p.add_argument(
+        "--gpus-per-task", type=non_negative_float, default=0.0, help="Ray GPUs per evaluation"
+    )
+    p.add_argument(
+        "--max-retries", type=at_least(0), default=3, help="Ray retries of a dead worker"
+    )
+    p.add_argument(
+        "--device",
+        type=torch_device,
+        default=None,
+        help="torch device (local; default: cuda if any)",
+    )
     p.add_argument(
         "--simulator", default="default", help="'default' or MODULE:FACTORY returning a Simulator"
     )
@@ -69,22 +91,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)  # fmt: skip
 
 
-def load_simulator(spec: str):
-    """The default simulator, or ``MODULE:FACTORY()``."""
-    from t2s_env.rewards.live import default_simulator
-
-    if spec == "default":
-        return default_simulator()
-    module, sep, attr = spec.partition(":")
-    if not sep or not attr:
-        raise ValueError(f"--simulator must be 'default' or MODULE:FACTORY, got {spec!r}")
-    try:
-        factory = getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError) as exc:
-        raise ValueError(f"cannot load simulator {spec!r}: {exc}") from exc
-    return factory()
-
-
 def run(args: argparse.Namespace) -> int:
     from t2s_env.pretrain import get_recipe
     from t2s_env.rewards.live import as_spec, default_space, default_store_path
@@ -94,27 +100,40 @@ def run(args: argparse.Namespace) -> int:
     specs = {}
     for text in args.tasks:
         spec = as_spec(text)
+        if spec.name in specs:
+            raise UsageError(f"--tasks names task {spec.name!r} twice")
+        try:  # a missing folder or dataset fails here, not once per configuration
+            spec.load()
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise UsageError(f"--tasks {text}: cannot load the dataset: {exc}") from exc
         specs[spec.name] = spec
+    if args.executor == "local" and (args.cpus_per_task != 1.0 or args.gpus_per_task):
+        raise UsageError("--cpus-per-task and --gpus-per-task are for --executor ray")
     recipe = get_recipe(args.recipe)
     simulator = load_simulator(args.simulator)
     requests = plan_sweep(specs, args.configs, simulator, recipe, args.seeds)
-    store = RewardStore(args.store or default_store_path())
+    if args.export:
+        output_file(args.export, "--export", suffix=".npz")
     extra = {"device": args.device} if args.executor == "local" else {
         "cpus_per_task": args.cpus_per_task, "gpus_per_task": args.gpus_per_task,
         "max_retries": args.max_retries,
     }  # fmt: skip
     executor = make_executor(args.executor, workers=args.workers, address=args.address, **extra)
+    store_path = output_file(args.store or default_store_path(), "--store")
+    store = RewardStore(store_path)
     print(f"store {store.path}; recipe {recipe.id}; simulator {simulator.name} "
           f"{simulator.version}; {len(requests)} evaluations planned")  # fmt: skip
     report = run_sweep(requests, store, executor, progress=not args.no_progress)
     print(report.summary())
     for key, error in report.failed:
         print(f"  failed: {key.task} {key.config} seed {key.seed}: {error}")
+    for key, error in report.refused:
+        print(f"  refused by the store: {key.task} {key.config} seed {key.seed}: {error}")
     if args.export:
         table = store.to_reward_table(
             default_space(simulator), recipe=recipe.id, simulator=simulator.name,
             simulator_version=str(simulator.version), tasks=list(specs), seeds=args.seeds,
         )  # fmt: skip
-        table.save(args.export)
+        write_output(Path(args.export), "--export", table.save)
         print(f"wrote {args.export}: {len(table.tasks)} tasks x {len(table.keys)} configurations")
     return 0 if report.ok else 1

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import argparse
 import ast
-import json
+import shutil
 import sys
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
+
+from agents.cli import UsageError
+from agents.cli.checks import at_least, input_file, output_dir, read_json_file
 
 LIVE_ENV = "Task2Sim-Live-v0"
 
@@ -32,7 +36,7 @@ def split_tasks(text: str) -> list[str]:
         elif piece:
             out.append(piece)
     if not out:
-        raise ValueError("--tasks names no task; e.g. --tasks digits,fashion-mnist")
+        raise UsageError("--tasks names no task; e.g. --tasks digits,fashion-mnist")
     return out
 
 
@@ -42,12 +46,79 @@ def parse_overrides(pairs: list[str] | None) -> dict[str, Any]:
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise ValueError(f"--set expects KEY=VALUE, got {pair!r}")
+            raise UsageError(f"--set expects KEY=VALUE, got {pair!r}")
         try:
             out[key] = ast.literal_eval(value)
         except (ValueError, SyntaxError):
             out[key] = value
     return out
+
+
+def _kind_of(default: Any) -> tuple[tuple[type, ...], str]:
+    if isinstance(default, bool):
+        return (bool,), "True or False"
+    if isinstance(default, int):
+        return (int,), "an integer"
+    if isinstance(default, float):
+        return (int, float), "a number"
+    if isinstance(default, (tuple, list)):
+        return (tuple, list), "a list such as [64,64]"
+    if isinstance(default, str):
+        return (str,), "a string"
+    return (object,), "a Python literal"
+
+
+def check_overrides(agent: str, overrides: dict[str, Any], option: str = "--set") -> None:
+    """Each override names a hyperparameter of ``agent`` and has its default's type."""
+    from agents import agent_config_type, make_agent
+
+    if not overrides:
+        return
+    cfg_type = agent_config_type(agent)
+    known = {f.name for f in fields(cfg_type)} if cfg_type is not None else set()
+    if not known:
+        raise UsageError(f"{option}: agent {agent!r} has no hyperparameters to set")
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise UsageError(
+            f"{option}: {agent!r} has no hyperparameter {unknown[0]!r}; it has {sorted(known)}"
+        )
+    defaults = make_agent(agent).config  # type: ignore[attr-defined]
+    for key, value in overrides.items():
+        types, what = _kind_of(getattr(defaults, key))
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            raise UsageError(f"{option} {key}={value!r}: {key} must be {what}")
+
+
+def read_run_info(run_dir: str | Path, option: str) -> dict[str, Any]:
+    """The ``run.json`` of a ``t2s train`` run folder, checked field by field."""
+    import t2s_env
+    from agents import AGENTS
+
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise UsageError(f"{option} {run_dir} is not a folder; give a run folder of t2s train")
+    path = input_file(run_dir / "run.json", option, "a run folder of t2s train (with run.json)")
+    info = read_json_file(path, option, "a t2s run record")
+    what = f"{option}: {path} is not a t2s run record"
+    if not isinstance(info, dict):
+        raise UsageError(f"{what} (a JSON {type(info).__name__}, not an object)")
+    if info.get("agent") not in AGENTS:
+        raise UsageError(f"{what} (agent {info.get('agent')!r}; known: {sorted(AGENTS)})")
+    if info.get("env") not in t2s_env.ENV_IDS:
+        raise UsageError(f"{what} (env {info.get('env')!r}; known: {sorted(t2s_env.ENV_IDS)})")
+    for key in ("seed", "epochs"):
+        v = info.get(key)
+        if isinstance(v, bool) or not isinstance(v, int) or v < (0 if key == "seed" else 1):
+            raise UsageError(
+                f"{what} ({key} {v!r} is not an integer >= {0 if key == 'seed' else 1})"
+            )
+    if not isinstance(info.get("overrides") or {}, dict):
+        raise UsageError(f"{what} (overrides {info.get('overrides')!r} is not an object)")
+    check_overrides(
+        info["agent"], info.get("overrides") or {}, option=f"{option} ({path} overrides)"
+    )
+    return info
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -58,8 +129,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--env", default="Task2Sim-Seen-v0", help="registered env id (default: %(default)s)"
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of the agent and the task order")
-    p.add_argument("--epochs", type=int, default=None, help="epochs (default: the agent's)")
+    p.add_argument(
+        "--seed", type=at_least(0), default=0, help="seed of the agent and the task order"
+    )
+    p.add_argument("--epochs", type=at_least(1), default=None, help="epochs (default: the agent's)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a hyperparameter")
     p.add_argument(
         "--logdir", default="runs", help="parent folder of run folders (default: %(default)s)"
@@ -67,7 +140,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its checkpoint"
     )
-    p.add_argument("--checkpoint-every", type=int, default=100, help="epochs between checkpoints")
+    p.add_argument(
+        "--checkpoint-every", type=at_least(1), default=100, help="epochs between checkpoints"
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     g = p.add_argument_group(f"live rewards (--env {LIVE_ENV})")
     g.add_argument("--tasks", help="comma-separated downstream tasks (dataset specs or names)")
@@ -87,6 +162,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="probe of the tasks' Task2Vec vectors: imagenet (default), random, or a weights file",
     )
     g.add_argument("--task2vec-images", type=int, default=None, help="Task2Vec sample size")
+    g.add_argument(
+        "--task2vec-image-size", type=int, default=None, help="Task2Vec probe input, pixels"
+    )
     p.set_defaults(func=run)
 
 
@@ -95,9 +173,9 @@ def live_settings(args: argparse.Namespace) -> dict[str, Any]:
     from t2s_env.rewards.live import default_store_path
 
     if not args.tasks:
-        raise ValueError(f"--env {LIVE_ENV} needs --tasks T1,T2,... (dataset specs or names)")
+        raise UsageError(f"--env {LIVE_ENV} needs --tasks T1,T2,... (dataset specs or names)")
     if args.max_evaluations is not None and args.max_evaluations < 1:
-        raise ValueError(
+        raise UsageError(
             f"--max-evaluations must be >= 1 (each is a pre-training), got {args.max_evaluations}"
         )
     store = Path(args.store).expanduser() if args.store else default_store_path()
@@ -108,7 +186,11 @@ def live_settings(args: argparse.Namespace) -> dict[str, Any]:
         "simulator": args.simulator,
         "pretrain_seed": args.pretrain_seed,
         "device": args.device,
-        "task2vec": {"probe": args.task2vec_probe, "n_images": args.task2vec_images},
+        "task2vec": {
+            "probe": args.task2vec_probe,
+            "n_images": args.task2vec_images,
+            "image_size": args.task2vec_image_size,
+        },
     }
 
 
@@ -116,7 +198,7 @@ def make_live_env(live: dict[str, Any], progress: bool):
     """The live env of ``live_settings``' output (embeds the tasks; pre-trains nothing)."""
     import gymnasium as gym
 
-    from agents.cli.sweep import load_simulator
+    from agents.cli.checks import load_simulator
     from t2s_env.task2vec import Task2VecConfig
 
     t2v = {k: v for k, v in live["task2vec"].items() if v is not None}
@@ -134,27 +216,35 @@ def make_live_env(live: dict[str, Any], progress: bool):
 
 
 def run(args: argparse.Namespace) -> int:
+    import json
+
     import gymnasium as gym
     import numpy as np
 
     import t2s_env
     from agents import DEFAULT_EPOCHS, make_agent
+    from agents.base import load_checkpoint
     from agents.training import check_agent_for_env, run_name, train
 
     if args.resume:
         run_dir = Path(args.resume)
-        if not (run_dir / "run.json").is_file():
-            raise FileNotFoundError(f"{run_dir} is not a t2s run folder (no run.json)")
-        info = json.loads((run_dir / "run.json").read_text())
+        info = read_run_info(run_dir, "--resume")
         if args.epochs is not None:
             info["epochs"] = args.epochs
+        output_dir(run_dir, "--resume")
+        if (run_dir / "checkpoint.npz").is_file():  # a damaged or crafted one fails here, named
+            probe = make_agent(
+                info["agent"], seed=info["seed"], overrides=info["overrides"] or None
+            )
+            load_checkpoint(probe, run_dir / "checkpoint.npz")
+        created = False
     else:
         if args.agent is None:
-            raise ValueError("name an AGENT (or --resume RUN_DIR)")
+            raise UsageError("name an AGENT (or --resume RUN_DIR)")
         env_id = args.env.split(":")[-1]
         known = sorted([*t2s_env.ENV_IDS, LIVE_ENV])
         if env_id not in known:
-            raise ValueError(f"unknown env {args.env!r}; choose from {known}")
+            raise UsageError(f"unknown env {args.env!r} (--env); choose from {known}")
         info = {
             "agent": args.agent,
             "env": env_id,
@@ -166,33 +256,42 @@ def run(args: argparse.Namespace) -> int:
             info["live"] = live_settings(args)
             info["max_evaluations"] = args.max_evaluations
         elif args.tasks or args.max_evaluations is not None:
-            raise ValueError(f"--tasks and --max-evaluations are for --env {LIVE_ENV}")
+            raise UsageError(f"--tasks and --max-evaluations are for --env {LIVE_ENV}")
         # Everything checked before the run folder exists and anything is embedded or trained.
         check_agent_for_env(info["agent"], table=env_id != LIVE_ENV)
+        check_overrides(args.agent, info["overrides"])
+        output_dir(args.logdir, "--logdir")
         run_dir = Path(args.logdir) / run_name(env_id, args.agent, args.seed)
+        created = not run_dir.exists()
     if args.resume and args.max_evaluations is not None and "live" in info:
         if args.max_evaluations < 1:
-            raise ValueError(f"--max-evaluations must be >= 1, got {args.max_evaluations}")
+            raise UsageError(f"--max-evaluations must be >= 1, got {args.max_evaluations}")
         info["max_evaluations"] = args.max_evaluations
     live = info.get("live")
     env = make_live_env(live, not args.no_progress) if live else gym.make(f"t2s_env:{info['env']}")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "run.json").write_text(json.dumps(info, indent=2))
     space = {"space": env.unwrapped.space} if live else {}
     agent = make_agent(
         info["agent"], seed=info["seed"], overrides=info["overrides"] or None, **space
     )
-    result = train(
-        agent,
-        env,
-        epochs=int(info["epochs"]),
-        seed=int(info["seed"]),
-        run_dir=run_dir,
-        checkpoint_every=args.checkpoint_every,
-        resume=bool(args.resume),
-        progress=not args.no_progress,
-        max_evaluations=info.get("max_evaluations"),
-    )
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "run.json").write_text(json.dumps(info, indent=2))
+        result = train(
+            agent,
+            env,
+            epochs=int(info["epochs"]),
+            seed=int(info["seed"]),
+            run_dir=run_dir,
+            checkpoint_every=args.checkpoint_every,
+            resume=bool(args.resume),
+            progress=not args.no_progress,
+            max_evaluations=info.get("max_evaluations"),
+        )
+    except BaseException:
+        # A run that failed before its first checkpoint leaves no folder behind.
+        if created and not (run_dir / "checkpoint.npz").exists():
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
     h = result.history
     if live:
         print(

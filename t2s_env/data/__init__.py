@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -90,6 +91,15 @@ def _read_npz(
         raise DataFileError(f"cannot read data file {path}: {exc}") from exc
 
 
+def _first_repeat(names: Sequence[str]) -> str | None:
+    seen: set[str] = set()
+    for n in names:
+        if n in seen:
+            return n
+        seen.add(n)
+    return None
+
+
 @dataclass(frozen=True)
 class RewardTable:
     """The measured reward table.
@@ -103,6 +113,13 @@ class RewardTable:
     tasks: tuple[str, ...]
     keys: tuple[str, ...]
     accuracy: np.ndarray
+
+    def __post_init__(self) -> None:
+        # a repeated name would make every row (column) after its first unreachable
+        for what, names in (("task", self.tasks), ("configuration key", self.keys)):
+            dup = _first_repeat(names)
+            if dup is not None:
+                raise ValueError(f"the reward table names {what} {dup!r} more than once")
 
     def task_index(self, task: str) -> int:
         """Row of ``task``; raises ``KeyError`` listing the known tasks."""
@@ -143,10 +160,15 @@ def read_reward_table(path: str | Path | Traversable) -> RewardTable:
             f"data file {path}: accuracy has shape {acc.shape}, expected "
             f"({len(arrs['tasks'])} tasks, {len(arrs['keys'])} keys)"
         )
+    if acc.size == 0:
+        raise DataFileError(f"data file {path}: the table is empty")
     if not np.all(np.isfinite(acc)) or acc.min() < 0 or acc.max() > 100:
         raise DataFileError(f"data file {path}: accuracies must be finite percentages in [0, 100]")
     acc.setflags(write=False)
-    return RewardTable(tuple(arrs["tasks"].tolist()), tuple(arrs["keys"].tolist()), acc)
+    try:
+        return RewardTable(tuple(arrs["tasks"].tolist()), tuple(arrs["keys"].tolist()), acc)
+    except ValueError as exc:
+        raise DataFileError(f"data file {path}: {exc}") from exc
 
 
 @lru_cache(maxsize=1)

@@ -108,16 +108,19 @@ def score(
     progress: bool = True,
     started: float | None = None,
     load_task: float | None = None,
+    cpu_started: float | None = None,
 ) -> Evaluation:
     """Score ``backbone`` on the request's task and return the measurement's record.
 
     ``timings`` holds the backbone's ``render`` and ``pretrain`` seconds (as measured when it was
     trained), this task's ``load_task``, ``features`` and ``knn`` seconds, and ``total``: the
-    wall time this evaluation itself cost (from ``started``). ``details["pretrained_here"]`` says
+    wall time this evaluation itself cost (from ``started``), and ``cpu``: this process's CPU
+    seconds over the same span (from ``cpu_started``). ``details["pretrained_here"]`` says
     whether this evaluation paid for the pre-training. ``load_task`` gives the seconds the task's
     images took when a caller read them earlier.
     """
     start = time.perf_counter() if started is None else started
+    cpu_start = time.process_time() if cpu_started is None else cpu_started
     t0 = time.perf_counter()
     task = prepare_task(request.dataset, request.recipe)
     if load_task is None:
@@ -125,7 +128,8 @@ def score(
     accuracy, t = score_model(backbone.model, task, request.recipe, device, progress)
     training = backbone.training
     timings = {"load_task": load_task, "render": training["render"],
-               "pretrain": training["pretrain"], **t, "total": time.perf_counter() - start}  # fmt: skip
+               "pretrain": training["pretrain"], **t, "total": time.perf_counter() - start,
+               "cpu": time.process_time() - cpu_start}  # fmt: skip
     info = versions()
     info["device"] = str(device)
     if device.type == "cuda":
@@ -165,11 +169,11 @@ def evaluate(
     """One evaluation: render, pre-train (unless ``cache`` holds the backbone), features, k-NN.
 
     The task's images are read first, so that a missing dataset fails before pre-training."""
-    device, start = _device(device), time.perf_counter()
+    device, start, cpu_start = _device(device), time.perf_counter(), time.process_time()
     prepare_task(request.dataset, request.recipe)
     load_task = time.perf_counter() - start
     backbone = backbone_for(request, device, progress, cache)
-    return score(backbone, request, device, progress, started=start, load_task=load_task)
+    return score(backbone, request, device, progress, start, load_task, cpu_start)
 
 
 def evaluate_backbone(
@@ -185,32 +189,35 @@ def evaluate_backbone(
     whose dataset fails is not scored, and none is pre-trained for when every task fails. A
     failed pre-training raises.
     """
-    device, start = _device(device), time.perf_counter()
+    device = _device(device)
     outcomes: list[Evaluation | Exception | None] = []
-    loads: list[float] = []
+    loads: list[tuple[float, float]] = []  # (wall, CPU) seconds reading each task
     for request in job.requests:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         try:
             prepare_task(request.dataset, request.recipe)
             outcomes.append(None)
         except Exception as exc:
             outcomes.append(exc)
-        loads.append(time.perf_counter() - t0)
+        loads.append((time.perf_counter() - t0, time.process_time() - c0))
     if all(o is not None for o in outcomes):
         return outcomes  # type: ignore[return-value]
+    # The first scored task's totals count the pre-training and its own reading, not the others'.
+    first = outcomes.index(None)
+    start, cpu_start = time.perf_counter() - loads[first][0], time.process_time() - loads[first][1]
     backbone = backbone_for(job.requests[0], device, progress, cache)
     for i, request in enumerate(job.requests):
         if outcomes[i] is not None:
             continue
         try:
-            outcomes[i] = score(backbone, request, device, progress, start, loads[i])
+            outcomes[i] = score(backbone, request, device, progress, start, loads[i][0], cpu_start)
         except Exception as exc:
             outcomes[i] = exc
         # the later tasks do not pay for the pre-training
         backbone = PretrainedBackbone(
             backbone.key, backbone.model, backbone.arch, backbone.training, False
         )
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
     return outcomes  # type: ignore[return-value]
 
 

@@ -9,6 +9,14 @@ finishes, so an interrupted sweep loses nothing that finished; a row is never ov
 Concurrent writers (processes, threads with their own store) are safe: WAL journal, short
 ``BEGIN IMMEDIATE`` transactions and a busy timeout.
 
+A task name stays bound to one dataset: every write checks, inside its transaction, that the
+task's stored evaluations (and other sweeps' live claims) name the same dataset, and refuses
+the write otherwise (:class:`DatasetBindingError`). Sweeps claim a cell before computing it
+(:meth:`RewardStore.claim`: a lease that the owner renews; an expired lease, or one whose owner
+process on this machine is gone, is taken over), so concurrent sweeps compute each cell once.
+A file that is not a reward store (not SQLite, or a database without the store's
+``schema_version`` record) is refused and left byte for byte untouched.
+
 The store exports to the packaged table format (:class:`~t2s_env.data.RewardTable`), so the
 table-backed environment can run on a user's own measurements.
 
@@ -70,8 +78,70 @@ CREATE TABLE IF NOT EXISTS embeddings (
 """
 
 
+_CLAIMS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS claims (
+    task TEXT NOT NULL,
+    config TEXT NOT NULL,
+    simulator TEXT NOT NULL,
+    simulator_version TEXT NOT NULL,
+    recipe TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    dataset TEXT,
+    owner TEXT NOT NULL,
+    expires REAL NOT NULL,
+    PRIMARY KEY (task, config, simulator, simulator_version, recipe, seed)
+);
+"""
+"""Cells being computed: who computes each (a sweep's owner id) until when (its lease)."""
+
+DEFAULT_LEASE_SECONDS = 300.0
+"""How long a claim lasts unless its owner renews it (a crashed sweep's cells free up after)."""
+
+
+def _is_reward_store(conn: sqlite3.Connection, tables: set[str]) -> bool:
+    """Whether a non-empty database is a reward store (read-only: nothing is written)."""
+    if not {"evaluations", "meta"} <= tables:
+        return False
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()
+    except sqlite3.DatabaseError:
+        return False
+    return row is not None
+
+
+def new_owner() -> str:
+    """A claim owner id, ``host:pid:random``: unique per sweep; a claim whose owner process on
+    this host is gone is free at once (a killed sweep does not hold its cells for a lease)."""
+    import os
+    import socket
+    import uuid
+
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _owner_is_dead(owner: str) -> bool:
+    import os
+    import socket
+
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another machine's: only its lease tells
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, but not ours to signal
+        return False
+    return False
+
+
 class StoreError(RuntimeError):
     """The reward store file cannot be used; the message names the file and the problem."""
+
+
+class DatasetBindingError(StoreError):
+    """A write or claim for a task name that the store holds for another dataset (refused)."""
 
 
 @dataclass(frozen=True)
@@ -152,15 +222,15 @@ class RewardStore:
             )
             self._conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
             tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master")}
-            if tables and "evaluations" not in tables:
+            if tables and not _is_reward_store(self._conn, tables):
                 self._conn.close()
                 raise StoreError(
                     f"{self.path} is an SQLite database but not a reward store (tables "
-                    f"{sorted(tables)}); it was left untouched"
+                    f"{sorted(tables)}, no t2s schema_version record); it was left untouched"
                 )
             self._conn.execute("PRAGMA journal_mode = WAL")
             with self._transaction() as cur:
-                for statement in _SCHEMA.split(";"):
+                for statement in (_SCHEMA + _CLAIMS_SCHEMA).split(";"):
                     if statement.strip():
                         cur.execute(statement)
                 cur.execute(
@@ -226,8 +296,16 @@ class RewardStore:
             except sqlite3.DatabaseError as exc:
                 raise StoreError(f"cannot read reward store {self.path}: {exc}") from exc
 
+    def _row(self, row: tuple) -> Evaluation:
+        try:
+            return self._parse_row(row)
+        except (ValueError, TypeError) as exc:
+            raise StoreError(
+                f"reward store {self.path} holds a damaged row {row[:6]}: {exc}"
+            ) from exc
+
     @staticmethod
-    def _row(row: tuple) -> Evaluation:
+    def _parse_row(row: tuple) -> Evaluation:
         key = EvaluationKey(*row[:5], int(row[5]))
         return Evaluation(
             key,
@@ -310,31 +388,136 @@ class RewardStore:
         under the same name would silently read the first one's rewards."""
         other = sorted(self.datasets(task) - {str(dataset)})
         if other:
-            raise StoreError(
+            raise DatasetBindingError(
                 f"reward store {self.path} already holds evaluations of task {task!r} measured "
                 f"on dataset {other[0]!r}, not {str(dataset)!r}; give this dataset another task "
                 f"name (tasks={{'new-name': spec}}) or use another store"
             )
 
     # -- writing -------------------------------------------------------------------------------
-    def put(self, evaluation: Evaluation) -> bool:
-        """Store ``evaluation`` in its own transaction; ``False`` if its key was already there."""
+    def put(self, evaluation: Evaluation, dataset: str | None = None) -> bool:
+        """Store ``evaluation`` in its own transaction; ``False`` if its key was already there.
+
+        ``dataset`` (default: ``details["dataset"]``) is checked against the task's stored
+        dataset inside the transaction, so two writers naming different datasets under one
+        task name cannot both succeed: the second gets :class:`DatasetBindingError`. A claim on
+        the key is released.
+        """
         e = evaluation
+        details = dict(e.details)
+        if dataset is not None:
+            details.setdefault("dataset", str(dataset))
+        dataset = details.get("dataset")
         row = (
             *e.key.values(),
             float(e.accuracy),
             json.dumps(e.timings, sort_keys=True),
             json.dumps(e.versions, sort_keys=True),
-            json.dumps(e.details, sort_keys=True, default=str),
+            json.dumps(details, sort_keys=True, default=str),
             float(e.created or time.time()),
             str(e.backbone),
         )
         try:
             with self._transaction() as cur:
+                if dataset is not None:
+                    self._check_binding(cur, e.key.task, str(dataset))
                 cur.execute(
                     f"INSERT OR IGNORE INTO evaluations VALUES ({', '.join('?' * 12)})", row
                 )
-                return cur.rowcount == 1
+                stored = cur.rowcount == 1
+                where = " AND ".join(f"{f} = ?" for f in _KEY_FIELDS)
+                cur.execute(f"DELETE FROM claims WHERE {where}", e.key.values())
+                return stored
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot write to reward store {self.path}: {exc}") from exc
+
+    # -- dataset binding and claims (concurrent sweeps share the work) ---------------------------
+    def _check_binding(self, cur: sqlite3.Cursor, task: str, dataset: str, owner: str = "") -> None:
+        """Inside a transaction: refuse ``dataset`` for ``task`` if the store's evaluations of
+        ``task``, or live claims of other owners, name another dataset."""
+        found = {
+            r[0]
+            for r in cur.execute(
+                "SELECT DISTINCT json_extract(details, '$.dataset') FROM evaluations "
+                "WHERE task = ?",
+                (task,),
+            )
+            if r[0] is not None
+        }
+        found |= {
+            r[0]
+            for r in cur.execute(
+                "SELECT DISTINCT dataset FROM claims WHERE task = ? AND owner != ? "
+                "AND dataset IS NOT NULL AND expires > ?",
+                (task, owner, time.time()),
+            )
+        }
+        other = sorted(found - {dataset})
+        if other:
+            raise DatasetBindingError(
+                f"reward store {self.path} holds task {task!r} for dataset {other[0]!r}, not "
+                f"{dataset!r} (refused); give this dataset another task name or use another store"
+            )
+
+    def claim(
+        self,
+        key: EvaluationKey,
+        owner: str,
+        dataset: str | None = None,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+        now: float | None = None,
+    ) -> str:
+        """Claim ``key`` for ``owner`` to compute, for ``lease_seconds``. Returns ``"claimed"``
+        (compute it), ``"done"`` (the store has it) or ``"busy"`` (another owner's live claim).
+
+        An expired claim, or one whose owner process on this host is gone, is taken over.
+        ``dataset`` is checked like :meth:`put` checks it (:class:`DatasetBindingError`)."""
+        now = time.time() if now is None else float(now)
+        where = " AND ".join(f"{f} = ?" for f in _KEY_FIELDS)
+        try:
+            with self._transaction() as cur:
+                if dataset is not None:
+                    self._check_binding(cur, key.task, str(dataset), owner)
+                if cur.execute(f"SELECT 1 FROM evaluations WHERE {where}", key.values()).fetchone():
+                    return "done"
+                held = cur.execute(
+                    f"SELECT owner, expires FROM claims WHERE {where}", key.values()
+                ).fetchone()
+                if held and held[0] != owner and held[1] > now and not _owner_is_dead(held[0]):
+                    return "busy"
+                cur.execute(
+                    "INSERT OR REPLACE INTO claims VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (*key.values(), dataset, owner, now + float(lease_seconds)),
+                )
+                return "claimed"
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot write to reward store {self.path}: {exc}") from exc
+
+    def renew(self, owner: str, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> int:
+        """Extend every claim of ``owner`` by ``lease_seconds`` from now; returns how many."""
+        return self._claims_update(
+            "UPDATE claims SET expires = ? WHERE owner = ?", (time.time() + lease_seconds, owner)
+        )
+
+    def release(self, owner: str, key: EvaluationKey | None = None) -> int:
+        """Drop ``owner``'s claim on ``key`` (all its claims if ``None``); returns how many."""
+        if key is None:
+            return self._claims_update("DELETE FROM claims WHERE owner = ?", (owner,))
+        where = " AND ".join(f"{f} = ?" for f in _KEY_FIELDS)
+        return self._claims_update(
+            f"DELETE FROM claims WHERE owner = ? AND {where}", (owner, *key.values())
+        )
+
+    def claims(self) -> list[tuple[EvaluationKey, str, float]]:
+        """Every claim: ``(key, owner, expires)``."""
+        rows = self._query(f"SELECT {', '.join(_KEY_FIELDS)}, owner, expires FROM claims")
+        return [(EvaluationKey(*r[:5], int(r[5])), r[6], float(r[7])) for r in rows]
+
+    def _claims_update(self, sql: str, params: Sequence[object]) -> int:
+        try:
+            with self._transaction() as cur:
+                cur.execute(sql, params)
+                return cur.rowcount
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot write to reward store {self.path}: {exc}") from exc
 
@@ -344,7 +527,12 @@ class RewardStore:
         rows = self._query(
             "SELECT vector FROM embeddings WHERE task = ? AND method = ?", (task, method)
         )
-        return np.frombuffer(rows[0][0], dtype=np.float32).copy() if rows else None
+        if not rows:
+            return None
+        blob = rows[0][0]
+        if not isinstance(blob, bytes) or len(blob) % 4:
+            raise StoreError(f"reward store {self.path}: the embedding of {task!r} is damaged")
+        return np.frombuffer(blob, dtype=np.float32).copy()
 
     def put_embedding(
         self, task: str, method: str, vector: np.ndarray, meta: dict[str, object] | None = None
@@ -446,4 +634,12 @@ def versions() -> dict[str, str]:
     }
 
 
-__all__ = ["Evaluation", "EvaluationKey", "RewardStore", "StoreError", "versions"]
+__all__ = [
+    "DatasetBindingError",
+    "Evaluation",
+    "EvaluationKey",
+    "RewardStore",
+    "StoreError",
+    "new_owner",
+    "versions",
+]

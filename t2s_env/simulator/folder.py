@@ -33,6 +33,19 @@ from t2s_env.simulator.base import ImageBatch
 CLASSES_FILE = "classes.json"
 
 
+def check_class_names(names: Sequence[str]) -> None:
+    """Raise ``ValueError`` unless every name is a distinct plain folder name: one that stays
+    inside the dataset's root (not ``..``, no path separator)."""
+    if len(set(names)) != len(names):
+        raise ValueError(f"class names must be distinct, got {list(names)}")
+    for n in names:
+        if not isinstance(n, str) or n in ("", ".", "..") or any(c in n for c in "/\\\0"):
+            raise ValueError(
+                f"class name {n!r} is not a plain folder name (non-empty, not '.' or '..', "
+                "no '/', '\\' or NUL)"
+            )
+
+
 def write_image_folder(
     batches: Iterable[ImageBatch], root: str | Path, class_names: Sequence[str]
 ) -> int:
@@ -42,8 +55,7 @@ def write_image_folder(
     """
     root = Path(root)
     names = [str(n) for n in class_names]
-    if len(set(names)) != len(names) or any(not n or "/" in n for n in names):
-        raise ValueError("class names must be distinct, non-empty and free of '/'")
+    check_class_names(names)
     root.mkdir(parents=True, exist_ok=True)
     (root / CLASSES_FILE).write_text(json.dumps(names), encoding="utf-8")
     counts = [0] * len(names)
@@ -71,7 +83,13 @@ def read_image_folder(root: str | Path) -> ImageBatch:
         raise FileNotFoundError(f"no image folder at {root}")
     index = root / CLASSES_FILE
     if index.exists():
-        names = json.loads(index.read_text(encoding="utf-8"))
+        try:
+            names = json.loads(index.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise ValueError(f"{index} is not a JSON list of class names: {exc}") from exc
+        if not isinstance(names, list):
+            raise ValueError(f"{index} is not a JSON list of class names")
+        check_class_names(names)
     else:
         names = sorted(p.name for p in root.iterdir() if p.is_dir())
     images, labels = [], []

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Protocol
@@ -35,8 +35,10 @@ class Executor(Protocol):
     workers: int
 
     def map(
-        self, fn: JobFn, jobs: Sequence[BackboneJob]
-    ) -> Iterator[tuple[BackboneJob, Outcome]]: ...
+        self, fn: JobFn, jobs: Iterable[BackboneJob]
+    ) -> Iterator[tuple[BackboneJob, Outcome]]:
+        """Run ``jobs`` (drawn lazily: the sweep claims each job's cells as it is drawn)."""
+        ...
 
 
 def _set_threads(threads: int) -> None:
@@ -75,7 +77,7 @@ class LocalExecutor:
         self.threads = threads_per_worker or max(1, (os.cpu_count() or 1) // self.workers)
         self.device = device
 
-    def map(self, fn: JobFn, jobs: Sequence[BackboneJob]) -> Iterator[tuple[BackboneJob, Outcome]]:
+    def map(self, fn: JobFn, jobs: Iterable[BackboneJob]) -> Iterator[tuple[BackboneJob, Outcome]]:
         if self.workers == 1:
             for job in jobs:
                 try:
@@ -87,13 +89,24 @@ class LocalExecutor:
         with ProcessPoolExecutor(
             self.workers, mp_context=ctx, initializer=_set_threads, initargs=(self.threads,)
         ) as pool:
-            pending = {pool.submit(_call, fn, job, self.device): job for job in jobs}
+            # At most `workers` in flight: jobs are drawn only when a worker is free, so a
+            # sweep that claims each cell as it draws it leaves the rest to concurrent sweeps.
+            source = iter(jobs)
+            pending = {}
+            for job in source:
+                pending[pool.submit(_call, fn, job, self.device)] = job
+                if len(pending) >= self.workers:
+                    break
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     job = pending.pop(future)
                     exc = future.exception()
                     yield job, exc if exc is not None else future.result()
+                for job in source:
+                    pending[pool.submit(_call, fn, job, self.device)] = job
+                    if len(pending) >= self.workers:
+                        break
 
 
 def _package_root() -> str:
@@ -152,7 +165,7 @@ class RayExecutor:
             runtime["py_modules"] = [str(Path(t2s_env.__file__).resolve().parent)]
         return runtime
 
-    def map(self, fn: JobFn, jobs: Sequence[BackboneJob]) -> Iterator[tuple[BackboneJob, Outcome]]:
+    def map(self, fn: JobFn, jobs: Iterable[BackboneJob]) -> Iterator[tuple[BackboneJob, Outcome]]:
         try:
             import ray
         except ImportError as exc:

@@ -29,8 +29,9 @@ are not comparable with the shipped ones):
 - ``batch_norm="eval"``: batch norm uses its running statistics, so an image's features do not
   depend on the other images of its batch. With ImageNet weights these are ImageNet's
   statistics; with a random probe they are the initial mean 0 / variance 1, which leaves the
-  activations unnormalised (on digits at 32 px with a random probe the vector then has cosine
-  0.48 with the reference's and a 50x smaller norm).
+  activations unnormalised (on digits at 32 px with a random probe, together with the
+  option below and head lr 1e-3, the vector has cosine 0.41-0.44 with the reference's and a
+  40x smaller norm: ``benchmarks/task2vec_reference.py --previous``).
 - ``sampling="balanced"``: one class-balanced sample of ``n_images`` images *without*
   replacement (:meth:`~t2s_env.datasets.ImageSet.balanced_sample`); the head is fitted on the
   features of that sample (shuffled each epoch) and the Fisher makes one pass over it. No
