@@ -156,6 +156,12 @@ def recommend(
     from t2s_env.task2vec import nearest_tasks
 
     v = np.asarray(vector, np.float64)
+    norm = np.linalg.norm(v)
+    if v.ndim != 1 or not np.isfinite(norm) or norm == 0:
+        raise ValueError(
+            f"the task's embedding must be one finite, non-zero vector (shape {v.shape}, norm "
+            f"{norm}): an all-zero vector has no direction to compare tasks by"
+        )
     obs = task_observation(v)[None]
     key = PAPER_SPACE.action_to_key(_answer(policy, obs))
     probs, probs_from = None, None
