@@ -117,6 +117,7 @@ def plot_runs(run_dirs: Sequence[str | Path], out_dir: str | Path) -> list[Path]
     from agents import make_agent
     from agents.base import load_checkpoint
     from t2s_env.rewards import TableRewardSource
+    from t2s_env.space import task_observation
 
     plt = _pyplot()
     runs = [(Path(d), *load_run(d)) for d in run_dirs]
@@ -171,8 +172,7 @@ def plot_runs(run_dirs: Sequence[str | Path], out_dir: str | Path) -> list[Path]
             plt.close(fig)
 
     source = TableRewardSource()
-    emb = source.embeddings.astype(np.float32)
-    obs = (emb / np.linalg.norm(emb, axis=1, keepdims=True)).astype(np.float64)
+    obs = task_observation(source.embeddings).astype(np.float64)
     splits = [source.split(t) for t in source.tasks]
     for run_dir, info, h in runs:
         agent = make_agent(

@@ -25,6 +25,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from t2s_env.space import task_observation
+
 
 @runtime_checkable
 class Advisor(Protocol):
@@ -75,10 +77,9 @@ def check_fit(
         raise ValueError("keys must be distinct")
     if not (np.isfinite(emb).all() and np.isfinite(rew).all()):
         raise ValueError("embeddings and rewards must be finite")
-    norms = np.linalg.norm(emb, axis=1, keepdims=True)
-    if (norms == 0).any():
+    if not np.linalg.norm(emb, axis=1).all():
         raise ValueError("an embedding is all zeros")
-    return emb / norms, rew, keys
+    return task_observation(emb, dtype=np.float64), rew, keys
 
 
 def check_embedding(embedding: np.ndarray, dim: int) -> np.ndarray:
