@@ -90,7 +90,7 @@ class LiveRewardSource:
         space: The configurations the source scores (the env's action space): a sub-space of
             the simulator's; by default the paper's 8 binary knobs when the simulator has them
             (so policies trained on the packaged table apply), else the simulator's own space.
-        recipe: A preset name (``"tiny"``, ``"smoke"``, ``"small"``, ``"paper"``) or a
+        recipe: A preset name (``"tiny"``, ``"smoke"``, ``"cpu"``, ``"small"``, ``"paper"``) or a
             :class:`~t2s_env.pretrain.Recipe`.
         store: A :class:`RewardStore` or its path (default :func:`default_store_path`).
         seed: Seed of rendering and pre-training (part of the store key).
