@@ -24,3 +24,11 @@ def paper_dir() -> Path:
     if not (PAPER_DIR / "reward_db.json").exists():
         pytest.skip(f"the authors' release is not at {PAPER_DIR}")
     return PAPER_DIR
+
+
+@pytest.fixture(scope="session")
+def digits():
+    """scikit-learn's digits, train split: the small real task the Task2Vec tests embed."""
+    from t2s_env.datasets import load_dataset
+
+    return load_dataset("digits").train

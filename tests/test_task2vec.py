@@ -11,7 +11,7 @@ import torch
 import torchvision
 
 from t2s_env.data import load_task2vec
-from t2s_env.datasets import ImageSet, load_dataset
+from t2s_env.datasets import ImageSet
 from t2s_env.task2vec import (
     ProbeWeightsError,
     Task2VecConfig,
@@ -27,11 +27,6 @@ from t2s_env.task2vec import (
 TINY = Task2VecConfig(
     n_images=64, max_samples=96, batch_size=32, image_size=32, probe="random", head_epochs=3
 )
-
-
-@pytest.fixture(scope="module")
-def digits():
-    return load_dataset("digits").train
 
 
 @pytest.fixture(scope="module")

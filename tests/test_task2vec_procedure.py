@@ -17,7 +17,7 @@ from torch import nn
 from torch.nn import functional as F
 
 import t2s_env.task2vec.fisher as fisher
-from t2s_env.datasets import ImageSet, load_dataset
+from t2s_env.datasets import ImageSet
 from t2s_env.task2vec import (
     Task2VecConfig,
     build_probe,
@@ -32,11 +32,6 @@ from t2s_env.task2vec import (
 TINY = Task2VecConfig(
     n_images=64, max_samples=96, batch_size=32, image_size=32, probe="random", head_epochs=2
 )
-
-
-@pytest.fixture(scope="module")
-def digits():
-    return load_dataset("digits").train
 
 
 def recording_set(digits, labels: list[int]) -> tuple[ImageSet, list[int]]:
