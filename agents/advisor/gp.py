@@ -15,6 +15,13 @@ The model (per new task, in its own z-units): the 256 rewards are ``y = s * f`` 
   around the known tasks' median reward spread, evaluated on a grid and set to its posterior
   mode; measurement noise ``noise_std`` (fraction) is added to the measured diagonal.
 
+Three options, off by default, make the model robust to what the known tasks do not explain:
+``rows="normal-scores"`` replaces the z-scored rows by the normal scores of their ranks;
+``floor`` raises failed runs (far below the best measured) before they set the scale; several
+``knob_gains`` let the task's own measurements scale up the knob part of ``K`` (jointly with
+``s``, by posterior mode). None of them lifts the issue's k = 16 figure under nested selection
+(``benchmarks/fewshot.py --study`` measures them).
+
 :meth:`GPAdvisor.suggest` maximises the expected improvement over the best measured posterior
 mean (plus ``xi``); :meth:`GPAdvisor.answer` keeps the configuration with the highest posterior
 mean among the measured ones, unless an unmeasured one's lower bound (mean - ``kappa`` sd)
@@ -37,9 +44,11 @@ import functools
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
-from scipy.special import ndtr
+from scipy.special import ndtr, ndtri
+from scipy.stats import rankdata
 
 from agents.advisor.base import (
     check_embedding,
@@ -81,9 +90,34 @@ class GPConfig:
     """An unmeasured configuration is kept only if its mean - ``kappa`` sd beats the best
     measured one's mean (the curve is the same for 1, 2 and 3; at 1 or 2 it may keep an
     unmeasured one over the measured best after 40 noise-free measurements)."""
+    rows: Literal["z", "normal-scores"] = "z"
+    """How the known tasks' reward rows are put on one scale: z-scored (``"z"``), or replaced by
+    the normal scores of their ranks (``"normal-scores"``, a Gaussian copula as in Salinas et
+    al., ICML 2020), so that a few failed configurations do not set a row's scale."""
+    floor: float | None = None
+    """If set, a measured reward more than ``floor`` typical spreads (the known tasks' median
+    reward standard deviation) below the best measured one is raised to that level: a failed
+    run still says its region is poor, without setting the new task's scale."""
+    knob_gains: tuple[float, ...] = (1.0,)
+    """Multipliers of the knob part of the covariance (main effects, interactions, nugget) among
+    which the new task's own measurements choose, jointly with its scale, by posterior mode: a
+    task the known tasks explain poorly moves weight onto its own knob structure."""
+    gain_prior: float = 1.0
+    """Standard deviation of the log-normal prior (around 1) on the knob gain."""
 
     def __post_init__(self) -> None:
         check_positive("tau", self.tau)
+        gains = tuple(self.knob_gains)
+        if not gains:
+            raise ValueError("knob_gains must hold at least one multiplier")
+        for gain in gains:
+            check_positive("knob_gains", gain)
+        object.__setattr__(self, "knob_gains", tuple(float(g) for g in gains))
+        check_positive("gain_prior", self.gain_prior)
+        if self.rows not in ("z", "normal-scores"):
+            raise ValueError(f"rows must be 'z' or 'normal-scores', got {self.rows!r}")
+        if self.floor is not None:
+            check_positive("floor", self.floor)
         for name in ("a_emp", "a_main", "a_pair", "nugget", "noise_std", "xi", "kappa"):
             check_positive(name, getattr(self, name), allow_zero=True)
         check_positive("scale_prior", self.scale_prior)
@@ -136,6 +170,22 @@ def knob_kernels(keys: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     return main, pair
 
 
+def _gained(cov, emp, knobs, gain: float, where) -> np.ndarray:
+    """``(emp + gain * knobs)[where]``, read from ``cov = emp + knobs`` when the gain is 1."""
+    return cov[where] if gain == 1 else emp[where] + gain * knobs[where]
+
+
+def normal_scores(rewards: np.ndarray) -> np.ndarray:
+    """Each row replaced by the standard normal quantiles of its ranks (ties share their mean
+    rank), then z-scored: the row's order without its scale.
+
+    >>> normal_scores(np.array([[0.1, 0.5, 0.4], [0.0, 0.0, 1.0]])).round(2).tolist()
+    [[-1.22, 1.22, 0.0], [-0.71, -0.71, 1.41]]
+    """
+    ranks = rankdata(rewards, axis=1)
+    return zscore_rows(ndtri((ranks - 0.5) / rewards.shape[1]))
+
+
 class GPAdvisor:
     """The Gaussian-prior advisor (the model is in the module docstring).
 
@@ -154,26 +204,30 @@ class GPAdvisor:
             raise TypeError(f"config must be a GPConfig, got {type(self.config)}")
         self.seed = int(seed)
         self.keys: tuple[str, ...] = ()
-        self._prior_cache: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+        self._prior_cache: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def fit(self, embeddings, rewards, keys: Sequence[str]) -> GPAdvisor:
         self._emb, rew, self.keys = check_fit(embeddings, rewards, keys)
-        self._z = zscore_rows(rew)
-        spread = float(np.median(rew.std(axis=1)))
-        self._scales = (spread if spread > 0 else 1.0) * _SCALE_GRID
         cfg = self.config
+        self._z = normal_scores(rew) if cfg.rows == "normal-scores" else zscore_rows(rew)
+        spread = float(np.median(rew.std(axis=1)))
+        self._spread = spread if spread > 0 else 1.0
+        self._scales = self._spread * _SCALE_GRID
         log_prior = -0.5 * (np.log(_SCALE_GRID) / cfg.scale_prior) ** 2
         self._log_scale_prior = log_prior
         self._index = {k: i for i, k in enumerate(self.keys)}
         main, pair = knob_kernels(self.keys)
         self._k_knobs = cfg.a_main * main + cfg.a_pair * pair
         self._k_knobs[np.diag_indices_from(self._k_knobs)] += cfg.nugget
+        self._gains = np.asarray(cfg.knob_gains, dtype=np.float64)
+        self._log_gain_prior = -0.5 * (np.log(self._gains) / cfg.gain_prior) ** 2
         self._prior_cache = {}
         return self
 
     # -- the model -------------------------------------------------------------------------------
-    def prior(self, embedding: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Prior mean ``(C,)`` and covariance ``(C, C)`` of the task's z-scored rewards."""
+    def _prior_parts(self, embedding: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Prior mean ``(C,)``, the known tasks' part ``a_emp * K_emp`` of the covariance and the
+        covariance at knob gain 1."""
         if not self.keys:
             raise RuntimeError("fit the advisor before asking it")
         e = check_embedding(embedding, self._emb.shape[1])
@@ -185,11 +239,17 @@ class GPAdvisor:
             w /= w.sum()
             mean = w @ self._z
             dev = self._z - mean
-            cov = self.config.a_emp * (dev.T * w) @ dev + self._k_knobs
+            emp = self.config.a_emp * (dev.T * w) @ dev
             if len(self._prior_cache) > 64:
                 self._prior_cache.clear()
-            self._prior_cache[tag] = (mean, cov)
+            self._prior_cache[tag] = (mean, emp, emp + self._k_knobs)
         return self._prior_cache[tag]
+
+    def prior(self, embedding: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Prior mean ``(C,)`` and covariance ``(C, C)`` of the task's z-scored rewards (knob
+        gain 1)."""
+        mean, _, cov = self._prior_parts(embedding)
+        return mean, cov
 
     def posterior(
         self, embedding: np.ndarray, observed: Mapping[str, float]
@@ -198,18 +258,16 @@ class GPAdvisor:
         obs = check_observed(observed, self.keys, self._index)
         return self._posterior(embedding, obs)
 
-    def _posterior(self, embedding, obs: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
-        mean, cov = self.prior(embedding)
-        if not obs:
-            return mean, np.sqrt(np.diag(cov))
-        idx = np.fromiter(obs, dtype=np.int64)
-        y = np.fromiter(obs.values(), dtype=np.float64)
-        n = len(idx)
+    def _evidence(self, block: np.ndarray, y: np.ndarray, mean_o: np.ndarray):
+        """Log posterior of each candidate scale given the measurements ``y`` (reward units) and
+        the prior mean ``mean_o`` and covariance ``block`` of the measured configurations, the
+        offset integrated out under a flat prior; with what conditioning on the best scale
+        needs."""
         # One eigendecomposition of the measured block serves every candidate scale.
-        evals, vecs = np.linalg.eigh(cov[np.ix_(idx, idx)])
+        evals, vecs = np.linalg.eigh(block)
         noise = _JITTER + (self.config.noise_std / self._scales) ** 2  # (G,)
         inv_eig = 1.0 / (np.maximum(evals, 0)[None] + noise[:, None])  # (G, n)
-        resid = y[None] / self._scales[:, None] - mean[idx][None]  # (G, n)
+        resid = y[None] / self._scales[:, None] - mean_o[None]  # (G, n)
         # A_g = V diag(inv_eig_g) V^T; the offset c is the GLS mean of the residuals.
         proj_r = resid @ vecs  # (G, n)
         proj_1 = vecs.sum(axis=0)  # (n,)
@@ -218,14 +276,35 @@ class GPAdvisor:
         proj_res = proj_r - offset[:, None] * proj_1[None]
         quad = (inv_eig * proj_res**2).sum(axis=1)
         log_det = -np.log(inv_eig).sum(axis=1)
-        # log p(y | s) with c integrated out under a flat prior (in reward units).
+        # log p(y | s) with c integrated out (in reward units), plus the scale's log prior.
+        n = len(y)
         log_lik = -0.5 * (quad + log_det + np.log(one_a_one)) - (n - 1) * np.log(self._scales)
-        g = int(np.argmax(log_lik + self._log_scale_prior))
+        return log_lik + self._log_scale_prior, (vecs, inv_eig, offset, proj_res)
+
+    def _posterior(self, embedding, obs: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
+        mean, emp, cov = self._prior_parts(embedding)
+        knobs = self._k_knobs
+        if not obs:
+            return mean, np.sqrt(np.diag(cov))
+        idx = np.fromiter(obs, dtype=np.int64)
+        y = np.fromiter(obs.values(), dtype=np.float64)
+        if self.config.floor is not None:
+            y = np.maximum(y, y.max() - self.config.floor * self._spread)
+        # The knob gain and the scale: the joint posterior mode on the task's own measurements.
+        best = None
+        for gain, log_gain_prior in zip(self._gains, self._log_gain_prior, strict=True):
+            block = _gained(cov, emp, knobs, gain, np.ix_(idx, idx))
+            log_post, parts = self._evidence(block, y, mean[idx])
+            g = int(np.argmax(log_post))
+            if best is None or log_post[g] + log_gain_prior > best[0]:
+                best = (log_post[g] + log_gain_prior, gain, g, parts)
+        _, gain, g, (vecs, inv_eig, offset, proj_res) = best
         alpha = vecs @ (inv_eig[g] * proj_res[g])
-        k_xo = cov[:, idx]
+        k_xo = _gained(cov, emp, knobs, gain, (slice(None), idx))
         post_mean = mean + offset[g] + k_xo @ alpha
         half = (k_xo @ vecs) * np.sqrt(inv_eig[g])[None]
-        post_var = np.maximum(np.diag(cov) - (half**2).sum(axis=1), 1e-12)
+        prior_var = np.diag(cov) if gain == 1 else np.diag(emp) + gain * np.diag(knobs)
+        post_var = np.maximum(prior_var - (half**2).sum(axis=1), 1e-12)
         return post_mean, np.sqrt(post_var)
 
     # -- the contract ----------------------------------------------------------------------------
