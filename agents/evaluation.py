@@ -90,8 +90,10 @@ def few_query_accuracy(
         return None
     env = Task2SimEnv(tasks=[task], reward_source=source)
     obs = env.task_observation(task).astype(np.float64)[None]
-    rewards = [query(env, task, a)[1] for a in fn(obs, m)[0]]
-    return 100 * max(rewards), env.reward_queries
+    measured = [query(env, task, a) for a in fn(obs, m)[0]]
+    # keep the best measured one; grade it by its true reward (a replicate table's mean)
+    _, _, info = max(measured, key=lambda q: q[1])
+    return 100 * info["true_reward"], env.reward_queries
 
 
 def _train(name: Any, seed: int, tasks, source, epochs, overrides) -> tuple[Agent, Any]:
@@ -264,6 +266,7 @@ def evaluate(
         out[name] = entry
     bar.close()
     settings = {
+        "reward_source": source.name,
         "seeds": list(seeds),
         "loto_seeds": list(loto_seeds),
         "epochs": {_entry_name(a): epochs.get(_entry_name(a), _default_epochs(a)) for a in agents},

@@ -177,6 +177,14 @@ class OracleAgent(MemoryAgent):
         super().__init__(config, seed, self.source.space if space is None else space)
         self._emb = task_observation(self.source.embeddings, np.float64)
 
+    def bind_source(self, source: object) -> None:
+        """Read ``source``'s table from now on (training calls it with the env's source, so
+        that on ``Task2Sim-CPU-v0`` the oracle knows the CPU table, not the paper's). A source
+        without a table (a live one) is ignored: the oracle is refused on live envs."""
+        if isinstance(source, TableRewardSource) and source is not self.source:
+            self.source = source
+            self._emb = task_observation(source.embeddings, np.float64)
+
     def choose(self, obs, rows, deterministic):
         unit = task_observation(obs, None)
         task = np.argmax(unit @ self._emb.T, axis=1)

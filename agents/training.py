@@ -248,6 +248,9 @@ def _start(
         regret_known=all(source.best_reward(t) is not None for t in tasks),
         run_dir=run_dir,
     )
+    bind = getattr(agent, "bind_source", None)
+    if callable(bind):  # the oracle reads the table of the env it is run on
+        bind(source)
     if run.live:
         run.counters_at_start = (source.pretrainings_run, source.store_hits)
     if run_dir is None:
@@ -396,7 +399,9 @@ def train(
         agent: Any :class:`~agents.base.Agent`.
         env: A Task2Sim env (``gym.make(...)`` or the class); it is wrapped in a :class:`QueryLog`.
         epochs: Epochs to run (one visit to every training task each).
-        seed: Seeds the task order (the agent has its own seed).
+        seed: Seeds the task order and the env's own draws (measurement noise, seed
+            replicates; reseeded from the seed and the epoch on resume). The agent has its own
+            seed.
         batch_size: Tasks per update (the agent's ``config.batch_size`` if it has one, else 4).
         run_dir: Folder for TensorBoard logs, ``history.json`` and checkpoints (none if ``None``).
         log_every: Log per-task knob probabilities every this many epochs.
@@ -428,6 +433,11 @@ def train(
         agent, env, seed, Path(run_dir) if run_dir is not None else None, resume,
         max_evaluations, epochs,
     )  # fmt: skip
+    # The env's own draws (measurement noise, seed replicates) follow the run's seed, resumed
+    # runs included, so that a seed gives one result whatever ran before in the process.
+    env_seed = np.random.SeedSequence([seed, 13, run.start]).generate_state(1)[0]
+    if isinstance(env.unwrapped, gym.Env):
+        env.unwrapped.np_random = np.random.default_rng(int(env_seed))
     t0 = time.perf_counter()
     spent = False
     bar = tqdm(range(run.start, epochs), desc=agent.name, disable=not progress, leave=False)

@@ -90,7 +90,10 @@ def main() -> None:
         [chunk.argmax(1) for chunk in np.split(logits, np.cumsum(nvec)[:-1], axis=1)], axis=1
     )
     source = env.reward_source
-    answer = [source.reward(t, env.space.action_to_dict(a)) for t, a in zip(env.tasks, actions)]
+    answer = [
+        source.reward(t, env.space.action_to_dict(a))
+        for t, a in zip(env.tasks, actions, strict=True)
+    ]
     best = [source.best_reward(t) for t in env.tasks]
     algo.stop()
     ray.shutdown()

@@ -11,13 +11,14 @@ Importing the package registers the environments::
 | `Task2Sim-Unseen-v0` | the paper's 8 unseen tasks   |
 | `Task2Sim-All-v0`    | all 20 tasks                 |
 | `Task2Sim-Seen-Discrete-v0`, `-Unseen-`, `-All-` | the same, with `Discrete(256)` actions (DQN) |
+| `Task2Sim-CPU-v0`    | the 8 live tasks (5 seen by default; `tasks="unseen"`, `"all"`), the packaged CPU table: each reward one measured seed replicate |
 | `Task2Sim-Live-v0`   | your tasks, live reward (render, pre-train, 5-NN; `t2s_env.rewards.live`) |
 """
 
 from gymnasium.envs.registration import register, registry
 
 from t2s_env.envs import Task2SimEnv, Task2SimVectorEnv
-from t2s_env.rewards import RewardSource, TableRewardSource
+from t2s_env.rewards import ReplicateRewardSource, RewardSource, TableRewardSource
 from t2s_env.space import DOMAIN_RANDOMIZATION_KEY, PAPER_SPACE, Knob, KnobSpace
 
 __version__ = "0.1.0"
@@ -26,6 +27,7 @@ __all__ = [
     "PAPER_SPACE",
     "Knob",
     "KnobSpace",
+    "ReplicateRewardSource",
     "RewardSource",
     "TableRewardSource",
     "Task2SimEnv",
@@ -49,5 +51,13 @@ for _env_id, _tasks in (ENV_IDS | DISCRETE_ENV_IDS).items():
             vector_entry_point="t2s_env.envs:Task2SimVectorEnv",
             kwargs={"tasks": _tasks, "discrete": _env_id in DISCRETE_ENV_IDS},
         )
+CPU_ENV_ID = "Task2Sim-CPU-v0"
+"""The packaged CPU table's env (:mod:`t2s_env.envs.cpu`): live tasks, measured replicates."""
+if CPU_ENV_ID not in registry:
+    register(
+        id=CPU_ENV_ID,
+        entry_point="t2s_env.envs.cpu:make_cpu_env",
+        vector_entry_point="t2s_env.envs.cpu:make_cpu_vector_env",
+    )
 if "Task2Sim-Live-v0" not in registry:
     register(id="Task2Sim-Live-v0", entry_point="t2s_env.envs.live:make_live_env")

@@ -47,7 +47,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="'all' (default) or configuration keys such as 1_1_1_1_1_3_0_1_1",
     )
     p.add_argument(
-        "--recipe", default="smoke", help="pre-training preset: tiny, smoke (default), cpu, small, paper"
+        "--recipe",
+        default="smoke",
+        help="pre-training preset: tiny, smoke (default), cpu, small, paper",
     )
     p.add_argument("--seeds", nargs="+", type=at_least(0), default=[0], help="seeds (default: 0)")
     p.add_argument(

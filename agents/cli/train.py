@@ -105,8 +105,9 @@ def read_run_info(run_dir: str | Path, option: str) -> dict[str, Any]:
         raise UsageError(f"{what} (a JSON {type(info).__name__}, not an object)")
     if info.get("agent") not in AGENTS:
         raise UsageError(f"{what} (agent {info.get('agent')!r}; known: {sorted(AGENTS)})")
-    if info.get("env") not in t2s_env.ENV_IDS:
-        raise UsageError(f"{what} (env {info.get('env')!r}; known: {sorted(t2s_env.ENV_IDS)})")
+    tables = sorted([*t2s_env.ENV_IDS, t2s_env.CPU_ENV_ID])
+    if info.get("env") not in tables:
+        raise UsageError(f"{what} (env {info.get('env')!r}; known: {tables})")
     for key in ("seed", "epochs"):
         v = info.get(key)
         if isinstance(v, bool) or not isinstance(v, int) or v < (0 if key == "seed" else 1):
@@ -242,7 +243,7 @@ def run(args: argparse.Namespace) -> int:
         if args.agent is None:
             raise UsageError("name an AGENT (or --resume RUN_DIR)")
         env_id = args.env.split(":")[-1]
-        known = sorted([*t2s_env.ENV_IDS, LIVE_ENV])
+        known = sorted([*t2s_env.ENV_IDS, t2s_env.CPU_ENV_ID, LIVE_ENV])
         if env_id not in known:
             raise UsageError(f"unknown env {args.env!r} (--env); choose from {known}")
         info = {

@@ -31,8 +31,10 @@ import numpy as np
 
 __all__ = [
     "DataFileError",
+    "ReplicateTable",
     "RewardTable",
     "Task2VecTable",
+    "load_cpu_table",
     "load_knob_records",
     "load_materials",
     "load_object_classes",
@@ -40,6 +42,7 @@ __all__ = [
     "load_task2vec",
     "load_task_split",
     "data_path",
+    "read_replicate_table",
 ]
 
 
@@ -148,6 +151,106 @@ class Task2VecTable:
 
     tasks: tuple[str, ...]
     embedding: np.ndarray
+
+
+@dataclass(frozen=True)
+class ReplicateTable:
+    """A reward table measured several times per cell (one pre-training per seed).
+
+    Attributes:
+        tasks: Task names (shape ``(T,)``).
+        keys: Configuration keys in the knob space's flat-index order (shape ``(C,)``).
+        seeds: The pre-training seeds (shape ``(S,)``).
+        reward: 5-NN top-1 accuracy as a **fraction**, ``reward[t, s, c]`` (float64,
+            ``(T, S, C)``); NaN where seed ``s`` of configuration ``c`` was not measured. Every
+            cell has at least one measured seed.
+        embedding: Task2Vec vectors of the tasks (float32 ``(T, 9600)``, not normalised).
+        split: ``{"seen": names, "unseen": names}``.
+        provenance: How the table was measured (recipe, simulator version, commit, machine,
+            dates, Task2Vec settings), as recorded when it was packaged.
+    """
+
+    tasks: tuple[str, ...]
+    keys: tuple[str, ...]
+    seeds: tuple[int, ...]
+    reward: np.ndarray
+    embedding: np.ndarray
+    split: dict[str, tuple[str, ...]]
+    provenance: dict[str, Any]
+
+    def __post_init__(self) -> None:
+        for what, names in (("task", self.tasks), ("configuration key", self.keys)):
+            dup = _first_repeat(names)
+            if dup is not None:
+                raise ValueError(f"the replicate table names {what} {dup!r} more than once")
+        shape = (len(self.tasks), len(self.seeds), len(self.keys))
+        if self.reward.shape != shape:
+            raise ValueError(f"reward has shape {self.reward.shape}, expected {shape}")
+        if self.embedding.ndim != 2 or self.embedding.shape[0] != len(self.tasks):
+            raise ValueError(
+                f"embedding has shape {self.embedding.shape}, expected one row per task"
+            )
+
+    def mean(self) -> np.ndarray:
+        """Mean over the measured seeds, ``(T, C)`` fractions."""
+        measured = np.isfinite(self.reward)
+        total = np.where(measured, self.reward, 0.0).sum(axis=1)
+        return total / measured.sum(axis=1)
+
+
+def read_replicate_table(
+    npz: str | Path | Traversable, meta: str | Path | Traversable
+) -> ReplicateTable:
+    """Read a replicate table: the arrays from ``npz`` (``tasks``, ``keys``, ``seeds``,
+    ``reward``, ``embedding``), the split and provenance from the JSON file ``meta``."""
+    npz = Path(npz) if isinstance(npz, str) else npz
+    meta = Path(meta) if isinstance(meta, str) else meta
+    arrs = _read_npz(
+        npz,
+        {"tasks": ("U", 1), "keys": ("U", 1), "seeds": ("iu", 1), "reward": ("f", 3),
+         "embedding": ("f", 2)},
+    )  # fmt: skip
+    info = _read_json(meta)
+    if not isinstance(info, dict) or not isinstance(info.get("split"), dict):
+        raise DataFileError(f"data file {meta} must hold an object with a 'split'")
+    reward = arrs["reward"].astype(np.float64, copy=False)
+    measured = np.isfinite(reward)
+    if np.any(reward[measured] < 0) or np.any(reward[measured] > 1):
+        raise DataFileError(f"data file {npz}: rewards must be fractions in [0, 1]")
+    if reward.ndim == 3 and reward.size and not measured.any(axis=1).all():
+        t, c = np.argwhere(~measured.any(axis=1))[0]
+        raise DataFileError(
+            f"data file {npz}: task {arrs['tasks'][t]!r}, configuration "
+            f"{arrs['keys'][c]!r} has no measured seed"
+        )
+    emb = arrs["embedding"].astype(np.float32, copy=False)
+    if not np.all(np.isfinite(emb)):
+        raise DataFileError(f"data file {npz}: embedding must be finite")
+    split = {str(k): tuple(map(str, v)) for k, v in info["split"].items()}
+    tasks = tuple(arrs["tasks"].tolist())
+    strays = sorted({t for names in split.values() for t in names} - set(tasks))
+    if strays:
+        raise DataFileError(f"data file {meta}: the split names tasks {strays} not in {npz}")
+    for a in (reward, emb):
+        a.setflags(write=False)
+    try:
+        return ReplicateTable(
+            tasks, tuple(arrs["keys"].tolist()), tuple(int(s) for s in arrs["seeds"]), reward,
+            emb, split, dict(info.get("provenance") or {}),
+        )  # fmt: skip
+    except ValueError as exc:
+        raise DataFileError(f"data file {npz}: {exc}") from exc
+
+
+@lru_cache(maxsize=1)
+def load_cpu_table() -> ReplicateTable:
+    """The measured CPU table (``cpu_table.npz`` + ``cpu_table.json``): the 8 live tasks x 256
+    configurations x the seeds measured, ``cpu`` recipe.
+
+    Provenance: ``benchmarks/cpu_table.py package``, from the sweep's store; the recipe id,
+    simulator version, commit, machine and dates are in ``provenance``.
+    """
+    return read_replicate_table(data_path("cpu_table.npz"), data_path("cpu_table.json"))
 
 
 def read_reward_table(path: str | Path | Traversable) -> RewardTable:

@@ -85,6 +85,9 @@ class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
     The downstream 5-NN top-1 accuracy of the chosen configuration, as a fraction in
     ``[0, 1]``. With ``noise_std > 0``, Gaussian noise of that standard deviation is added to the
     table's single measurement (clipped to ``[0, 1]``), since real pre-training runs vary by seed.
+    A reward source with seed replicates (``Task2Sim-CPU-v0``'s
+    :class:`~t2s_env.rewards.ReplicateRewardSource`) gives one measured replicate instead,
+    drawn with ``self.np_random``; ``info["true_reward"]`` is then the mean over replicates.
 
     ## Starting State
 
@@ -233,9 +236,10 @@ class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
         self._last_config = config
         task = self.tasks[self._task]
         true_reward = float(self.reward_source.reward(task, config))
-        reward = true_reward
+        sample = getattr(self.reward_source, "sample_reward", None)  # a replicate table
+        reward = true_reward if sample is None else float(sample(task, config, self.np_random))
         if self.noise_std > 0:
-            reward = float(np.clip(true_reward + self.noise_std * self.np_random.normal(), 0, 1))
+            reward = float(np.clip(reward + self.noise_std * self.np_random.normal(), 0, 1))
         key = self.space.action_to_key(action)
         self.reward_queries += 1
         self._evaluated.add((task, key))

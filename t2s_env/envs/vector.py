@@ -51,7 +51,12 @@ from gymnasium.vector.utils import batch_space
 
 from t2s_env.envs.rendering import ConfigurationPicture, check_render_mode
 from t2s_env.envs.task2sim import TaskSelection, normalised_embeddings, resolve_tasks
-from t2s_env.rewards import RewardSource, TableRewardSource, UnknownTaskError
+from t2s_env.rewards import (
+    ReplicateRewardSource,
+    RewardSource,
+    TableRewardSource,
+    UnknownTaskError,
+)
 
 _ALL_KEYS_UP_TO = 1 << 16  # spaces this small keep every configuration's key string
 
@@ -173,6 +178,11 @@ class Task2SimVectorEnv(VectorEnv):
         if isinstance(self.reward_source, TableRewardSource):
             rows = [self.reward_source.task_index(t) for t in self.tasks]
             self._table = np.ascontiguousarray(self.reward_source.rewards[rows])
+        self._replicate_rows: np.ndarray | None = None
+        if isinstance(self.reward_source, ReplicateRewardSource):
+            self._replicate_rows = np.array(
+                [self.reward_source.task_index(t) for t in self.tasks], dtype=np.int64
+            )
         self._strides = np.r_[1, np.cumprod(self.space.nvec[1:][::-1])][::-1].astype(np.int64)
         # per knob, its option values batched as SyncVectorEnv batches them (typed when the
         # options share one scalar type, else looked up value by value)
@@ -318,9 +328,18 @@ class Task2SimVectorEnv(VectorEnv):
                 ]
             )
         rewards = true_reward
+        if self._replicate_rows is not None:  # one measured replicate each, by each env's RNG
+            rewards = np.array(
+                [
+                    self.reward_source.sample_rewards(  # type: ignore[attr-defined]
+                        self._replicate_rows[t : t + 1], config_idx[i : i + 1], rng
+                    )[0]
+                    for i, (t, rng) in enumerate(zip(task_idx, self._rngs, strict=True))
+                ]
+            )
         if self.noise_std > 0:
             noise = np.array([rng.normal() for rng in self._rngs])
-            rewards = np.clip(true_reward + self.noise_std * noise, 0.0, 1.0)
+            rewards = np.clip(rewards + self.noise_std * noise, 0.0, 1.0)
         self.reward_queries += self.num_envs
         self._evaluated.update(zip(task_idx.tolist(), config_idx.tolist(), strict=True))
         self._last_config_idx = config_idx.copy()

@@ -1,10 +1,12 @@
 """Reward sources: what scores a (task, configuration) pair.
 
 - :class:`TableRewardSource`: the paper's measured table (fast, the default).
+- :class:`ReplicateRewardSource`: a table with seed replicates per cell (the packaged CPU
+  table); an env draws one replicate per query.
 - the live source (render, pre-train, 5-NN evaluate) lives in :mod:`t2s_env.rewards.live`.
 """
 
 from t2s_env.rewards.base import RewardSource, UnknownTaskError
-from t2s_env.rewards.table import TableRewardSource
+from t2s_env.rewards.table import ReplicateRewardSource, TableRewardSource
 
-__all__ = ["RewardSource", "TableRewardSource", "UnknownTaskError"]
+__all__ = ["ReplicateRewardSource", "RewardSource", "TableRewardSource", "UnknownTaskError"]

@@ -34,9 +34,7 @@ class Executor(Protocol):
     name: str
     workers: int
 
-    def map(
-        self, fn: JobFn, jobs: Iterable[BackboneJob]
-    ) -> Iterator[tuple[BackboneJob, Outcome]]:
+    def map(self, fn: JobFn, jobs: Iterable[BackboneJob]) -> Iterator[tuple[BackboneJob, Outcome]]:
         """Run ``jobs`` (drawn lazily: the sweep claims each job's cells as it is drawn)."""
         ...
 

@@ -1,0 +1,168 @@
+"""Agents on the measured CPU table: the paper's comparison on ``Task2Sim-CPU-v0``, and the
+paper's agent trained through ``Task2Sim-Live-v0`` itself (the loop, demonstrated).
+
+    OMP_NUM_THREADS=1 python benchmarks/cpu_env.py compare   # results/cpu_env_compare.{md,json}
+    OMP_NUM_THREADS=1 python benchmarks/cpu_env.py loop      # results/cpu_env_loop.{md,json}
+
+``compare``: ``agents.evaluation.evaluate`` over the packaged CPU table (the same as
+``t2s evaluate --table cpu``): every agent trained on the 5 seen live tasks, where each reward
+it is given is one measured seed replicate drawn by the env; its deterministic answers scored
+by the mean over replicates on the seen and the 3 unseen tasks; leave-one-task-out over the 8.
+
+``loop``: the paper's agent trained on the 5 seen live tasks through the live env with the
+``cpu`` recipe, pre-training seed 0 and the sweep's store (``--store``): each reward query is a
+look-up of a stored measurement or a new render + pre-train + 5-NN evaluation, and both are
+counted. Its answers on the 3 unseen tasks are scored against the packaged table (mean over
+replicates, and seed 0 alone), beside random, domain randomisation, the best fixed
+configuration of the seen tasks and the same agent trained on ``Task2Sim-CPU-v0``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from agents import DEFAULT_EPOCHS, make_agent
+from agents.evaluation import evaluate, to_markdown
+from agents.training import train
+from t2s_env.data import load_cpu_table
+from t2s_env.envs import Task2SimEnv
+from t2s_env.envs.live import make_live_env
+from t2s_env.rewards import ReplicateRewardSource
+from t2s_env.space import DOMAIN_RANDOMIZATION_KEY, PAPER_SPACE, task_observation
+
+RESULTS = Path(__file__).resolve().parent / "results"
+STORE = RESULTS / "cpu_table" / "rewards.sqlite"
+COMPARISON = ("random", "dr", "best-fixed", "oracle", "task2sim", "neighbour-transfer")
+
+
+def compare(seeds: int, out: Path) -> None:
+    source = ReplicateRewardSource()
+    t0 = time.perf_counter()
+    res = evaluate(list(COMPARISON), seeds=range(seeds), source=source, progress=True)
+    res["settings"]["wall_seconds"] = time.perf_counter() - t0
+    res["settings"]["table"] = source.provenance
+    out.with_suffix(".json").write_text(json.dumps(res, indent=2))
+    md = to_markdown(res)
+    out.with_suffix(".md").write_text(
+        "# Agents on Task2Sim-CPU-v0 (the measured CPU table)\n\n"
+        "`OMP_NUM_THREADS=1 python benchmarks/cpu_env.py compare`; accuracies in %, graded by the "
+        "mean over seed replicates; training rewards are single replicates.\n\n" + md
+    )
+    print(md)
+
+
+def _scores(keys: dict[str, str], source: ReplicateRewardSource) -> tuple[float, float]:
+    """Mean accuracy % over the tasks of their keys: by the replicate mean, and by seed 0."""
+    idx = {t: PAPER_SPACE.all_keys().index(k) for t, k in keys.items()}
+    mean = [source.rewards[source.task_index(t), c] for t, c in idx.items()]
+    seed0 = [source.replicates[t][source.seeds.index(0), c] for t, c in idx.items()]
+    return 100 * float(np.mean(mean)), 100 * float(np.nanmean(seed0))
+
+
+def loop(seeds: int, epochs: int, store: Path, out: Path) -> None:
+    table = load_cpu_table()
+    source = ReplicateRewardSource(table)
+    seen, unseen = list(table.split["seen"]), list(table.split["unseen"])
+    vectors = {t: table.embedding[i] for i, t in enumerate(table.tasks)}
+    obs_unseen = task_observation(np.stack([vectors[t] for t in unseen])).astype(np.float64)
+    rows: list[dict] = []
+    for seed in tqdm(range(seeds), desc="live training"):
+        env = make_live_env(tasks=seen, recipe="cpu", store=store, seed=0, embeddings=vectors,
+                            progress=False)  # fmt: skip
+        agent = make_agent("task2sim", seed=seed)
+        t0 = time.perf_counter()
+        result = train(agent, env, epochs=epochs, seed=seed, progress=False)
+        live = env.unwrapped.reward_source
+        keys = dict(zip(unseen, (PAPER_SPACE.action_to_key(a) for a in
+                                 agent.act(obs_unseen, deterministic=True)), strict=True))  # fmt: skip
+        mean, seed0 = _scores(keys, source)
+        rows.append({
+            "seed": seed, "trained_on": "Task2Sim-Live-v0", "unseen_mean": mean,
+            "unseen_seed0": seed0, "answers": keys, "seconds": time.perf_counter() - t0,
+            "reward_queries": env.unwrapped.reward_queries,
+            "distinct_evaluations": env.unwrapped.distinct_evaluations,
+            "store_lookups": live.store_hits, "new_measurements": live.evaluations_run,
+            "new_pretrainings": live.pretrainings_run,
+            "reused_measurements": result.reused_measurements,
+        })  # fmt: skip
+        env.close()
+        table_agent = make_agent("task2sim", seed=seed)
+        table_env = Task2SimEnv(tasks=seen, reward_source=source)
+        train(table_agent, table_env, epochs=epochs, seed=seed, progress=False)
+        keys = dict(zip(unseen, (PAPER_SPACE.action_to_key(a) for a in
+                                 table_agent.act(obs_unseen, deterministic=True)), strict=True))  # fmt: skip
+        mean, seed0 = _scores(keys, source)
+        rows.append({"seed": seed, "trained_on": "Task2Sim-CPU-v0", "unseen_mean": mean,
+                     "unseen_seed0": seed0, "answers": keys})  # fmt: skip
+    seen_rows = [source.task_index(t) for t in seen]
+    best_fixed = PAPER_SPACE.all_keys()[int(np.argmax(source.rewards[seen_rows].mean(axis=0)))]
+    u_rows = [source.task_index(t) for t in unseen]
+    anchors = {
+        "random (expected)": 100 * float(source.rewards[u_rows].mean()),
+        "domain randomisation": _scores(dict.fromkeys(unseen, DOMAIN_RANDOMIZATION_KEY), source)[0],
+        f"best fixed of the seen tasks ({best_fixed})": _scores(
+            dict.fromkeys(unseen, best_fixed), source
+        )[0],
+        "per-task best (oracle)": 100 * float(source.rewards[u_rows].max(axis=1).mean()),
+    }
+    res = {"rows": rows, "anchors": anchors, "epochs": epochs, "store": str(store),
+           "unseen": unseen, "seen": seen, "table": source.provenance}  # fmt: skip
+    out.with_suffix(".json").write_text(json.dumps(res, indent=2))
+    live_rows = [r for r in rows if r["trained_on"] == "Task2Sim-Live-v0"]
+    table_rows = [r for r in rows if r["trained_on"] == "Task2Sim-CPU-v0"]
+    lines = [
+        "# The paper's agent trained through Task2Sim-Live-v0",
+        "",
+        f"`OMP_NUM_THREADS=1 python benchmarks/cpu_env.py loop --seeds {seeds} --epochs {epochs}`."
+        f" Trained on the {len(seen)} seen live tasks ({', '.join(seen)}), `cpu` recipe, "
+        "pre-training seed 0, the sweep's store; scored on the unseen tasks "
+        f"({', '.join(unseen)}) by the packaged table's mean over replicates (accuracy %).",
+        "",
+        "| seed | unseen (mean of replicates) | unseen (seed 0) | reward queries | distinct "
+        "evaluations | store look-ups | new measurements | new pre-trainings | wall s |",
+        "|---|---|---|---|---|---|---|---|---|",
+        *(
+            f"| {r['seed']} | {r['unseen_mean']:.2f} | {r['unseen_seed0']:.2f} | "
+            f"{r['reward_queries']} | {r['distinct_evaluations']} | {r['store_lookups']} | "
+            f"{r['new_measurements']} | {r['new_pretrainings']} | {r['seconds']:.0f} |"
+            for r in live_rows
+        ),
+        "",
+        "| on the unseen tasks | accuracy % |",
+        "|---|---|",
+        f"| paper's agent, trained live (mean of {seeds} seeds) | "
+        f"{np.mean([r['unseen_mean'] for r in live_rows]):.2f} |",
+        f"| paper's agent, trained on Task2Sim-CPU-v0 (mean of {seeds} seeds) | "
+        f"{np.mean([r['unseen_mean'] for r in table_rows]):.2f} |",
+        *(f"| {k} | {v:.2f} |" for k, v in anchors.items()),
+        "",
+        "Answers (seed 0, live): "
+        + ", ".join(f"{t} `{k}`" for t, k in live_rows[0]["answers"].items()),
+    ]
+    out.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("part", choices=["compare", "loop"])
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS["task2sim"])
+    ap.add_argument("--store", default=str(STORE))
+    args = ap.parse_args()
+    if args.part == "compare":
+        compare(args.seeds, RESULTS / "cpu_env_compare")
+    else:
+        if not Path(args.store).is_file():
+            ap.error(f"--store {args.store} does not exist: run the CPU-table sweep first")
+        loop(args.seeds, args.epochs, Path(args.store), RESULTS / "cpu_env_loop")
+
+
+if __name__ == "__main__":
+    main()
