@@ -3,6 +3,7 @@ paper's agent trained through ``Task2Sim-Live-v0`` itself (the loop, demonstrate
 
     OMP_NUM_THREADS=1 python benchmarks/cpu_env.py compare   # results/cpu_env_compare.{md,json}
     OMP_NUM_THREADS=1 python benchmarks/cpu_env.py loop      # results/cpu_env_loop.{md,json}
+    python benchmarks/cpu_env.py figure                      # results/cpu_env.png, from both
 
 ``compare``: ``agents.evaluation.evaluate`` over the packaged CPU table (the same as
 ``t2s evaluate --table cpu``): every agent trained on the 5 seen live tasks, where each reward
@@ -149,15 +150,70 @@ def loop(seeds: int, epochs: int, store: Path, out: Path) -> None:
     print("\n".join(lines))
 
 
+def main_effects(source: ReplicateRewardSource) -> np.ndarray:
+    """Points gained by turning each knob on (mean over configurations with it on minus off),
+    ``(tasks, knobs)``, from the replicate means."""
+    actions = np.array([PAPER_SPACE.key_to_action(k) for k in PAPER_SPACE.all_keys()])
+    on = actions == actions.max(axis=0)
+    return 100 * np.stack(
+        [source.rewards[:, on[:, j]].mean(1) - source.rewards[:, ~on[:, j]].mean(1)
+         for j in range(actions.shape[1])],
+        axis=1,
+    )  # fmt: skip
+
+
+def figure(out: Path) -> None:
+    """What the table says per knob (main effects per task), and the comparison's and the
+    loop's answers on the unseen tasks, from their JSON results."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    source = ReplicateRewardSource()
+    effects = main_effects(source)
+    knobs = [k.name for k in PAPER_SPACE.knobs if not k.fixed]
+    cmp_ = json.loads((RESULTS / "cpu_env_compare.json").read_text())["agents"]
+    loop_ = json.loads((RESULTS / "cpu_env_loop.json").read_text())
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 4.6), gridspec_kw={"width_ratios": [1.2, 1]})
+    lim = float(np.abs(effects).max())
+    im = ax1.imshow(effects, cmap="RdBu", vmin=-lim, vmax=lim, aspect="auto")
+    ax1.set_xticks(range(len(knobs)), knobs, rotation=35, ha="right")
+    ax1.set_yticks(range(len(source.tasks)), source.tasks)
+    for (i, j), v in np.ndenumerate(effects):
+        ax1.text(j, i, f"{v:+.1f}", ha="center", va="center", fontsize=8)
+    fig.colorbar(im, ax=ax1, label="points for turning the knob on")
+    ax1.set_title("Knob main effects on the CPU table (mean of replicates)")
+    live = [r["unseen_mean"] for r in loop_["rows"] if r["trained_on"] == "Task2Sim-Live-v0"]
+    rows = [(name, cmp_[name]["unseen_mean"], cmp_[name]["unseen_std"]) for name in COMPARISON]
+    rows.insert(5, ("task2sim, trained live", float(np.mean(live)), float(np.std(live))))
+    names, means, stds = zip(*rows, strict=True)
+    colours = ["#999999"] * len(rows)
+    for i, n in enumerate(names):
+        if n.startswith("task2sim"):
+            colours[i] = "#d62728"
+    ax2.barh(range(len(rows)), means, xerr=stds, color=colours)
+    ax2.set_yticks(range(len(rows)), names)
+    ax2.invert_yaxis()
+    ax2.set_xlim(min(means) - 5, max(means) + 3)
+    ax2.set_xlabel("accuracy on the 3 unseen live tasks, % (5 seeds)")
+    ax2.set_title("Answers on unseen tasks (trained on the 5 seen)")
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    print(f"wrote {out}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("part", choices=["compare", "loop"])
+    ap.add_argument("part", choices=["compare", "loop", "figure"])
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS["task2sim"])
     ap.add_argument("--store", default=str(STORE))
     args = ap.parse_args()
     if args.part == "compare":
         compare(args.seeds, RESULTS / "cpu_env_compare")
+    elif args.part == "figure":
+        figure(RESULTS / "cpu_env.png")
     else:
         if not Path(args.store).is_file():
             ap.error(f"--store {args.store} does not exist: run the CPU-table sweep first")
