@@ -8,6 +8,7 @@ recipe), grown across sessions: run the sweep, export what the store holds, pack
     python benchmarks/cpu_table.py export    # benchmarks/results/cpu_table/{measurements.csv,status.md}
     python benchmarks/cpu_table.py embed     # Task2Vec of the 8 tasks, cached in the store
     python benchmarks/cpu_table.py package   # t2s_env/data/cpu_table.{npz,json}
+    python benchmarks/cpu_table.py import    # a lost store re-seeded from the CSV (then resume)
 
 ``export``: the CSV (one row per measurement: task, configuration key, seed, accuracy as a
 fraction written with ``repr`` so that it reads back bit for bit, backbone id, simulator
@@ -85,6 +86,27 @@ def export(store: RewardStore, out: Path) -> None:
     ]
     (out / "status.md").write_text("\n".join(lines) + "\n")
     print(f"wrote {out / 'measurements.csv'} ({len(rows)} rows) and {out / 'status.md'}")
+
+
+def import_measurements(csv_path: Path, store: RewardStore) -> int:
+    """Put the CSV's measurements into ``store`` (a lost or new one), so that a sweep resumes
+    after them instead of pre-training them again; returns how many were new. Each row keeps its
+    backbone id and time; ``details`` says it was imported (no timings or versions)."""
+    from t2s_env.rewards.store import Evaluation, EvaluationKey
+
+    new = 0
+    for r in read_measurements(csv_path):
+        if r["task"] not in LIVE_TASKS:
+            sys.exit(f"{csv_path}: task {r['task']!r} is not one of the live tasks")
+        key = EvaluationKey(r["task"], r["config"], "embedded", r["simulator_version"],
+                            r["recipe"], int(r["seed"]))  # fmt: skip
+        dataset = DatasetSpec.parse(LIVE_TASKS[r["task"]]).identity
+        evaluation = Evaluation(
+            key, float(r["accuracy"]), details={"dataset": dataset, "imported_from": str(csv_path)},
+            created=float(r.get("created") or 0.0), backbone=r["backbone"],
+        )  # fmt: skip
+        new += store.put(evaluation)
+    return new
 
 
 def read_measurements(path: Path) -> list[dict[str, str]]:
@@ -202,7 +224,9 @@ def package(store_path: Path, out: Path, dest: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("step", nargs="?", default="export", choices=["export", "embed", "package"])
+    parser.add_argument(
+        "step", nargs="?", default="export", choices=["export", "embed", "package", "import"]
+    )
     parser.add_argument("--store", default=str(OUT / "rewards.sqlite"))
     parser.add_argument("--out", default=str(OUT), help="folder of the export")
     parser.add_argument("--dest", default=str(PACKAGE), help="folder of the packaged table")
@@ -211,6 +235,9 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     if args.step == "export":
         export(RewardStore(args.store), out)
+    elif args.step == "import":
+        n = import_measurements(out / "measurements.csv", RewardStore(args.store))
+        print(f"imported {n} new measurements into {args.store}")
     elif args.step == "embed":
         embed(Path(args.store))
     else:

@@ -316,3 +316,29 @@ def test_training_on_replicates_repeats_for_a_seed_whatever_ran_before():
     first = answers(1)
     answers(2)
     assert answers(1) == first
+
+
+def test_a_lost_store_is_reseeded_from_the_export_and_exports_the_same(tmp_path):
+    """``benchmarks/cpu_table.py import`` puts the CSV back into a store (a second import adds
+    nothing), and exporting that store gives the same file byte for byte."""
+    import subprocess
+    import sys
+
+    from t2s_env.rewards.store import EvaluationKey, RewardStore
+
+    lines = EXPORT.read_text().splitlines(keepends=True)
+    src, again = tmp_path / "src", tmp_path / "again"
+    src.mkdir()
+    (src / "measurements.csv").write_text("".join(lines[:41]))  # header + 40 measurements
+    script = [sys.executable, str(EXPORT.parents[2] / "cpu_table.py")]
+    store = tmp_path / "r.sqlite"
+    for expected in ("imported 40 new", "imported 0 new"):
+        out = subprocess.run([*script, "import", "--store", str(store), "--out", str(src)],
+                             capture_output=True, text=True, check=True)  # fmt: skip
+        assert expected in out.stdout
+    subprocess.run([*script, "export", "--store", str(store), "--out", str(again)], check=True,
+                   capture_output=True)  # fmt: skip
+    assert (again / "measurements.csv").read_text() == (src / "measurements.csv").read_text()
+    row = lines[1].strip().split(",")
+    key = EvaluationKey(row[0], row[1], "embedded", row[5], row[6], int(row[2]))
+    assert RewardStore(store).get(key).accuracy == float(row[3])  # a sweep would skip it
