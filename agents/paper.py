@@ -139,15 +139,20 @@ class Task2SimAgent:
     def __init__(
         self, config: Task2SimConfig | None = None, seed: int = 0, space: KnobSpace = PAPER_SPACE
     ) -> None:
-        self.config = Task2SimConfig() if config is None else config
-        if not isinstance(self.config, Task2SimConfig):
-            raise TypeError(f"config must be a Task2SimConfig, got {type(self.config)}")
-        self.seed = int(seed)
         self.space = space
-        self.rng = np.random.default_rng(self.seed)
         self._heads = np.r_[0, np.cumsum(space.nvec)]  # head j owns columns heads[j]:heads[j+1]
         self._head_of_column = np.repeat(np.arange(len(space.nvec)), space.nvec)
         self._uniform = bool(np.all(space.nvec == space.nvec[0]))
+        self._fresh(Task2SimConfig() if config is None else config, seed)
+
+    def _fresh(self, config: Task2SimConfig, seed: int) -> None:
+        """The untrained state for ``config`` and ``seed`` (no parameters until the first
+        observation fixes their input size); :meth:`load` starts from it too."""
+        if not isinstance(config, Task2SimConfig):
+            raise TypeError(f"config must be a Task2SimConfig, got {type(config)}")
+        self.config = config
+        self.seed = int(seed)
+        self.rng = np.random.default_rng(self.seed)
         self.dim: int | None = None
         self.epoch = 0
         self.best: dict[int, tuple[float, np.ndarray]] = {}  # basis row -> best (reward, action)
@@ -431,7 +436,7 @@ class Task2SimAgent:
 
     def load(self, path: str | Path) -> None:
         meta, arrays = read_state(path, self.name)
-        self.__init__(Task2SimConfig(**meta["config"]), meta["seed"], self.space)
+        self._fresh(Task2SimConfig(**meta["config"]), meta["seed"])
         set_rng_state(self.rng, meta["rng"])
         self.epoch = int(meta["epoch"])
         if meta["dim"] is None:
