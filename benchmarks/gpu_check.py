@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from scipy import stats
 
 from t2s_env.datasets import LIVE_TASKS, DatasetSpec
 from t2s_env.pipeline import prepare_task, score_model
@@ -52,11 +53,6 @@ def _tasks(dry_run: bool) -> dict[str, str]:
         except Exception as exc:  # noqa: BLE001 - any reason the data is absent: skip, say so
             print(f"Fashion-MNIST tasks skipped: {exc}")
     return {n: LIVE_TASKS[n] for n in names}
-
-
-def _spearman(a: np.ndarray, b: np.ndarray) -> float:
-    ra, rb = np.argsort(np.argsort(a)), np.argsort(np.argsort(b))
-    return float(np.corrcoef(ra, rb)[0, 1])
 
 
 def paper_part(device: str, epochs: int, store: Path, dry_run: bool) -> dict:
@@ -124,7 +120,7 @@ def small_part(
             "best_minus_untrained": float(grid.mean(axis=1).max() - np.mean(untrained[task])),
         }
         if grid.shape[1] > 1:
-            fig["spearman_seeds"] = _spearman(grid[:, 0], grid[:, 1])
+            fig["spearman_seeds"] = float(stats.spearmanr(grid[:, 0], grid[:, 1]).statistic)
         per_task[task] = fig
     return {"recipe": recipe.id, "configs": configs, "seeds": seeds,
             "seconds_per_backbone": seconds, "per_task": per_task}  # fmt: skip
