@@ -216,10 +216,15 @@ def table_stats(source: ReplicateRewardSource) -> dict:
     knobs = [k.name for k in PAPER_SPACE.knobs if not k.fixed]
     return {
         "tasks": tasks,
-        "inter_task_spearman": {"min": float(off.min()), "max": float(off.max()),
-                                "matrix": inter.round(4).tolist()},  # fmt: skip
-        "main_effects": {t: dict(zip(knobs, map(float, e), strict=True))
-                         for t, e in zip(source.tasks, effects, strict=True)},  # fmt: skip
+        "inter_task_spearman": {
+            "min": float(off.min()),
+            "max": float(off.max()),
+            "matrix": inter.round(4).tolist(),
+        },
+        "main_effects": {
+            t: dict(zip(knobs, map(float, e), strict=True))
+            for t, e in zip(source.tasks, effects, strict=True)
+        },
         "table": source.provenance,
     }
 
@@ -263,8 +268,10 @@ def stats(out: Path) -> None:
         "",
         "| task | " + " | ".join(knobs) + " |",
         "|---|" + "---|" * len(knobs),
-        *(f"| {t} | " + " | ".join(f"{v:+.1f}" for v in e.values()) + " |"
-          for t, e in res["main_effects"].items()),  # fmt: skip
+        *(
+            f"| {t} | " + " | ".join(f"{v:+.1f}" for v in e.values()) + " |"
+            for t, e in res["main_effects"].items()
+        ),
     ]
     out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
