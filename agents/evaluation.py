@@ -648,6 +648,7 @@ def budgets_to_markdown(results: dict[str, Any]) -> str:
     """Budget curves as markdown: one table per split and noise level (fraction of best)."""
     p = results["protocol"]
     budgets = p["budgets"]
+    replicates = p["table"].get("measurement") == "one seed replicate"
     lines = [
         f"Few-shot protocol (schema {results['schema']} v{results['schema_version']}, "
         f"task2sim-gym {results['package_version']}): each held-out task gets a budget of k "
@@ -655,11 +656,13 @@ def budgets_to_markdown(results: dict[str, Any]) -> str:
         f"its table reward / the task's best; mean over held-out tasks and seeds {p['seeds']}."
         + (
             " Each measurement is one seed replicate of the table (its measured noise), the score"
-            " is by the replicate mean."
-            if p["table"].get("measurement") == "one seed replicate"
+            " is by the replicate mean; the anchor rows are computed from the means (as if"
+            " measurements had no noise)."
+            if replicates
             else ""
         ),
     ]
+    noise_label = "added noise" if replicates else "measurement noise"
     header = "| entry | kind | " + " | ".join(f"k={k}" for k in budgets) + " |"
     rule = "|---|---|" + "---|" * len(budgets)
     for split, tasks in p["splits"].items():
@@ -669,7 +672,7 @@ def budgets_to_markdown(results: dict[str, Any]) -> str:
                 if split == "loto"
                 else f"fitted on the seen tasks, {len(tasks)} unseen tasks held out"
             )
-            lines += ["", f"**{split}** ({desc}), measurement noise {noise}:", "", header, rule]
+            lines += ["", f"**{split}** ({desc}), {noise_label} {noise}:", "", header, rule]
             for name, e in results["entries"].items():
                 vals = e["curves"][split][str(noise)]["mean"]
                 lines.append(

@@ -5,6 +5,7 @@ paper's agent trained through ``Task2Sim-Live-v0`` itself (the loop, demonstrate
     OMP_NUM_THREADS=1 python benchmarks/cpu_env.py loop      # results/cpu_env_loop.{md,json}
     python benchmarks/cpu_env.py figure                      # results/cpu_env.png, from both
     python benchmarks/cpu_env.py stats                       # results/cpu_table_stats.{md,json}
+    OMP_NUM_THREADS=1 python benchmarks/cpu_env.py fewshot   # results/cpu_env_fewshot.{md,json}
 
 ``compare``: ``agents.evaluation.evaluate`` over the packaged CPU table (the same as
 ``t2s evaluate --table cpu``): every agent trained on the 5 seen live tasks, where each reward
@@ -23,6 +24,11 @@ means, one seed's noise (the pooled SD between replicates of a cell), how well t
 (Spearman and Pearson between the seed rows; the Pearson r is the reliability of one seed, and
 Spearman-Brown gives the seeds a mean needs for 0.8), a one-way ANOVA across configurations
 (replicates as the groups' samples), the knobs' main effects and how the tasks' rankings agree.
+
+``fewshot``: the budgeted few-shot protocol (``t2s evaluate --table cpu --budgets ...``) on the
+measured table, where each measurement an advisor makes is one seed replicate, so its noise is
+the measured one; also the ``gp`` model told that noise (``noise_std`` 0.03, about one seed's
+SD in ``stats``).
 """
 
 from __future__ import annotations
@@ -277,6 +283,35 @@ def stats(out: Path) -> None:
     print("\n".join(lines))
 
 
+FEWSHOT_BUDGETS = (0, 1, 2, 4, 8, 16, 32)
+
+
+def gp_measured_noise(seed: int = 0):
+    """The ``gp`` advisor (nested selection) told the table's noise: ``noise_std`` 0.03."""
+    from agents.advisor import make_advisor
+
+    advisor = make_advisor("gp", seed=seed, overrides={"noise_std": 0.03})
+    advisor.name = "gp, noise_std 0.03"
+    return advisor
+
+
+def fewshot(seeds: int, out: Path) -> None:
+    from agents.evaluation import budget_curves, budgets_to_markdown
+
+    entries = ["gp", gp_measured_noise, "static", "random-distinct"]
+    res = budget_curves(entries, FEWSHOT_BUDGETS, ("loto", "seen-unseen"),
+                        seeds=range(seeds), source=ReplicateRewardSource(), progress=True)  # fmt: skip
+    res["table"] = ReplicateRewardSource().provenance
+    out.with_suffix(".json").write_text(json.dumps(res, indent=2))
+    md = budgets_to_markdown(res)
+    out.with_suffix(".md").write_text(
+        "# The few-shot protocol on Task2Sim-CPU-v0 (measured replicates)\n\n"
+        f"`OMP_NUM_THREADS=1 python benchmarks/cpu_env.py fewshot --seeds {seeds}`; the same as "
+        "`t2s evaluate --table cpu --budgets 0,1,2,4,8,16,32 --splits loto,seen-unseen`.\n\n" + md
+    )
+    print(md)
+
+
 def figure(out: Path) -> None:
     """What the table says per knob (main effects per task), and the comparison's and the
     loop's answers on the unseen tasks, from their JSON results."""
@@ -320,13 +355,15 @@ def figure(out: Path) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("part", choices=["compare", "loop", "figure", "stats"])
+    ap.add_argument("part", choices=["compare", "loop", "figure", "stats", "fewshot"])
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS["task2sim"])
     ap.add_argument("--store", default=str(STORE))
     args = ap.parse_args()
     if args.part == "compare":
         compare(args.seeds, RESULTS / "cpu_env_compare")
+    elif args.part == "fewshot":
+        fewshot(args.seeds, RESULTS / "cpu_env_fewshot")
     elif args.part == "stats":
         stats(RESULTS / "cpu_table_stats")
     elif args.part == "figure":
