@@ -175,20 +175,9 @@ def main_effects(source: ReplicateRewardSource) -> np.ndarray:
     )  # fmt: skip
 
 
-def seeds_for(reliability: float, target: float = 0.8) -> float:
-    """Seeds whose mean reaches ``target`` reliability, by Spearman-Brown from one seed's.
-
-    >>> round(seeds_for(0.5), 2)
-    4.0
-    """
-    if reliability <= 0:
-        return float("inf")
-    return target * (1 - reliability) / (reliability * (1 - target))
-
-
 def table_stats(source: ReplicateRewardSource) -> dict:
     """The figures of ``stats`` (accuracies in points), as a JSON-ready dict."""
-    from scipy.stats import f_oneway, pearsonr, spearmanr
+    from t2s_env.rewards.signal import replicate_signal
 
     keys = PAPER_SPACE.all_keys()
     tasks = {}
@@ -206,14 +195,7 @@ def table_stats(source: ReplicateRewardSource) -> dict:
             "sd_means": float(means.std(ddof=1)),
         }
         if reps.shape[0] >= 2 and both.sum() >= 3:
-            r = reps[:, both]
-            row["seed_sd"] = float(np.sqrt(r.var(axis=0, ddof=1).mean()))
-            rhos = [spearmanr(r[a], r[b])[0] for a in range(len(r)) for b in range(a + 1, len(r))]
-            prs = [pearsonr(r[a], r[b])[0] for a in range(len(r)) for b in range(a + 1, len(r))]
-            row["seed_spearman"] = float(np.mean(rhos))
-            row["reliability"] = float(np.mean(prs))
-            row["seeds_for_0.8"] = seeds_for(row["reliability"])
-            row["anova_p"] = float(f_oneway(*r.T).pvalue)
+            row["signal"] = replicate_signal(reps[:, both].T)
         tasks[task] = row
     rank = np.array([np.argsort(np.argsort(r)) for r in source.rewards])
     inter = np.corrcoef(rank)
@@ -244,23 +226,30 @@ def stats(out: Path) -> None:
         "",
         "`python benchmarks/cpu_env.py stats`, from the packaged table "
         f"({res['table']['measurements']} measurements, {res['table']['backbones']} backbones, "
-        f"recipe `{res['table']['recipe']}`). Points of accuracy. *Seed SD*: pooled SD between "
-        "the replicates of a cell (one seed's noise); *reliability*: Pearson r between the seed "
-        "rows (one seed), *seeds for 0.8*: by Spearman-Brown; ANOVA: one-way across the 256 "
-        "configurations, replicates as samples.",
+        f"recipe `{res['table']['recipe']}`), by `t2s_env.rewards.signal.replicate_signal` over "
+        "the configurations every seed measured. Points of accuracy. *Seed SD*: pooled SD "
+        "between the replicates of a cell (one seed's noise); *effect SD*: the SD of the "
+        "configurations' true means (method of moments); *reliability*: of one seed's value, "
+        "effect variance / (effect + seed variance), and *seeds for 0.8* by Spearman-Brown; "
+        "*blocked*: the same with the seed as a block (every configuration of a seed shares its "
+        "initialisation and data order); ANOVA: one-way across configurations, replicates as "
+        "samples.",
         "",
-        "| task | config means | SD of means | seed SD | seed Spearman | reliability "
-        "| seeds for 0.8 | ANOVA p | best | DR |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| task | config means | seed SD | effect SD | seed Spearman | reliability "
+        "| seeds for 0.8 | blocked reliability | blocked seeds for 0.8 | ANOVA p | best | DR |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for task, r in res["tasks"].items():
-        seeds = "" if "seed_sd" not in r else (
-            f"{r['seed_sd']:.2f} | {r['seed_spearman']:.2f} | {r['reliability']:.2f} | "
-            f"{r['seeds_for_0.8']:.1f} | {r['anova_p']:.1e}"
+        g = r.get("signal")
+        seeds = " | ".join(["-"] * 8) if g is None else (
+            f"{g['seed_sd']:.2f} | {g['config_effect_sd']:.2f} | {g['spearman_mean']:.2f} | "
+            f"{g['single_seed_reliability']:.2f} | {g['seeds_for_reliability_0.8']:.1f} | "
+            f"{g['blocked_single_seed_reliability']:.2f} | "
+            f"{g['blocked_seeds_for_reliability_0.8']:.1f} | {g['anova_p']:.1e}"
         )  # fmt: skip
         lines.append(
-            f"| {task} | {r['mean_min']:.1f}-{r['mean_max']:.1f} | {r['sd_means']:.2f} | "
-            f"{seeds} | `{r['best']}` | {r['dr']:.1f} |"
+            f"| {task} | {r['mean_min']:.1f}-{r['mean_max']:.1f} | {seeds} | `{r['best']}` | "
+            f"{r['dr']:.1f} |"
         )
     it = res["inter_task_spearman"]
     knobs = list(next(iter(res["main_effects"].values())))

@@ -43,6 +43,7 @@ from t2s_env.datasets import DatasetSpec
 from t2s_env.pipeline import BackboneKey, prepare_task, pretrain, score_model
 from t2s_env.pretrain import Recipe, build_backbone, get_recipe, render_dataset
 from t2s_env.rewards.live import default_simulator, default_space
+from t2s_env.rewards.signal import replicate_signal
 from t2s_env.space import KnobSpace
 
 RESULTS = Path(__file__).parent / "results"
@@ -241,45 +242,21 @@ def parse_tasks(items: Sequence[str] | None) -> dict[str, str]:
 # ---------------------------------------------------------------------------- report
 
 
-def spearman_brown_seeds(r1: float, target: float = 0.8) -> float:
-    """Seeds to average for reliability ``target`` when one seed's reliability is ``r1``."""
-    if r1 <= 0:
-        return float("inf")
-    return float(max(1.0, target / (1 - target) * (1 - r1) / r1))
-
-
-def blocked_figures(acc: np.ndarray) -> dict[str, float]:
-    """The same figures with the seed as a block (two-way ANOVA without replication).
-
-    Common random numbers make a seed's noise partly shared by all its configurations: a
-    seed's main effect shifts every configuration alike and changes no ranking. Blocking on the
-    seed removes it; what remains is the configuration x seed interaction.
-    """
-    from scipy import stats
-
-    n_configs, n_seeds = acc.shape
-    grand = acc.mean()
-    config_means, seed_means = acc.mean(axis=1), acc.mean(axis=0)
-    ms_config = n_seeds * np.sum((config_means - grand) ** 2) / (n_configs - 1)
-    residual = acc - config_means[:, None] - seed_means[None, :] + grand
-    df_res = (n_configs - 1) * (n_seeds - 1)
-    ms_res = np.sum(residual**2) / df_res
-    f = ms_config / ms_res if ms_res > 0 else float("inf")
-    # ICC(C, 1): the consistency of one seed's ranking with the configurations' true means.
-    r1 = max((ms_config - ms_res) / (ms_config + (n_seeds - 1) * ms_res), 0.0)
-    return {
-        "blocked_anova_F": round(float(f), 3),
-        "blocked_anova_p": float(stats.f.sf(f, n_configs - 1, df_res)),
-        "blocked_single_seed_reliability": round(float(r1), 3),
-        "blocked_seeds_for_reliability_0.8": round(spearman_brown_seeds(r1), 2),
-        "seed_block_sd": round(float(np.std(seed_means, ddof=1)), 3),
-    }
+def _rounded(figures: Mapping[str, object]) -> dict[str, object]:
+    """The study's rounding of :func:`~t2s_env.rewards.signal.replicate_signal`'s figures."""
+    out: dict[str, object] = {}
+    for k, v in figures.items():
+        if isinstance(v, list):
+            out[k] = [round(x, 3) for x in v]
+        elif k.endswith("_p") or isinstance(v, int):
+            out[k] = v
+        else:
+            out[k] = round(v, 2 if "seeds_for" in k else 3)
+    return out
 
 
 def task_figures(acc: np.ndarray, untrained: np.ndarray) -> dict:
     """Signal figures of one task from ``acc`` (configurations, seeds), in points."""
-    from scipy import stats
-
     n_configs, n_seeds = acc.shape
     out: dict[str, object] = {"configurations": n_configs, "seeds": n_seeds}
     means = acc.mean(axis=1)
@@ -293,21 +270,10 @@ def task_figures(acc: np.ndarray, untrained: np.ndarray) -> dict:
             out["best_minus_untrained"] = round(float(means[best] - np.mean(untrained)), 3)
             out["configs_above_untrained"] = int(np.sum(means > np.mean(untrained)))
     if n_configs >= 3 and n_seeds >= 2:
-        pairs = [stats.spearmanr(acc[:, i], acc[:, j]).statistic
-                 for i, j in itertools.combinations(range(n_seeds), 2)]  # fmt: skip
-        out["spearman_pairs"] = [round(float(p), 3) for p in pairs]
-        out["spearman_mean"] = round(float(np.mean(pairs)), 3)
-        anova = stats.f_oneway(*acc)
-        out["anova_F"], out["anova_p"] = round(float(anova.statistic), 3), float(anova.pvalue)
-        within = float(np.mean(np.var(acc, axis=1, ddof=1)))  # seed variance, pooled
-        between = float(np.var(means, ddof=1))
-        true_var = max(between - within / n_seeds, 0.0)  # method of moments
-        r1 = true_var / (true_var + within) if true_var + within > 0 else 0.0
-        out["seed_sd"] = round(np.sqrt(within), 3)
-        out["config_effect_sd"] = round(np.sqrt(true_var), 3)
-        out["single_seed_reliability"] = round(r1, 3)
-        out["seeds_for_reliability_0.8"] = round(spearman_brown_seeds(r1), 2)
-        out.update(blocked_figures(acc))
+        figures = replicate_signal(acc)
+        for k in ("configurations", "seeds", "range_of_config_means"):
+            del figures[k]
+        out.update(_rounded(figures))
     return out
 
 

@@ -4,6 +4,8 @@
 - :class:`ReplicateRewardSource`: a table with seed replicates per cell (the packaged CPU
   table); an env draws one replicate per query.
 - the live source (render, pre-train, 5-NN evaluate) lives in :mod:`t2s_env.rewards.live`.
+- :mod:`t2s_env.rewards.signal`: whether seed replicates of a reward tell configurations apart
+  (seed agreement, ANOVA, reliability of one seed, seeds needed).
 """
 
 from t2s_env.rewards.base import RewardSource, UnknownTaskError

@@ -1,0 +1,74 @@
+"""t2s_env.rewards.signal: the figures that say whether a reward tells configurations apart."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from t2s_env.rewards import ReplicateRewardSource
+from t2s_env.rewards.signal import blocked_signal, replicate_signal, seeds_for_reliability
+
+
+def synthetic(effect_sd: float, seed_sd: float, block_sd: float = 0.0, n=400, seeds=3, rng=0):
+    g = np.random.default_rng(rng)
+    effect = g.normal(0, effect_sd, (n, 1))
+    block = g.normal(0, block_sd, (1, seeds))
+    return 60 + effect + block + g.normal(0, seed_sd, (n, seeds))
+
+
+def test_recovers_the_variance_components_it_was_given():
+    fig = replicate_signal(synthetic(effect_sd=2.0, seed_sd=1.0))
+    assert fig["seed_sd"] == pytest.approx(1.0, abs=0.05)
+    assert fig["config_effect_sd"] == pytest.approx(2.0, abs=0.15)
+    assert fig["single_seed_reliability"] == pytest.approx(0.8, abs=0.03)  # 4 / (4 + 1)
+    assert fig["seeds_for_reliability_0.8"] == pytest.approx(1.0, abs=0.2)
+    assert len(fig["spearman_pairs"]) == 3 and fig["anova_p"] < 1e-30
+
+
+def test_pure_noise_has_no_signal():
+    fig = replicate_signal(synthetic(effect_sd=0.0, seed_sd=1.0, n=200))
+    assert fig["anova_p"] > 0.01
+    assert abs(fig["spearman_mean"]) < 0.15
+    assert fig["single_seed_reliability"] < 0.1
+    assert fig["seeds_for_reliability_0.8"] > 30
+
+
+def test_blocking_removes_a_shift_shared_by_a_seed_s_configurations():
+    acc = synthetic(effect_sd=1.0, seed_sd=1.0, block_sd=3.0)
+    fig = replicate_signal(acc)
+    assert fig["seed_sd"] > 2  # the shifts inflate the unblocked seed noise
+    assert fig["blocked_single_seed_reliability"] == pytest.approx(0.5, abs=0.06)
+    assert fig["blocked_single_seed_reliability"] > 2 * fig["single_seed_reliability"]
+    assert fig["seed_block_sd"] > 1
+    assert blocked_signal(acc) == {
+        k: v for k, v in fig.items() if k.startswith(("blocked", "seed_b"))
+    }
+
+
+def test_on_the_packaged_cpu_table():
+    src = ReplicateRewardSource()
+    fig = replicate_signal(100 * src.replicates["fmnist-20shot"].T)
+    assert fig["configurations"] == 256 and fig["seeds"] == 2
+    assert 0.6 < fig["spearman_mean"] < 0.9 and fig["anova_p"] < 1e-20
+
+
+@pytest.mark.parametrize(
+    ("acc", "message"),
+    [
+        (np.zeros((5,)), "at least 3 configurations and 2 seeds"),
+        (np.zeros((2, 3)), "at least 3 configurations"),
+        (np.zeros((5, 1)), "2 seeds"),
+        (np.array([[1.0, np.nan], [1, 2], [3, 4]]), "no NaN"),
+    ],
+)
+def test_bad_input_is_named(acc, message):
+    with pytest.raises(ValueError, match=message):
+        replicate_signal(acc)
+
+
+def test_seeds_for_reliability():
+    assert seeds_for_reliability(0.5) == pytest.approx(4.0)
+    assert seeds_for_reliability(0.5, target=0.5) == 1.0
+    assert seeds_for_reliability(-0.1) == float("inf")
+    with pytest.raises(ValueError, match="target"):
+        seeds_for_reliability(0.5, target=1.0)
