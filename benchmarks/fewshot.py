@@ -8,11 +8,14 @@ Writes ``benchmarks/results/fewshot.{md,json,png}``.
     OMP_NUM_THREADS=1 python benchmarks/fewshot.py            # about 10 minutes on 2 busy cores
     OMP_NUM_THREADS=1 python benchmarks/fewshot.py --quick    # advisors only, 1 seed
     OMP_NUM_THREADS=1 python benchmarks/fewshot.py --study    # variants of gp aimed at k = 16
+    OMP_NUM_THREADS=1 python benchmarks/fewshot.py --study2   # a second set of such variants
 
 ``--study`` writes ``benchmarks/results/fewshot_k16_study.{md,json}``: the ``gp`` model's
 robustness options (``GPConfig.rows``, ``floor``, ``knob_gains``), each with nested selection
 (honest) and with fixed hyperparameters (set on the whole table, so not an honest held-out
-figure), against the issue's k = 16 target.
+figure), against the issue's k = 16 target. ``--study2`` writes
+``benchmarks/results/fewshot_k16_study2.{md,json}`` the same way for the posterior-mixture
+options (``GPConfig.knob_only_prior``, ``integrate_scale``) and a nested choice of ``xi``.
 """
 
 from __future__ import annotations
@@ -76,6 +79,17 @@ STUDY: tuple[tuple[str, dict, tuple[dict, ...]], ...] = (
 """Variants of ``gp`` for ``--study``: each nests tau and a_emp (:data:`GP_GRID`) times its extra
 axis; its ``-fixed`` twin runs the defaults with the overrides and the axis' first entry."""
 
+STUDY2: tuple[tuple[str, dict, tuple[dict, ...]], ...] = (
+    ("gp", {}, ({},)),
+    ("knob-only0.5", {"knob_only_prior": 0.5}, ({},)),
+    ("knob-only-nested", {}, ({}, {"knob_only_prior": 0.5})),
+    ("knob-only0.5+xi-nested", {"knob_only_prior": 0.5}, ({}, {"xi": 0.5})),
+    ("scale-mixture", {"integrate_scale": True}, ({},)),
+    ("knob-only0.5+scale-mixture", {"knob_only_prior": 0.5, "integrate_scale": True}, ({},)),
+)
+"""Variants of ``gp`` for ``--study2`` (as :data:`STUDY`): the posterior as a mixture of Gaussians
+weighted by marginal likelihood on the task's own measurements."""
+
 
 def _nested(name: str, overrides: dict, axis: tuple[dict, ...]):
     grid = tuple({**g, **a} for a in axis for g in GP_GRID)
@@ -95,10 +109,10 @@ def _fixed(name: str, overrides: dict, axis: tuple[dict, ...]):
     return factory
 
 
-def study(seeds: list[int]) -> None:
-    """The ``--study`` run (see the module docstring)."""
+def study(seeds: list[int], variants=STUDY, out: str = "fewshot_k16_study") -> None:
+    """The ``--study`` and ``--study2`` runs (see the module docstring)."""
     entries = []
-    for name, overrides, axis in STUDY:
+    for name, overrides, axis in variants:
         entries.append(_nested(name, overrides, axis))
         if len(axis) == 1:
             entries.append(_fixed(f"{name}-fixed", overrides, axis))
@@ -128,8 +142,8 @@ def study(seeds: list[int]) -> None:
         )  # fmt: skip
     md = "\n".join(lines) + f"\n\nWhole study: {results['seconds']:.0f} s.\n"
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "fewshot_k16_study.md").write_text(md)
-    (RESULTS / "fewshot_k16_study.json").write_text(json.dumps(results, indent=2) + "\n")
+    (RESULTS / f"{out}.md").write_text(md)
+    (RESULTS / f"{out}.json").write_text(json.dumps(results, indent=2) + "\n")
     print(md)
 
 
@@ -137,10 +151,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="advisors only, one seed")
     parser.add_argument("--study", action="store_true", help="variants of gp aimed at k = 16")
+    parser.add_argument("--study2", action="store_true", help="posterior-mixture variants of gp")
     parser.add_argument("--seeds", type=int, default=3)
     args = parser.parse_args()
-    if args.study:
-        study(list(range(args.seeds)))
+    if args.study or args.study2:
+        variants, out = (
+            (STUDY2, "fewshot_k16_study2") if args.study2 else (STUDY, "fewshot_k16_study")
+        )
+        study(list(range(args.seeds)), variants, out)
         return
     t0 = time.perf_counter()
     budget_curves(["gp"], BUDGETS, ["loto"], [0.0], [0])
