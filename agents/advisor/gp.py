@@ -73,6 +73,8 @@ _SCALE_GRID = np.exp(np.linspace(-2.5, 2.5, 21))
 """Candidate scales of the new task's rewards, as multiples of the known tasks' median spread."""
 _JITTER = 1e-4
 """Diagonal added to the measured block (z-units^2) for a stable factorisation."""
+_ONE = np.ones(1)
+"""The weights of a one-component posterior."""
 
 
 @dataclass(frozen=True)
@@ -353,7 +355,7 @@ class GPAdvisor:
             mode = max(c.log_weight for c in comps) + log_gain_prior
             fits.append((mode, log_ev + log_gain_prior, comps))
         _, _, comps = max(fits, key=lambda f: f[0])  # the first gain wins ties
-        return _logsumexp(np.array([f[1] for f in fits])), comps
+        return fits[0][1] if len(fits) == 1 else _logsumexp(np.array([f[1] for f in fits])), comps
 
     def _knob_only_model(self, idx, y) -> tuple[float, list[_Component]]:
         """The knob kernels alone, with a flat mean (the known tasks say nothing)."""
@@ -383,6 +385,8 @@ class GPAdvisor:
         models = [(1.0 - self.config.knob_only_prior, self._known_task_model(embedding, idx, y))]
         if self.config.knob_only_prior > 0:
             models.append((self.config.knob_only_prior, self._knob_only_model(idx, y)))
+        if len(models) == 1 and len(models[0][1][1]) == 1:
+            return _ONE, models[0][1][1]
         log_w, comps = [], []
         for prior, (log_ev, parts) in models:
             # Within a model the components share its evidence by their own posterior weight.
