@@ -15,7 +15,6 @@ True
 from __future__ import annotations
 
 import json
-import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -30,7 +29,7 @@ from agents.bandits import (
     GaussianThompsonAgent,
     UCB1Agent,
 )
-from agents.base import Agent, AgentKind, EnvLearner
+from agents.base import Agent, AgentKind, CheckpointError, EnvLearner, load_checkpoint
 from agents.contextual import LinUCBAgent, LinUCBConfig, TransferAgent, TransferConfig
 from agents.paper import Task2SimAgent, Task2SimConfig
 from agents.tabular import (
@@ -182,20 +181,22 @@ def load_agent(path: str | Path, space: KnobSpace = PAPER_SPACE) -> Agent:
     """The agent saved at ``path`` (by ``agent.save``), built from the name in its file.
 
     As SB3's ``BaseAlgorithm.load``: the checkpoint names the agent, its spec builds it and the
-    agent restores its hyperparameters, statistics and RNG from the file.
+    agent restores its hyperparameters, statistics and RNG from the file. A file that is not
+    such a checkpoint (damaged, crafted, another kind of npz, an unknown agent) raises
+    :class:`~agents.base.CheckpointError` naming it; a missing one ``FileNotFoundError``.
     """
     try:
         with np.load(path, allow_pickle=False) as npz:
-            meta = json.loads(str(npz["__meta__"])) if "__meta__" in npz.files else {}
+            meta = json.loads(str(npz["__meta__"]))
+        name, seed = meta["name"], int(meta.get("seed", 0))
     except FileNotFoundError:
         raise
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise ValueError(f"{path} is not an agent checkpoint: {exc}") from exc
-    name = meta.get("name") if isinstance(meta, dict) else None
+    except Exception as exc:  # np.load raises many kinds on a file that is not an npz
+        raise CheckpointError(f"{path} is not an agent checkpoint: {exc}") from exc
     if not isinstance(name, str) or name not in AGENTS:
-        raise ValueError(f"{path} holds an agent named {name!r}; known: {sorted(AGENTS)}")
-    agent = AGENTS[name].make(seed=int(meta.get("seed", 0)), space=space)
-    agent.load(path)
+        raise CheckpointError(f"{path} holds an agent named {name!r}; known: {sorted(AGENTS)}")
+    agent = AGENTS[name].make(seed=seed, space=space)
+    load_checkpoint(agent, path)
     return agent
 
 

@@ -30,7 +30,7 @@ from agents.advisor.base import is_advisor
 from agents.base import Agent, check_positive, query
 from agents.training import train
 from t2s_env.envs import Task2SimEnv
-from t2s_env.rewards import RewardSource, TableRewardSource
+from t2s_env.rewards import ReplicateRewardSource, RewardSource, TableRewardSource
 from t2s_env.space import task_observation
 
 BUDGETS: tuple[int, ...] = (0, 1, 2, 4, 8, 16, 32)
@@ -398,6 +398,27 @@ def resolve_entry(spec: str | Callable[..., Any]) -> Entry:
     return Entry(name, kind, lambda seed: factory(seed=seed), source, epochs)
 
 
+def _distinct_names(entries: list[Entry]) -> list[Entry]:
+    """Entries named apart: one from outside the package whose object's name is a registered
+    name or another entry's (say a factory returning a re-configured ``gp``) goes by its import
+    path instead."""
+    from agents import AGENTS
+    from agents.advisor import ADVISORS
+
+    names = [e.name for e in entries]
+    taken = {*AGENTS, *ADVISORS}
+    out = [
+        replace(e, name=e.source)
+        if e.source != e.name and (names.count(e.name) > 1 or e.name in taken)
+        else e
+        for e in entries
+    ]
+    names = [e.name for e in out]
+    if len(set(names)) != len(names):
+        raise ValueError(f"two entries share a name: {names}")
+    return out
+
+
 def _split_folds(source: TableRewardSource, split: str) -> list[tuple[list[str], str]]:
     if split == "loto":
         return [([t for t in source.tasks if t != task], task) for task in source.tasks]
@@ -440,10 +461,20 @@ def _advisor_fold(entry, seed, train_tasks, task, source, budgets, noise_stds) -
     for noise in noise_stds:
         rng = np.random.default_rng([int(seed), i, int(round(noise * 1e6))])
         kept, _ = run_budgets(
-            advisor, source.embeddings[i], source.rewards[i], keys, budgets, noise, rng
+            advisor, source.embeddings[i], measured_row(source, i, rng), keys, budgets, noise, rng
         )
         out.append([keys.index(k) for k in kept])
     return out
+
+
+def measured_row(source: TableRewardSource, task_idx: int, rng: np.random.Generator) -> np.ndarray:
+    """What measuring each configuration of a task gives, ``(C,)``: on a table of seed
+    replicates (the CPU table) one replicate per configuration drawn with ``rng`` (the measured
+    noise, as its env gives an agent); on a single-valued table its values."""
+    if not isinstance(source, ReplicateRewardSource):
+        return source.rewards[task_idx]
+    n = source.space.size
+    return source.sample_rewards(np.full(n, task_idx), np.arange(n), rng)
 
 
 def _agent_fold(entry, seed, train_tasks, task, source, budgets, noise_stds) -> list[list[int]]:
@@ -520,7 +551,9 @@ def budget_curves(
     """The few-shot protocol: for each split, held-out task, seed and contender, a budget of
     ``k`` distinct evaluations on the held-out task chosen one at a time (each result seen before
     the next choice), then the configuration it keeps; the score is that configuration's table
-    reward / the task's best (measurements carry ``noise_std`` noise, the score never does).
+    reward / the task's best (measurements carry ``noise_std`` noise, the score never does). On
+    a table of seed replicates (:class:`~t2s_env.rewards.ReplicateRewardSource`) a measurement
+    is one replicate, as in its env (plus ``noise_std``), and the score is by the replicate mean.
 
     Hyperparameters are never chosen on the held-out task: advisors that select them (``gp``)
     do it by nested leave-one-out inside ``fit``, which sees the training tasks only; agents run
@@ -544,11 +577,8 @@ def budget_curves(
     seeds = [int(s) for s in seeds]
     if not seeds:
         raise ValueError("seeds must name at least one seed")
-    resolved = [resolve_entry(e) for e in entries]
+    resolved = _distinct_names([resolve_entry(e) for e in entries])
     resolved = [replace(e, epochs=int((epochs or {}).get(e.name, e.epochs))) for e in resolved]
-    names = [e.name for e in resolved]
-    if len(set(names)) != len(names):
-        raise ValueError(f"two entries share a name: {names}")
     folds = {split: _split_folds(source, split) for split in splits}
     best = source.rewards.max(axis=1)
     total = len(resolved) * len(seeds) * sum(len(f) for f in folds.values())
@@ -599,7 +629,13 @@ def budget_curves(
             "seeds": seeds,
             "agent_max_queries": AGENT_MAX_QUERIES_PER_BUDGET * max(budgets),
             "agent_epochs": {e.name: e.epochs for e in resolved if e.kind == "agent"},
-            "table": {"tasks": len(source.tasks), "configurations": source.space.size},
+            "table": {
+                "tasks": len(source.tasks),
+                "configurations": source.space.size,
+                "measurement": "one seed replicate"
+                if isinstance(source, ReplicateRewardSource)
+                else "the table's value",
+            },
         },
         "anchors": {s: budget_anchors(source, s, budgets) for s in folds},
         "entries": out,
@@ -612,12 +648,21 @@ def budgets_to_markdown(results: dict[str, Any]) -> str:
     """Budget curves as markdown: one table per split and noise level (fraction of best)."""
     p = results["protocol"]
     budgets = p["budgets"]
+    replicates = p["table"].get("measurement") == "one seed replicate"
     lines = [
         f"Few-shot protocol (schema {results['schema']} v{results['schema_version']}, "
         f"task2sim-gym {results['package_version']}): each held-out task gets a budget of k "
         "distinct evaluations chosen one at a time, then the configuration kept is scored by "
-        f"its table reward / the task's best; mean over held-out tasks and seeds {p['seeds']}.",
+        f"its table reward / the task's best; mean over held-out tasks and seeds {p['seeds']}."
+        + (
+            " Each measurement is one seed replicate of the table (its measured noise), the score"
+            " is by the replicate mean; the anchor rows are computed from the means (as if"
+            " measurements had no noise)."
+            if replicates
+            else ""
+        ),
     ]
+    noise_label = "added noise" if replicates else "measurement noise"
     header = "| entry | kind | " + " | ".join(f"k={k}" for k in budgets) + " |"
     rule = "|---|---|" + "---|" * len(budgets)
     for split, tasks in p["splits"].items():
@@ -627,7 +672,7 @@ def budgets_to_markdown(results: dict[str, Any]) -> str:
                 if split == "loto"
                 else f"fitted on the seen tasks, {len(tasks)} unseen tasks held out"
             )
-            lines += ["", f"**{split}** ({desc}), measurement noise {noise}:", "", header, rule]
+            lines += ["", f"**{split}** ({desc}), {noise_label} {noise}:", "", header, rule]
             for name, e in results["entries"].items():
                 vals = e["curves"][split][str(noise)]["mean"]
                 lines.append(

@@ -4,6 +4,8 @@ paper's agent trained through ``Task2Sim-Live-v0`` itself (the loop, demonstrate
     OMP_NUM_THREADS=1 python benchmarks/cpu_env.py compare   # results/cpu_env_compare.{md,json}
     OMP_NUM_THREADS=1 python benchmarks/cpu_env.py loop      # results/cpu_env_loop.{md,json}
     python benchmarks/cpu_env.py figure                      # results/cpu_env.png, from both
+    python benchmarks/cpu_env.py stats                       # results/cpu_table_stats.{md,json}
+    OMP_NUM_THREADS=1 python benchmarks/cpu_env.py fewshot   # results/cpu_env_fewshot.{md,json}
 
 ``compare``: ``agents.evaluation.evaluate`` over the packaged CPU table (the same as
 ``t2s evaluate --table cpu``): every agent trained on the 5 seen live tasks, where each reward
@@ -16,6 +18,17 @@ look-up of a stored measurement or a new render + pre-train + 5-NN evaluation, a
 counted. Its answers on the 3 unseen tasks are scored against the packaged table (mean over
 replicates, and seed 0 alone), beside random, domain randomisation, the best fixed
 configuration of the seen tasks and the same agent trained on ``Task2Sim-CPU-v0``.
+
+``stats``: what the packaged table itself says, per task: the spread of the configuration
+means, one seed's noise (the pooled SD between replicates of a cell), how well two seeds agree
+(Spearman and Pearson between the seed rows; the Pearson r is the reliability of one seed, and
+Spearman-Brown gives the seeds a mean needs for 0.8), a one-way ANOVA across configurations
+(replicates as the groups' samples), the knobs' main effects and how the tasks' rankings agree.
+
+``fewshot``: the budgeted few-shot protocol (``t2s evaluate --table cpu --budgets ...``) on the
+measured table, where each measurement an advisor makes is one seed replicate, so its noise is
+the measured one; also the ``gp`` model told that noise (``noise_std`` 0.03, about one seed's
+SD in ``stats``).
 """
 
 from __future__ import annotations
@@ -162,6 +175,143 @@ def main_effects(source: ReplicateRewardSource) -> np.ndarray:
     )  # fmt: skip
 
 
+def seeds_for(reliability: float, target: float = 0.8) -> float:
+    """Seeds whose mean reaches ``target`` reliability, by Spearman-Brown from one seed's.
+
+    >>> round(seeds_for(0.5), 2)
+    4.0
+    """
+    if reliability <= 0:
+        return float("inf")
+    return target * (1 - reliability) / (reliability * (1 - target))
+
+
+def table_stats(source: ReplicateRewardSource) -> dict:
+    """The figures of ``stats`` (accuracies in points), as a JSON-ready dict."""
+    from scipy.stats import f_oneway, pearsonr, spearmanr
+
+    keys = PAPER_SPACE.all_keys()
+    tasks = {}
+    for i, task in enumerate(source.tasks):
+        reps = 100 * source.replicates[task]  # (seeds, configs)
+        both = np.isfinite(reps).all(axis=0)
+        means = 100 * source.rewards[i]
+        row = {
+            "configurations": int(means.size),
+            "with_all_seeds": int(both.sum()),
+            "mean_min": float(means.min()),
+            "mean_max": float(means.max()),
+            "best": keys[int(np.argmax(means))],
+            "dr": float(means[keys.index(DOMAIN_RANDOMIZATION_KEY)]),
+            "sd_means": float(means.std(ddof=1)),
+        }
+        if reps.shape[0] >= 2 and both.sum() >= 3:
+            r = reps[:, both]
+            row["seed_sd"] = float(np.sqrt(r.var(axis=0, ddof=1).mean()))
+            rhos = [spearmanr(r[a], r[b])[0] for a in range(len(r)) for b in range(a + 1, len(r))]
+            prs = [pearsonr(r[a], r[b])[0] for a in range(len(r)) for b in range(a + 1, len(r))]
+            row["seed_spearman"] = float(np.mean(rhos))
+            row["reliability"] = float(np.mean(prs))
+            row["seeds_for_0.8"] = seeds_for(row["reliability"])
+            row["anova_p"] = float(f_oneway(*r.T).pvalue)
+        tasks[task] = row
+    rank = np.array([np.argsort(np.argsort(r)) for r in source.rewards])
+    inter = np.corrcoef(rank)
+    off = inter[~np.eye(len(inter), dtype=bool)]
+    effects = main_effects(source)
+    knobs = [k.name for k in PAPER_SPACE.knobs if not k.fixed]
+    return {
+        "tasks": tasks,
+        "inter_task_spearman": {
+            "min": float(off.min()),
+            "max": float(off.max()),
+            "matrix": inter.round(4).tolist(),
+        },
+        "main_effects": {
+            t: dict(zip(knobs, map(float, e), strict=True))
+            for t, e in zip(source.tasks, effects, strict=True)
+        },
+        "table": source.provenance,
+    }
+
+
+def stats(out: Path) -> None:
+    source = ReplicateRewardSource()
+    res = table_stats(source)
+    out.with_suffix(".json").write_text(json.dumps(res, indent=2))
+    lines = [
+        "# What the measured CPU table says",
+        "",
+        "`python benchmarks/cpu_env.py stats`, from the packaged table "
+        f"({res['table']['measurements']} measurements, {res['table']['backbones']} backbones, "
+        f"recipe `{res['table']['recipe']}`). Points of accuracy. *Seed SD*: pooled SD between "
+        "the replicates of a cell (one seed's noise); *reliability*: Pearson r between the seed "
+        "rows (one seed), *seeds for 0.8*: by Spearman-Brown; ANOVA: one-way across the 256 "
+        "configurations, replicates as samples.",
+        "",
+        "| task | config means | SD of means | seed SD | seed Spearman | reliability "
+        "| seeds for 0.8 | ANOVA p | best | DR |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for task, r in res["tasks"].items():
+        seeds = "" if "seed_sd" not in r else (
+            f"{r['seed_sd']:.2f} | {r['seed_spearman']:.2f} | {r['reliability']:.2f} | "
+            f"{r['seeds_for_0.8']:.1f} | {r['anova_p']:.1e}"
+        )  # fmt: skip
+        lines.append(
+            f"| {task} | {r['mean_min']:.1f}-{r['mean_max']:.1f} | {r['sd_means']:.2f} | "
+            f"{seeds} | `{r['best']}` | {r['dr']:.1f} |"
+        )
+    it = res["inter_task_spearman"]
+    knobs = list(next(iter(res["main_effects"].values())))
+    lines += [
+        "",
+        f"Spearman between the tasks' rankings of the configuration means: {it['min']:.2f} to "
+        f"{it['max']:.2f}.",
+        "",
+        "Main effects (points for turning a knob on: mean over the configurations with it on "
+        "minus off):",
+        "",
+        "| task | " + " | ".join(knobs) + " |",
+        "|---|" + "---|" * len(knobs),
+        *(
+            f"| {t} | " + " | ".join(f"{v:+.1f}" for v in e.values()) + " |"
+            for t, e in res["main_effects"].items()
+        ),
+    ]
+    out.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+FEWSHOT_BUDGETS = (0, 1, 2, 4, 8, 16, 32)
+
+
+def gp_measured_noise(seed: int = 0):
+    """The ``gp`` advisor (nested selection) told the table's noise: ``noise_std`` 0.03."""
+    from agents.advisor import make_advisor
+
+    advisor = make_advisor("gp", seed=seed, overrides={"noise_std": 0.03})
+    advisor.name = "gp, noise_std 0.03"
+    return advisor
+
+
+def fewshot(seeds: int, out: Path) -> None:
+    from agents.evaluation import budget_curves, budgets_to_markdown
+
+    entries = ["gp", gp_measured_noise, "static", "random-distinct"]
+    res = budget_curves(entries, FEWSHOT_BUDGETS, ("loto", "seen-unseen"),
+                        seeds=range(seeds), source=ReplicateRewardSource(), progress=True)  # fmt: skip
+    res["table"] = ReplicateRewardSource().provenance
+    out.with_suffix(".json").write_text(json.dumps(res, indent=2))
+    md = budgets_to_markdown(res)
+    out.with_suffix(".md").write_text(
+        "# The few-shot protocol on Task2Sim-CPU-v0 (measured replicates)\n\n"
+        f"`OMP_NUM_THREADS=1 python benchmarks/cpu_env.py fewshot --seeds {seeds}`; the same as "
+        "`t2s evaluate --table cpu --budgets 0,1,2,4,8,16,32 --splits loto,seen-unseen`.\n\n" + md
+    )
+    print(md)
+
+
 def figure(out: Path) -> None:
     """What the table says per knob (main effects per task), and the comparison's and the
     loop's answers on the unseen tasks, from their JSON results."""
@@ -205,13 +355,17 @@ def figure(out: Path) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("part", choices=["compare", "loop", "figure"])
+    ap.add_argument("part", choices=["compare", "loop", "figure", "stats", "fewshot"])
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS["task2sim"])
     ap.add_argument("--store", default=str(STORE))
     args = ap.parse_args()
     if args.part == "compare":
         compare(args.seeds, RESULTS / "cpu_env_compare")
+    elif args.part == "fewshot":
+        fewshot(args.seeds, RESULTS / "cpu_env_fewshot")
+    elif args.part == "stats":
+        stats(RESULTS / "cpu_table_stats")
     elif args.part == "figure":
         figure(RESULTS / "cpu_env.png")
     else:

@@ -87,3 +87,21 @@ def test_bad_arguments_give_clear_errors(tmp_path, capsys):
     with pytest.raises(ValueError, match="KEY=VALUE"):
         parse_overrides(["lr"])
     assert parse_overrides(["lr=0.1", "algo=ppo"]) == {"lr": 0.1, "algo": "ppo"}
+
+
+def test_render_writes_the_grid_and_the_folder_of_the_same_images(tmp_path, capsys):
+    import numpy as np
+    from PIL import Image
+
+    grid_path, folder = tmp_path / "grid.png", tmp_path / "data"
+    argv = ["render", "--config", "1_1_1_1_1_3_0_1_1", "--classes", "3", "--resolution", "16"]
+    argv += ["--images-per-class", "2", "--grid", str(grid_path), "--out", str(folder)]
+    assert main(argv) == 0
+    assert "(2x3 images)" in capsys.readouterr().out
+    grid = np.asarray(Image.open(grid_path))
+    assert grid.shape == (32, 48, 3)  # 6 images at 16 px, 3 a row
+    files = sorted(folder.rglob("*.png"))
+    assert len(files) == 6 and len({f.parent.name for f in files}) == 3
+    tiles = {grid[r : r + 16, c : c + 16].tobytes() for r in (0, 16) for c in (0, 16, 32)}
+    images = {np.asarray(Image.open(f)).tobytes() for f in files}
+    assert len(images) == 6 and tiles == images  # the grid shows exactly the dataset's images

@@ -103,10 +103,9 @@ def default_policy_path() -> Traversable:
 def load_policy(path: str | Path | Traversable | None) -> tuple[Any, str]:
     """The agent saved at ``path`` (default: the shipped default policy) and a description.
 
-    The checkpoint's ``__meta__`` names the agent; it is rebuilt by name and loaded.
+    The checkpoint's ``__meta__`` names the agent; :func:`agents.load_agent` rebuilds it.
     """
-    from agents import AGENTS, make_agent
-    from agents.base import CheckpointError, load_checkpoint
+    from agents import load_agent
 
     if path is None:
         path = default_policy_path()
@@ -119,16 +118,7 @@ def load_policy(path: str | Path | Traversable | None) -> tuple[Any, str]:
             f"no policy checkpoint at {path}; pass --policy with an agent checkpoint written by "
             "t2s train (or agent.save)"
         )
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            meta = json.loads(str(npz["__meta__"]))
-        name, seed = meta["name"], int(meta.get("seed", 0))
-    except Exception as exc:  # np.load raises many kinds on a file that is not an npz
-        raise CheckpointError(f"{path} is not an agent checkpoint: {exc}") from exc
-    if name not in AGENTS:
-        raise CheckpointError(f"{path} names agent {name!r}, not one of {sorted(AGENTS)}")
-    agent = make_agent(name, seed=seed)
-    load_checkpoint(agent, path)
+    agent = load_agent(path)
     return agent, f"{agent.name} ({path})"
 
 

@@ -36,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from PIL import Image
     from tqdm import tqdm
 
+    from t2s_env.envs.rendering import image_grid
     from t2s_env.simulator import EmbeddedSimulator
     from t2s_env.simulator.folder import write_image_folder
 
@@ -73,10 +74,7 @@ def run(args: argparse.Namespace) -> int:
         images = np.concatenate([b.images for b in parts])
         cols = int(np.ceil(np.sqrt(len(images))))
         rows = -(-len(images) // cols)
-        r = args.resolution
-        grid = np.full((rows * r, cols * r, 3), 255, np.uint8)
-        for i, img in enumerate(images):
-            grid[(i // cols) * r : (i // cols + 1) * r, (i % cols) * r : (i % cols + 1) * r] = img
+        grid = image_grid(images, cols)
         write_output(Path(args.grid), "--grid", lambda p: Image.fromarray(grid).save(p))
         print(f"wrote {args.grid} ({rows}x{cols} images)")
     return 0

@@ -41,7 +41,11 @@ class ImageBatch:
 
 @runtime_checkable
 class Simulator(Protocol):
-    """Anything that renders labelled image datasets for configurations of its knob space."""
+    """Anything that renders labelled image datasets for configurations of its knob space.
+
+    A structural type: any class with these members is a simulator (``isinstance`` checks
+    it); subclassing it explicitly also inherits :meth:`render` from :meth:`render_batches`.
+    """
 
     name: str
     version: str
@@ -79,5 +83,11 @@ class Simulator(Protocol):
         resolution: int,
         classes: int | None = None,
     ) -> ImageBatch:
-        """The whole dataset in memory (concatenation of :meth:`render_batches`)."""
-        ...
+        """The whole dataset in memory (concatenation of :meth:`render_batches`).
+
+        A simulator that subclasses :class:`Simulator` inherits this; one that only matches
+        the protocol writes its own.
+        """
+        return ImageBatch.concatenate(
+            self.render_batches(config, images_per_class, seed, resolution, 256, classes)
+        )

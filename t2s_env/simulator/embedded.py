@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 import torch
 
-from t2s_env.simulator.base import ImageBatch
+from t2s_env.simulator.base import ImageBatch, Simulator
 from t2s_env.simulator.draws import LIGHT_ELEVATION_DEG, ImageDraws, draw
 from t2s_env.simulator.fingerprint import embedded_sources, sources_fingerprint
 from t2s_env.simulator.geometry import PointSet, rotation, sample_object
@@ -55,7 +55,7 @@ def _euler(angles: np.ndarray) -> np.ndarray:
     return rz @ ry @ rx
 
 
-class EmbeddedSimulator:
+class EmbeddedSimulator(Simulator):
     """Renders the 100 procedural object classes with the paper's knobs, batched in PyTorch.
 
     Args:
@@ -138,19 +138,6 @@ class EmbeddedSimulator:
             labels = index // images_per_class
             images = self.render_images(cfg, index, labels, seed, resolution)
             yield ImageBatch(images=images, labels=labels.astype(np.int64))
-
-    def render(
-        self,
-        config: Mapping[str, object] | str,
-        images_per_class: int,
-        seed: int,
-        resolution: int,
-        classes: int | None = None,
-    ) -> ImageBatch:
-        """The whole dataset in memory (concatenation of :meth:`render_batches`)."""
-        return ImageBatch.concatenate(
-            self.render_batches(config, images_per_class, seed, resolution, 256, classes)
-        )
 
     # -- internals --------------------------------------------------------------------------
     def _check(self, config, images_per_class, seed, resolution, classes):

@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image
 
 from t2s_env.data import load_materials, load_object_classes
-from t2s_env.simulator.base import ImageBatch
+from t2s_env.simulator.base import ImageBatch, Simulator
 from t2s_env.simulator.fingerprint import sources_fingerprint, tdw_sources
 from t2s_env.simulator.knobs import EMBEDDED_SPACE, resolve_config
 from t2s_env.simulator.tdw.commands import ImagePlan, image_commands, plan_image, scene_commands
@@ -55,7 +55,7 @@ def decode_img_pass(resp: list[bytes]) -> np.ndarray:
     raise RuntimeError("TDW sent no _img pass (are 'set_pass_masks' and 'send_images' set?)")
 
 
-class TDWSimulator:
+class TDWSimulator(Simulator):
     """Renders the paper's configurations with a TDW build (the authors' simulator).
 
     Args:
@@ -278,16 +278,3 @@ class TDWSimulator:
                 images, labels = [], []
         if images:
             yield ImageBatch(np.stack(images), np.asarray(labels, dtype=np.int64))
-
-    def render(
-        self,
-        config: Mapping[str, object] | str,
-        images_per_class: int,
-        seed: int,
-        resolution: int,
-        classes: int | None = None,
-    ) -> ImageBatch:
-        """The whole dataset in memory."""
-        return ImageBatch.concatenate(
-            self.render_batches(config, images_per_class, seed, resolution, 256, classes)
-        )
