@@ -8,11 +8,14 @@ Writes ``benchmarks/results/fewshot.{md,json,png}``.
     OMP_NUM_THREADS=1 python benchmarks/fewshot.py            # about 10 minutes on 2 busy cores
     OMP_NUM_THREADS=1 python benchmarks/fewshot.py --quick    # advisors only, 1 seed
     OMP_NUM_THREADS=1 python benchmarks/fewshot.py --study    # variants of gp aimed at k = 16
+    OMP_NUM_THREADS=1 python benchmarks/fewshot.py --study2   # a second set of such variants
 
 ``--study`` writes ``benchmarks/results/fewshot_k16_study.{md,json}``: the ``gp`` model's
 robustness options (``GPConfig.rows``, ``floor``, ``knob_gains``), each with nested selection
 (honest) and with fixed hyperparameters (set on the whole table, so not an honest held-out
-figure), against the issue's k = 16 target.
+figure), against the issue's k = 16 target. ``--study2`` writes
+``benchmarks/results/fewshot_k16_study2.{md,json}`` the same way for the posterior-mixture
+options (``GPConfig.knob_only_prior``, ``integrate_scale``) and a nested choice of ``xi``.
 """
 
 from __future__ import annotations
@@ -22,9 +25,14 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
+
 from agents.advisor import GP_GRID, GPAdvisor, GPConfig, NestedAdvisor
+from agents.advisor.gp import knob_features
+from agents.advisor.loop import loto_curve, run_budgets
 from agents.advisor.plot import plot_budget_curves
 from agents.evaluation import BUDGETS, budget_curves, budgets_to_markdown
+from t2s_env.rewards import TableRewardSource
 
 RESULTS = Path(__file__).parent / "results"
 ADVISORS = ("gp", "gp-fixed", "static", "static-z", "random-distinct")
@@ -76,6 +84,17 @@ STUDY: tuple[tuple[str, dict, tuple[dict, ...]], ...] = (
 """Variants of ``gp`` for ``--study``: each nests tau and a_emp (:data:`GP_GRID`) times its extra
 axis; its ``-fixed`` twin runs the defaults with the overrides and the axis' first entry."""
 
+STUDY2: tuple[tuple[str, dict, tuple[dict, ...]], ...] = (
+    ("gp", {}, ({},)),
+    ("knob-only0.5", {"knob_only_prior": 0.5}, ({},)),
+    ("knob-only-nested", {}, ({}, {"knob_only_prior": 0.5})),
+    ("knob-only0.5+xi-nested", {"knob_only_prior": 0.5}, ({}, {"xi": 0.5})),
+    ("scale-mixture", {"integrate_scale": True}, ({},)),
+    ("knob-only0.5+scale-mixture", {"knob_only_prior": 0.5, "integrate_scale": True}, ({},)),
+)
+"""Variants of ``gp`` for ``--study2`` (as :data:`STUDY`): the posterior as a mixture of Gaussians
+weighted by marginal likelihood on the task's own measurements."""
+
 
 def _nested(name: str, overrides: dict, axis: tuple[dict, ...]):
     grid = tuple({**g, **a} for a in axis for g in GP_GRID)
@@ -95,10 +114,108 @@ def _fixed(name: str, overrides: dict, axis: tuple[dict, ...]):
     return factory
 
 
-def study(seeds: list[int]) -> None:
-    """The ``--study`` run (see the module docstring)."""
+def dense_curves(variants: dict[str, dict], budgets=tuple(range(10, 25))) -> str:
+    """Fixed-hyperparameter leave-one-task-out curves at every budget in ``budgets``: how much
+    the k = 16 figure depends on the exact budget."""
+    src = TableRewardSource()
+    keys = src.space.all_keys()
+    lines = [
+        "| variant (fixed) | " + " | ".join(f"k={k}" for k in budgets) + " | mean k=12-20 |",
+        "|---|" + "---|" * (len(budgets) + 1),
+    ]
+    for name, overrides in variants.items():
+        curve = loto_curve(
+            lambda o=overrides: GPAdvisor(GPConfig(**o)), src.embeddings, src.rewards, keys, budgets
+        ).mean(axis=1)
+        window = [curve[budgets.index(k)] for k in range(12, 21)]
+        lines.append(
+            f"| {name} | " + " | ".join(f"{v:.3f}" for v in curve) + f" | {np.mean(window):.4f} |"
+        )
+    return "\n".join(lines)
+
+
+def worst_task_report(variants: dict[str, dict], k: int = 16) -> str:
+    """The task the default ``gp-fixed`` does worst on at budget ``k`` (held out, fitted on the
+    others): its best configurations and where the prior ranks them, each variant's ``k`` picks,
+    and what a main-effects (additive) least-squares fit on the task's own first 8 and 12
+    measurements would measure next."""
+    src = TableRewardSource()
+    keys, rew, emb = src.space.all_keys(), src.rewards, src.embeddings
+    base = loto_curve(lambda: GPAdvisor(), emb, rew, keys, (k,))[0]
+    t = int(np.argmin(base))
+    train = [i for i in range(len(rew)) if i != t]
+    row = rew[t] / rew[t].max()
+    prior = GPAdvisor().fit(emb[train], rew[train], keys).prior(emb[t])[0]
+    prior_rank = np.argsort(np.argsort(-prior))
+    true_rank = np.argsort(np.argsort(-row))
+    top = np.argsort(-row)[:5]
+    lines = [
+        f"**The worst task of gp-fixed at k = {k}: {src.tasks[t]}** ({base[t]:.3f} of its best; "
+        "held out, the advisor fitted on the other tasks). Its five best configurations "
+        "(fraction of best, rank of 256 under the prior mean):",
+        "",
+        ", ".join(f"`{keys[i]}` {row[i]:.3f} (prior rank {prior_rank[i] + 1})" for i in top),
+        "",
+        f"Each variant's {k} picks in order, as fraction of best (prior rank / true rank):",
+        "",
+    ]
+    picks = {}
+    for name, overrides in variants.items():
+        adv = GPAdvisor(GPConfig(**overrides)).fit(emb[train], rew[train], keys)
+        _, measured = run_budgets(adv, emb[t], rew[t], keys, (k,))
+        picks[name] = [keys.index(m) for m in measured]
+        lines.append(
+            f"- {name}: "
+            + " ".join(
+                f"{row[i]:.3f} ({prior_rank[i] + 1}/{true_rank[i] + 1})" for i in picks[name]
+            )
+        )
+    main, _ = knob_features(keys)
+    design = np.hstack([np.ones((len(keys), 1)), main])
+    first = picks[next(iter(variants))]
+    lines += ["", f"A main-effects least-squares fit (ridge 0.1) on the first n picks of "
+              f"{next(iter(variants))}, its three best unmeasured configurations (fraction of best):", ""]  # fmt: skip
+    for n in (8, 12):
+        idx = first[:n]
+        a = design[idx]
+        w = np.linalg.solve(a.T @ a + 0.1 * np.eye(a.shape[1]), a.T @ row[idx])
+        pred = design @ w
+        pred[idx] = -np.inf
+        best = np.argsort(-pred)[:3]
+        lines.append(f"- n = {n}: " + ", ".join(f"`{keys[i]}` {row[i]:.3f}" for i in best))
+    return "\n".join(lines)
+
+
+def nested_summary(results: dict, k: int = 16) -> str:
+    """The best honest (nested) variant at budget ``k`` against the target, its standard error
+    over the held-out tasks, and the tasks on which it differs from the first variant."""
+    i = results["protocol"]["budgets"].index(k)
+    nested = {n: e for n, e in results["entries"].items() if not n.endswith("-fixed")}
+    per_task = {n: e["curves"]["loto"]["0.0"]["per_task"] for n, e in nested.items()}
+    values = {n: np.array([v[i] for v in p.values()]) for n, p in per_task.items()}
+    best = max(values, key=lambda n: values[n].mean())
+    base = next(iter(nested))
+    target = TARGETS[("loto", 0.0, k)]
+    se = values[best].std(ddof=1) / np.sqrt(len(values[best]))
+    moved = [
+        f"{t} {per_task[base][t][i]:.3f} -> {per_task[best][t][i]:.3f}"
+        for t in per_task[base]
+        if abs(per_task[base][t][i] - per_task[best][t][i]) > 1e-9
+    ]
+    return (
+        f"Best nested variant at k = {k}: {best}, {values[best].mean():.4f} (target {target}: "
+        f"{'met' if values[best].mean() >= target else 'not met'}; standard error over the "
+        f"{len(values[best])} held-out tasks {se:.4f}). Against {base} (nested, "
+        f"{values[base].mean():.4f}) it moves " + (", ".join(moved) or "no task") + "."
+    )
+
+
+def study(
+    seeds: list[int], variants=STUDY, out: str = "fewshot_k16_study", notes: str = ""
+) -> None:
+    """The ``--study`` and ``--study2`` runs (see the module docstring)."""
     entries = []
-    for name, overrides, axis in STUDY:
+    for name, overrides, axis in variants:
         entries.append(_nested(name, overrides, axis))
         if len(axis) == 1:
             entries.append(_fixed(f"{name}-fixed", overrides, axis))
@@ -126,10 +243,13 @@ def study(seeds: list[int]) -> None:
             + f" | {noisy['mean'][k8]:.3f} | "
             + ", ".join(f"{t} {per_task[t][k16]:.3f}" for t in worst) + " |"
         )  # fmt: skip
-    md = "\n".join(lines) + f"\n\nWhole study: {results['seconds']:.0f} s.\n"
+    md = "\n".join(lines) + "\n\n" + nested_summary(results) + "\n"
+    md += f"\nWhole study: {results['seconds']:.0f} s.\n"
+    if notes:
+        md += "\n" + notes + "\n"
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "fewshot_k16_study.md").write_text(md)
-    (RESULTS / "fewshot_k16_study.json").write_text(json.dumps(results, indent=2) + "\n")
+    (RESULTS / f"{out}.md").write_text(md)
+    (RESULTS / f"{out}.json").write_text(json.dumps(results, indent=2) + "\n")
     print(md)
 
 
@@ -137,10 +257,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="advisors only, one seed")
     parser.add_argument("--study", action="store_true", help="variants of gp aimed at k = 16")
+    parser.add_argument("--study2", action="store_true", help="posterior-mixture variants of gp")
     parser.add_argument("--seeds", type=int, default=3)
     args = parser.parse_args()
-    if args.study:
-        study(list(range(args.seeds)))
+    if args.study or args.study2:
+        if args.study2:
+            fixed = {"gp-fixed": {}, "knob-only0.5": {"knob_only_prior": 0.5}}
+            fixed_more = {**fixed, "knob-only0.5, xi 0.5": {"knob_only_prior": 0.5, "xi": 0.5}}
+            notes = (
+                "How the figure moves with the budget (fixed hyperparameters, no noise):\n\n"
+                + dense_curves(fixed_more) + "\n\n" + worst_task_report(fixed)
+            )  # fmt: skip
+            study(list(range(args.seeds)), STUDY2, "fewshot_k16_study2", notes)
+        else:
+            study(list(range(args.seeds)))
         return
     t0 = time.perf_counter()
     budget_curves(["gp"], BUDGETS, ["loto"], [0.0], [0])
