@@ -5,7 +5,7 @@ paper's agent trained through ``Task2Sim-Live-v0`` itself (the loop, demonstrate
     OMP_NUM_THREADS=1 python benchmarks/cpu_env.py loop      # results/cpu_env_loop.{md,json}
     python benchmarks/cpu_env.py figure                      # results/cpu_env.png, from both
     python benchmarks/cpu_env.py stats                       # results/cpu_table_stats.{md,json}
-    OMP_NUM_THREADS=1 python benchmarks/cpu_env.py fewshot   # results/cpu_env_fewshot.{md,json}
+    OMP_NUM_THREADS=1 python benchmarks/cpu_env.py fewshot   # results/cpu_env_fewshot.{md,json,png}
 
 ``compare``: ``agents.evaluation.evaluate`` over the packaged CPU table (the same as
 ``t2s evaluate --table cpu``): every agent trained on the 5 seen live tasks, where each reward
@@ -285,6 +285,7 @@ def gp_measured_noise(seed: int = 0):
 
 
 def fewshot(seeds: int, out: Path) -> None:
+    from agents.advisor.plot import plot_budget_curves
     from agents.evaluation import budget_curves, budgets_to_markdown
 
     entries = ["gp", gp_measured_noise, "static", "random-distinct"]
@@ -292,6 +293,7 @@ def fewshot(seeds: int, out: Path) -> None:
                         seeds=range(seeds), source=ReplicateRewardSource(), progress=True)  # fmt: skip
     res["table"] = ReplicateRewardSource().provenance
     out.with_suffix(".json").write_text(json.dumps(res, indent=2))
+    plot_budget_curves(res, out.with_suffix(".png"))
     md = budgets_to_markdown(res)
     out.with_suffix(".md").write_text(
         "# The few-shot protocol on Task2Sim-CPU-v0 (measured replicates)\n\n"

@@ -42,21 +42,28 @@ def plot_budget_curves(results: dict[str, Any], out: str | Path) -> Path:
     p = results["protocol"]
     budgets = p["budgets"]
     panels = [(s, n) for s in p["splits"] for n in p["noise_stds"]]
+    replicates = p.get("table", {}).get("measurement") == "one seed replicate"
+    anchor_label = "anchor, noise-free means" if replicates else "anchor"
+    noise_label = "one seed replicate + noise" if replicates else "noise"
     fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 4.2), squeeze=False)
     x = list(range(len(budgets)))  # budgets are roughly geometric: equal spacing reads best
     for ax, (split, noise) in zip(axes[0], panels, strict=True):
         for name, entry in results["entries"].items():
             ax.plot(x, entry["curves"][split][str(noise)]["mean"], marker="o", label=name)
         if noise == 0:
-            for name, values in results["anchors"][split].items():
-                ax.plot(x, values, ls="--", color="grey", alpha=0.7, label=f"{name} (anchor)")
+            for (name, values), ls in zip(
+                results["anchors"][split].items(), ("--", ":", "-."), strict=False
+            ):
+                ax.plot(x, values, ls=ls, color="grey", alpha=0.8, label=f"{name} ({anchor_label})")
         ax.set_xticks(x, [str(b) for b in budgets])
         ax.set_xlabel("budget k (distinct evaluations on the held-out task)")
         ax.set_ylabel("fraction of the task's best kept")
-        ax.set_title(f"{split}, noise {noise}")
+        ax.set_title(f"{split}, {noise_label} {noise}")
         ax.grid(alpha=0.3)
-    axes[0][-1].legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
+    handles, labels = axes[0][-1].get_legend_handles_labels()
+    rows = -(-len(labels) // 3)
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=7, frameon=False)
+    fig.tight_layout(rect=(0, 0.035 * rows + 0.02, 1, 1))
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=120)
