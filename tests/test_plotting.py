@@ -80,3 +80,21 @@ def test_info_states_its_units(capsys):
     assert main(["info"]) == 0
     out = capsys.readouterr().out
     assert "accuracy (%)" in out and "random %" in out and "best %" in out
+
+
+def test_info_on_the_cpu_table_shows_its_noise_and_provenance(capsys):
+    import numpy as np
+
+    from t2s_env.rewards import ReplicateRewardSource
+
+    assert main(["info", "--table", "cpu"]) == 0
+    out = capsys.readouterr().out
+    src = ReplicateRewardSource()
+    row = next(line for line in out.splitlines() if line.startswith("fmnist-20shot"))
+    reps = 100 * src.replicates["fmnist-20shot"]
+    sd = np.sqrt(np.var(reps, axis=0, ddof=1).mean())
+    assert row.split()[1] == "seen" and f"{sd:.2f}" in row.split()
+    assert f"{100 * src.rewards[0].max():.2f}" in row.split()
+    assert "seed SD" in out and f"{src.provenance['measurements']} measurements" in out
+    assert src.provenance["recipe"] in out
+    assert main(["info"]) == 0 and "seed SD" not in capsys.readouterr().out

@@ -243,3 +243,23 @@ def load_simulator(spec: str | None, option: str = "--simulator") -> Any:
             "name, version, space and render_batches)"
         )
     return sim
+
+
+TABLES = ("paper", "cpu")
+"""The packaged reward tables a ``--table`` option names."""
+TABLE_HELP = (
+    "reward table: the paper's 20 tasks (default) or the measured CPU table's 8 live tasks "
+    "(Task2Sim-CPU-v0; each query draws one seed replicate)"
+)
+
+
+def add_table_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--table", choices=TABLES, default="paper", help=TABLE_HELP)
+
+
+def table_source(table: str) -> Any:
+    """The reward source of a ``--table`` name: a TableRewardSource, or for ``cpu`` the
+    ReplicateRewardSource of the measured CPU table."""
+    from t2s_env.rewards import ReplicateRewardSource, TableRewardSource
+
+    return ReplicateRewardSource() if table == "cpu" else TableRewardSource()

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from agents.cli import UsageError
-from agents.cli.checks import at_least, output_file, write_output
+from agents.cli.checks import add_table_option, at_least, output_file, table_source, write_output
 
 PAPER_COMPARISON = (
     "random", "dr", "best-fixed", "oracle", "task2sim", "eps-greedy", "ucb1", "thompson",
@@ -67,13 +67,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=1,
         help="seeds of leave-one-task-out (default: %(default)s)",
     )
-    p.add_argument(
-        "--table",
-        choices=("paper", "cpu"),
-        default="paper",
-        help="reward table: the paper's 20 tasks (default) or the measured CPU table's 8 live "
-        "tasks (Task2Sim-CPU-v0; training draws one seed replicate per query)",
-    )
+    add_table_option(p)
     p.add_argument(
         "--quick", action="store_true", help="a fast smoke run: 1 seed, 1/10 of the epochs, no LOTO"
     )
@@ -140,16 +134,10 @@ def run(args: argparse.Namespace) -> int:
         epochs=epochs,
         loto=loto_arg,
         loto_seeds=list(range(args.loto_seeds)),
-        source=_source(args.table),
+        source=table_source(args.table),
         progress=not args.no_progress,
     )
     return _write(results, to_markdown(results), md_path, json_path)
-
-
-def _source(table: str):  # noqa: ANN202 - a TableRewardSource
-    from t2s_env.rewards import ReplicateRewardSource, TableRewardSource
-
-    return ReplicateRewardSource() if table == "cpu" else TableRewardSource()
 
 
 def _outputs(out_arg: str) -> tuple[Path, Path]:
@@ -185,7 +173,7 @@ def _run_budgets(args: argparse.Namespace, names: list[str], epochs: dict[str, i
         splits,
         noise or [0.0],
         seeds,
-        source=_source(args.table),
+        source=table_source(args.table),
         progress=not args.no_progress,
         epochs=epochs,
     )

@@ -1,4 +1,5 @@
-"""``t2s info``: the knob space, the packaged tasks and their table statistics."""
+"""``t2s info``: the knob space, the packaged tasks and their table statistics
+(``--table cpu``: the measured CPU table, its seed noise and its provenance)."""
 
 from __future__ import annotations
 
@@ -6,32 +7,54 @@ import argparse
 
 import numpy as np
 
+from agents.cli.checks import add_table_option, table_source
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("info", help="show the knob space and the packaged tasks")
+    add_table_option(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from t2s_env.rewards import TableRewardSource
     from t2s_env.space import DOMAIN_RANDOMIZATION_KEY
 
-    source = TableRewardSource()
+    source = table_source(args.table)
+    replicates = getattr(source, "replicates", None)
     print(source.space.describe())
     dr = source.space.action_to_index(source.space.key_to_action(DOMAIN_RANDOMIZATION_KEY))
-    print(
-        "\nDownstream 5-NN accuracy (%) from the packaged table: random = mean over the "
-        f"{source.space.size} configurations, DR = domain randomisation ({DOMAIN_RANDOMIZATION_KEY}), "
-        "best = the task's best configuration"
+    what = (
+        "the packaged table" if replicates is None else "the measured CPU table (replicate means)"
     )
     print(
-        f"{'task':<18} {'split':<7} {'random %':>9} {'DR %':>7} {'best %':>7}  best configuration"
+        f"\nDownstream 5-NN accuracy (%) from {what}: random = mean over the "
+        f"{source.space.size} configurations, DR = domain randomisation ({DOMAIN_RANDOMIZATION_KEY}), "
+        "best = the task's best configuration"
+        + ("; seed SD = one seed's noise (pooled over the cells)" if replicates else "")
+    )
+    noise = f" {'seeds':>5} {'seed SD':>7}" if replicates else ""
+    print(
+        f"{'task':<18} {'split':<7} {'random %':>9} {'DR %':>7} {'best %':>7}{noise}  "
+        "best configuration"
     )
     for i, task in enumerate(source.tasks):
         row = source.rewards[i] * 100
         best = int(np.argmax(row))
+        extra = ""
+        if replicates is not None:
+            reps = 100 * replicates[task]
+            both = np.isfinite(reps).sum(axis=0) >= 2
+            sd = np.sqrt(np.nanvar(reps[:, both], axis=0, ddof=1).mean()) if both.any() else np.nan
+            extra = f" {reps.shape[0]:>5} {sd:7.2f}"
         print(
             f"{task:<18} {source.split(task):<7} {row.mean():9.2f} {row[dr]:7.2f} "
-            f"{row[best]:7.2f}  {source.table.keys[best]}"
+            f"{row[best]:7.2f}{extra}  {source.table.keys[best]}"
+        )
+    if replicates is not None:
+        p = source.provenance
+        print(
+            f"\nMeasured {p['measured']} on {p['machine']}: {p['measurements']} measurements from "
+            f"{p['backbones']} backbones; recipe {p['recipe']}, simulator {p['simulator']} "
+            f"{p['simulator_version']}, commit {str(p['commit'])[:12]}"
         )
     return 0
