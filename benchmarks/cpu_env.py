@@ -177,6 +177,8 @@ def main_effects(source: ReplicateRewardSource) -> np.ndarray:
 
 def table_stats(source: ReplicateRewardSource) -> dict:
     """The figures of ``stats`` (accuracies in points), as a JSON-ready dict."""
+    from scipy.stats import spearmanr
+
     from t2s_env.rewards.signal import replicate_signal
 
     keys = PAPER_SPACE.all_keys()
@@ -197,8 +199,7 @@ def table_stats(source: ReplicateRewardSource) -> dict:
         if reps.shape[0] >= 2 and both.sum() >= 3:
             row["signal"] = replicate_signal(reps[:, both].T)
         tasks[task] = row
-    rank = np.array([np.argsort(np.argsort(r)) for r in source.rewards])
-    inter = np.corrcoef(rank)
+    inter = np.atleast_2d(spearmanr(source.rewards, axis=1).statistic)
     off = inter[~np.eye(len(inter), dtype=bool)]
     effects = main_effects(source)
     knobs = [k.name for k in PAPER_SPACE.knobs if not k.fixed]
@@ -272,9 +273,6 @@ def stats(out: Path) -> None:
     print("\n".join(lines))
 
 
-FEWSHOT_BUDGETS = (0, 1, 2, 4, 8, 16, 32)
-
-
 def gp_measured_noise(seed: int = 0):
     """The ``gp`` advisor (nested selection) told the table's noise: ``noise_std`` 0.03."""
     from agents.advisor import make_advisor
@@ -286,12 +284,13 @@ def gp_measured_noise(seed: int = 0):
 
 def fewshot(seeds: int, out: Path) -> None:
     from agents.advisor.plot import plot_budget_curves
-    from agents.evaluation import budget_curves, budgets_to_markdown
+    from agents.evaluation import BUDGETS, budget_curves, budgets_to_markdown
 
+    source = ReplicateRewardSource()
     entries = ["gp", gp_measured_noise, "static", "random-distinct"]
-    res = budget_curves(entries, FEWSHOT_BUDGETS, ("loto", "seen-unseen"),
-                        seeds=range(seeds), source=ReplicateRewardSource(), progress=True)  # fmt: skip
-    res["table"] = ReplicateRewardSource().provenance
+    res = budget_curves(entries, BUDGETS, ("loto", "seen-unseen"),
+                        seeds=range(seeds), source=source, progress=True)  # fmt: skip
+    res["table"] = source.provenance
     out.with_suffix(".json").write_text(json.dumps(res, indent=2))
     plot_budget_curves(res, out.with_suffix(".png"))
     md = budgets_to_markdown(res)

@@ -17,6 +17,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from t2s_env.rewards.signal import replicate_signal
     from t2s_env.space import DOMAIN_RANDOMIZATION_KEY
 
     source = table_source(args.table)
@@ -43,8 +44,8 @@ def run(args: argparse.Namespace) -> int:
         extra = ""
         if replicates is not None:
             reps = 100 * replicates[task]
-            both = np.isfinite(reps).sum(axis=0) >= 2
-            sd = np.sqrt(np.nanvar(reps[:, both], axis=0, ddof=1).mean()) if both.any() else np.nan
+            every = np.isfinite(reps).all(axis=0)  # the configurations every seed measured
+            sd = replicate_signal(reps[:, every].T)["seed_sd"] if every.sum() >= 3 else np.nan
             extra = f" {reps.shape[0]:>5} {sd:7.2f}"
         print(
             f"{task:<18} {source.split(task):<7} {row.mean():9.2f} {row[dr]:7.2f} "
