@@ -72,3 +72,45 @@ def test_seeds_for_reliability():
     assert seeds_for_reliability(-0.1) == float("inf")
     with pytest.raises(ValueError, match="target"):
         seeds_for_reliability(0.5, target=1.0)
+
+
+def test_cross_seed_selection_grades_on_the_other_seed():
+    """Choosing on one seed and grading on the other scores below the mean-of-max, and exactly
+    what the held-out seed says."""
+    from t2s_env.rewards.signal import cross_seed_selection
+
+    rng = np.random.default_rng(3)
+    truth = rng.normal(0, 1, (6, 1, 128))
+    acc = truth + rng.normal(0, 2, (6, 2, 128))  # noise twice the effects
+    out = cross_seed_selection(acc, untrained=np.full((6, 2), -5.0))
+    assert out["per_task_best"].shape == (6, 2)
+    for t in range(6):
+        for s in range(2):
+            chosen = int(np.argmax(acc[t, s]))
+            assert out["per_task_best"][t, s] == acc[t, 1 - s, chosen]
+    assert out["mean_of_max"].mean() > out["per_task_best"].mean() + 1.0
+    fixed = {s: int(np.argmax(acc[:, s].mean(axis=0))) for s in range(2)}
+    assert out["fixed_choice"] == fixed
+    assert np.allclose(out["best_fixed"][:, 0], acc[:, 1, fixed[0]])
+    summary = out["summary"]
+    assert summary["fixed_minus_untrained"]["mean"] > 4  # the untrained row is graded too
+    assert summary["per_task_minus_fixed"]["se"] > 0
+
+
+def test_cross_seed_selection_fixed_from_and_errors():
+    from t2s_env.rewards.signal import cross_seed_selection
+
+    acc = np.zeros((3, 2, 4))
+    acc[0, :, 1] = 1.0  # task 0 prefers configuration 1, the others configuration 2
+    acc[1:, :, 2] = 1.0
+    out = cross_seed_selection(acc, fixed_from=np.array([True, False, False]))
+    assert out["fixed_choice"] == {0: 1, 1: 1}
+    assert out["summary"]["per_task_minus_fixed"]["mean"] == 2 / 3
+    with pytest.raises(ValueError, match="tasks, seeds, configurations"):
+        cross_seed_selection(acc[0])
+    one_seed = acc.copy()
+    one_seed[1, 1, 0] = np.nan
+    with pytest.raises(ValueError, match="task 1 needs"):
+        cross_seed_selection(one_seed)
+    with pytest.raises(ValueError, match="untrained must have shape"):
+        cross_seed_selection(acc, untrained=np.zeros(3))

@@ -119,3 +119,128 @@ def replicate_signal(acc: np.ndarray) -> dict[str, object]:
         "seeds_for_reliability_0.8": seeds_for_reliability(r1),
         **blocked_signal(acc),
     }
+
+
+def _fold_seeds(acc_task: np.ndarray) -> list[int]:
+    """Seeds (rows of ``(seeds, configurations)``) that measured every configuration."""
+    return [s for s in range(acc_task.shape[0]) if np.isfinite(acc_task[s]).all()]
+
+
+def _held_out(acc_task: np.ndarray, fold: int) -> np.ndarray:
+    """Per configuration, the mean of every seed but ``fold`` (NaN where none measured it)."""
+    others = np.delete(acc_task, fold, axis=0)
+    measured = np.isfinite(others)
+    total = np.where(measured, others, 0.0).sum(axis=0)
+    count = measured.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def _mean_se(values: np.ndarray) -> tuple[float, float]:
+    values = np.asarray(values, dtype=np.float64).ravel()
+    se = float(np.std(values, ddof=1) / np.sqrt(len(values))) if len(values) > 1 else float("nan")
+    return float(np.mean(values)), se
+
+
+def cross_seed_selection(
+    acc: np.ndarray,
+    *,
+    untrained: np.ndarray | None = None,
+    fixed_from: np.ndarray | None = None,
+) -> dict[str, object]:
+    """Held-out-seed scores of the two reference choices on a replicate table.
+
+    A maximum over noisy means is no oracle: the best of 256 two-seed means is high partly
+    because its seeds were lucky. Here every choice is made on one seed (a *fold*) and graded on
+    the mean of the task's other seeds, then averaged over folds (each seed that measured every
+    configuration of the task is a fold):
+
+    - ``per_task_best``: per task, the configuration with the highest fold-seed accuracy (the
+      cross-seed oracle: the best any method that measures every configuration once can do);
+    - ``best_fixed``: one configuration for every task, the highest mean fold-seed accuracy over
+      the tasks in ``fixed_from`` (all tasks by default; pass the seen tasks' mask to choose it
+      where an agent would);
+    - ``untrained``: the untrained backbone graded on the same seeds (``untrained[t, s]``: the
+      initialisation of seed ``s`` scored without pre-training), when given.
+
+    Args:
+        acc: ``(tasks, seeds, configurations)`` accuracies (NaN where a seed was not
+            measured; every task needs at least two seeds that measured every configuration),
+            the layout of :attr:`t2s_env.data.ReplicateTable.reward`.
+        untrained: ``(tasks, seeds)`` accuracies of the untrained backbone, or ``None``.
+        fixed_from: Boolean mask over tasks from which best-fixed is chosen (``None``: all).
+
+    Returns:
+        ``per_task_best``, ``best_fixed`` and (if given) ``untrained``: ``(tasks, folds)``
+        held-out scores (NaN where a task has fewer folds than the most); ``mean_of_max``:
+        ``(tasks,)`` the old optimistic figure (the maximum over configurations of the all-seed
+        mean); ``fixed_choice``: ``{fold: configuration index}``; ``summary``: the mean over
+        tasks x folds of each row and of the differences ``per_task_minus_fixed`` (and
+        ``fixed_minus_untrained``, ``per_task_minus_untrained``), each with its standard error
+        over the tasks x folds values. The units are those of ``acc``.
+
+    >>> rng = np.random.default_rng(0)
+    >>> truth = rng.normal(0, 1, (4, 1, 64))                  # 4 tasks, 64 configurations
+    >>> acc = truth + rng.normal(0, 1, (4, 2, 64))            # 2 seeds, noise as large
+    >>> out = cross_seed_selection(acc, untrained=np.zeros((4, 2)))
+    >>> out["per_task_best"].shape, bool(out["mean_of_max"].mean() > out["per_task_best"].mean())
+    ((4, 2), True)
+    """
+    acc = np.asarray(acc, dtype=np.float64)
+    if acc.ndim != 3:
+        raise ValueError(f"acc must be (tasks, seeds, configurations), got shape {acc.shape}")
+    n_tasks, n_seeds, _ = acc.shape
+    folds = [_fold_seeds(acc[t]) for t in range(n_tasks)]
+    for t, f in enumerate(folds):
+        if len(f) < 2:
+            raise ValueError(
+                f"task {t} needs a seed that measured every configuration and another seed to "
+                f"grade on; it has {len(f)} complete seed(s) of {n_seeds}"
+            )
+    mask = np.ones(n_tasks, bool) if fixed_from is None else np.asarray(fixed_from, bool)
+    if mask.shape != (n_tasks,) or not mask.any():
+        raise ValueError(f"fixed_from must be a boolean mask over the {n_tasks} tasks, not empty")
+    if untrained is not None:
+        untrained = np.asarray(untrained, dtype=np.float64)
+        if untrained.shape != (n_tasks, n_seeds):
+            raise ValueError(
+                f"untrained must have shape {(n_tasks, n_seeds)}, got {untrained.shape}"
+            )
+    common = sorted(set.intersection(*(set(folds[t]) for t in np.flatnonzero(mask))))
+    if not common:
+        raise ValueError(
+            "no seed measured every configuration of every task best-fixed is chosen on"
+        )
+    width = max(len(f) for f in folds)
+    per_task = np.full((n_tasks, width), np.nan)
+    fixed = np.full((n_tasks, width), np.nan)
+    base = np.full((n_tasks, width), np.nan)
+    fixed_choice = {s: int(np.argmax(acc[mask, s].mean(axis=0))) for s in common}
+    for t in range(n_tasks):
+        for j, s in enumerate(folds[t]):
+            graded = _held_out(acc[t], s)
+            per_task[t, j] = graded[int(np.argmax(acc[t, s]))]
+            choice = fixed_choice.get(s, fixed_choice[common[0]])
+            fixed[t, j] = graded[choice]
+            if untrained is not None:
+                base[t, j] = np.nanmean(np.delete(untrained[t], s))
+    rows = {"per_task_best": per_task, "best_fixed": fixed}
+    if untrained is not None:
+        rows["untrained"] = base
+    summary: dict[str, tuple[float, float]] = {}
+    for name, values in rows.items():
+        summary[name] = _mean_se(values[np.isfinite(values)])
+    diffs = {"per_task_minus_fixed": per_task - fixed}
+    if untrained is not None:
+        diffs["fixed_minus_untrained"] = fixed - base
+        diffs["per_task_minus_untrained"] = per_task - base
+    for name, values in diffs.items():
+        summary[name] = _mean_se(values[np.isfinite(values)])
+    measured = np.isfinite(acc)
+    mean = np.where(measured, acc, 0.0).sum(axis=1) / np.maximum(measured.sum(axis=1), 1)
+    return {
+        **rows,
+        "mean_of_max": mean.max(axis=1),
+        "fixed_choice": fixed_choice,
+        "summary": {k: {"mean": m, "se": se} for k, (m, se) in summary.items()},
+    }
