@@ -9,11 +9,18 @@ recipe), grown across sessions: run the sweep, export what the store holds, pack
     python benchmarks/cpu_table.py embed     # Task2Vec of the 8 tasks, cached in the store
     python benchmarks/cpu_table.py package   # t2s_env/data/cpu_table.{npz,json}
     python benchmarks/cpu_table.py import    # a lost store re-seeded from the CSV (then resume)
+    python benchmarks/cpu_table.py untrained # t2s_env/data/cpu_table_untrained.json (~45 s)
 
 ``export``: the CSV (one row per measurement: task, configuration key, seed, accuracy as a
 fraction written with ``repr`` so that it reads back bit for bit, backbone id, simulator
 version, recipe id) is the committed export of the store, which itself is not committed
 (``*.sqlite`` is ignored). ``status.md`` says how far the table is.
+
+``untrained``: the reference row of the table: per task and seed, the recipe's backbone as the
+sweep initialises it before pre-training (``build_backbone(arch, classes, seed)``, the head
+``train_backbone`` gives it) scored by the recipe's 5-NN on the task's measured sample, never
+trained. Written beside the table (which it leaves untouched) with its provenance;
+``tests/test_cpu_table.py`` checks the loader reads it value for value.
 
 ``package``: the packaged table is built from the CSV alone (so that it matches the export bit
 for bit; ``tests/test_cpu_table.py`` checks it) plus the Task2Vec vectors cached in the store by
@@ -222,10 +229,74 @@ def package(store_path: Path, out: Path, dest: Path) -> None:
           f"measurements, seeds per cell {provenance['seeds_per_cell']}")  # fmt: skip
 
 
+def untrained(dest: Path) -> None:
+    """Score each seed's untrained backbone on the packaged table's tasks (see the docstring)."""
+    import torch
+
+    from t2s_env.data import load_cpu_table
+    from t2s_env.pipeline import prepare_task, score_model
+    from t2s_env.pretrain import build_backbone, get_recipe
+
+    table = load_cpu_table()
+    recipe_id = table.provenance["recipe"]
+    recipe = get_recipe(recipe_id.split("@")[0])
+    if recipe.id != recipe_id:
+        sys.exit(f"the table was measured with recipe {recipe_id}, this checkout has {recipe.id}")
+    # train_backbone builds the model with a head over the rendered classes (all recipe.classes
+    # are rendered); the head's size changes the draws of the trunk's initialisation
+    classes = max(int(recipe.classes), 2)
+    tasks = {t: DatasetSpec.parse(table.provenance["tasks"][t]) for t in table.tasks}
+    t0 = time.process_time()
+    accuracy = []
+    for task, spec in tasks.items():
+        prepared = prepare_task(spec, recipe)
+        row = []
+        for seed in table.seeds:
+            model = build_backbone(recipe.arch, classes, seed).eval()
+            acc, _ = score_model(model, prepared, recipe, torch.device("cpu"), progress=False)
+            row.append(float(acc))
+        accuracy.append(row)
+        print(
+            f"{task}: "
+            + ", ".join(f"seed {s} {100 * a:.2f} %" for s, a in zip(table.seeds, row, strict=True))
+        )
+    out = {
+        "tasks": list(table.tasks),
+        "seeds": list(table.seeds),
+        "accuracy": accuracy,
+        "provenance": {
+            "what": "5-NN top-1 accuracy (fraction) of the recipe's backbone as each seed "
+            "initialises it, never pre-trained, per task (rows) and seed (columns)",
+            "recipe": recipe.id,
+            "arch": recipe.arch,
+            "head_classes": classes,
+            "initialisation": f"build_backbone({recipe.arch!r}, {classes}, seed), as "
+            "train_backbone builds it before pre-training",
+            "table": "cpu_table.npz (the same tasks, their samples and the same seeds)",
+            "tasks": {t: table.provenance["tasks"][t] for t in table.tasks},
+            "torch": torch.__version__,
+            "commit": _commit(),
+            "machine": _machine(),
+            "measured": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "cpu_seconds": round(time.process_time() - t0, 1),
+            "built_by": "python benchmarks/cpu_table.py untrained",
+        },
+    }
+    path = dest / "cpu_table_untrained.json"
+    path.write_text(json.dumps(out, indent=2) + "\n")
+    acc = 100 * np.array(accuracy)
+    unseen = [table.tasks.index(t) for t in table.split["unseen"]]
+    print(f"wrote {path}: mean {acc.mean():.2f} % over the {len(tasks)} tasks, "
+          f"{acc[unseen].mean():.2f} % over the unseen ones")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "step", nargs="?", default="export", choices=["export", "embed", "package", "import"]
+        "step",
+        nargs="?",
+        default="export",
+        choices=["export", "embed", "package", "import", "untrained"],
     )
     parser.add_argument("--store", default=str(OUT / "rewards.sqlite"))
     parser.add_argument("--out", default=str(OUT), help="folder of the export")
@@ -240,6 +311,8 @@ def main() -> None:
         print(f"imported {n} new measurements into {args.store}")
     elif args.step == "embed":
         embed(Path(args.store))
+    elif args.step == "untrained":
+        untrained(Path(args.dest))
     else:
         package(Path(args.store), out, Path(args.dest))
 

@@ -34,7 +34,9 @@ __all__ = [
     "ReplicateTable",
     "RewardTable",
     "Task2VecTable",
+    "UntrainedReference",
     "load_cpu_table",
+    "load_cpu_untrained",
     "load_knob_records",
     "load_materials",
     "load_object_classes",
@@ -43,6 +45,7 @@ __all__ = [
     "load_task_split",
     "data_path",
     "read_replicate_table",
+    "read_untrained_reference",
 ]
 
 
@@ -251,6 +254,76 @@ def load_cpu_table() -> ReplicateTable:
     simulator version, commit, machine and dates are in ``provenance``.
     """
     return read_replicate_table(data_path("cpu_table.npz"), data_path("cpu_table.json"))
+
+
+@dataclass(frozen=True)
+class UntrainedReference:
+    """What a replicate table's backbones score before any pre-training: each seed's
+    initialisation, never trained, evaluated like the table's cells.
+
+    Attributes:
+        tasks: Task names (shape ``(T,)``).
+        seeds: The initialisation seeds (shape ``(S,)``).
+        accuracy: 5-NN top-1 accuracy as a **fraction**, ``accuracy[t, s]`` (float64,
+            ``(T, S)``).
+        provenance: How it was measured (recipe, architecture, head, commit, machine, date).
+    """
+
+    tasks: tuple[str, ...]
+    seeds: tuple[int, ...]
+    accuracy: np.ndarray
+    provenance: dict[str, Any]
+
+    def __post_init__(self) -> None:
+        for what, names in (("task", self.tasks), ("seed", self.seeds)):
+            dup = _first_repeat(names)
+            if dup is not None:
+                raise ValueError(f"the untrained reference names {what} {dup!r} more than once")
+        shape = (len(self.tasks), len(self.seeds))
+        if self.accuracy.shape != shape:
+            raise ValueError(f"accuracy has shape {self.accuracy.shape}, expected {shape}")
+        if not np.all(np.isfinite(self.accuracy)) or np.any(
+            (self.accuracy < 0) | (self.accuracy > 1)
+        ):
+            raise ValueError("accuracies must be finite fractions in [0, 1]")
+
+
+def read_untrained_reference(path: str | Path | Traversable) -> UntrainedReference:
+    """Read an untrained-backbone reference (JSON: ``tasks``, ``seeds``, ``accuracy`` as
+    ``[task][seed]`` fractions, ``provenance``)."""
+    path = Path(path) if isinstance(path, str) else path
+    raw = _read_json(path)
+    try:
+        tasks = tuple(str(t) for t in raw["tasks"])
+        seeds = tuple(int(s) for s in raw["seeds"])
+        accuracy = np.array(raw["accuracy"], dtype=np.float64)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DataFileError(
+            f"data file {path} must hold 'tasks', 'seeds' and 'accuracy' ([task][seed] "
+            f"fractions): {exc}"
+        ) from exc
+    accuracy.setflags(write=False)
+    try:
+        return UntrainedReference(tasks, seeds, accuracy, dict(raw.get("provenance") or {}))
+    except ValueError as exc:
+        raise DataFileError(f"data file {path}: {exc}") from exc
+
+
+@lru_cache(maxsize=1)
+def load_cpu_untrained() -> UntrainedReference:
+    """The untrained backbone on the CPU table's tasks (``cpu_table_untrained.json``): per task
+    and seed, the ``cpu`` recipe's backbone as the sweep initialises it (seeded, the recipe's
+    100-way head) scored by the recipe's 5-NN without pre-training, the reference that tells
+    what pre-training bought.
+
+    Provenance: ``python benchmarks/cpu_table.py untrained``; recipe, architecture, commit,
+    machine and date are in ``provenance``.
+
+    >>> ref = load_cpu_untrained()
+    >>> ref.accuracy.shape == (len(ref.tasks), len(ref.seeds)), ref.provenance["recipe"]
+    (True, 'cpu@d1a84dd4e7')
+    """
+    return read_untrained_reference(data_path("cpu_table_untrained.json"))
 
 
 def read_reward_table(path: str | Path | Traversable) -> RewardTable:

@@ -7,9 +7,27 @@
 - :mod:`t2s_env.rewards.signal`: whether seed replicates of a reward tell configurations apart
   (seed agreement, ANOVA, reliability of one seed, seeds needed), and held-out-seed scores
   of the reference choices (:func:`~t2s_env.rewards.signal.cross_seed_selection`).
+- :func:`scoring_folds`: how an answer on a table is graded; on a replicate table by default on
+  seeds the method did not learn from (``"held-out seed"``, :data:`SCORINGS`).
 """
 
 from t2s_env.rewards.base import RewardSource, UnknownTaskError
-from t2s_env.rewards.table import ReplicateRewardSource, TableRewardSource
+from t2s_env.rewards.table import (
+    SCORINGS,
+    ReplicateRewardSource,
+    ScoringFold,
+    TableRewardSource,
+    default_scoring,
+    scoring_folds,
+)
 
-__all__ = ["ReplicateRewardSource", "RewardSource", "TableRewardSource", "UnknownTaskError"]
+__all__ = [
+    "SCORINGS",
+    "ReplicateRewardSource",
+    "RewardSource",
+    "ScoringFold",
+    "TableRewardSource",
+    "UnknownTaskError",
+    "default_scoring",
+    "scoring_folds",
+]

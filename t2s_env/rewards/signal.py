@@ -126,8 +126,14 @@ def _fold_seeds(acc_task: np.ndarray) -> list[int]:
     return [s for s in range(acc_task.shape[0]) if np.isfinite(acc_task[s]).all()]
 
 
-def _held_out(acc_task: np.ndarray, fold: int) -> np.ndarray:
-    """Per configuration, the mean of every seed but ``fold`` (NaN where none measured it)."""
+def held_out_mean(acc_task: np.ndarray, fold: int) -> np.ndarray:
+    """Per configuration, the mean of every seed (row of ``(seeds, configurations)``) but
+    ``fold``: what an answer chosen on seed ``fold`` is graded by (NaN where no other seed
+    measured it).
+
+    >>> held_out_mean(np.array([[1.0, 2.0], [3.0, np.nan], [5.0, 6.0]]), 0).tolist()
+    [4.0, 6.0]
+    """
     others = np.delete(acc_task, fold, axis=0)
     measured = np.isfinite(others)
     total = np.where(measured, others, 0.0).sum(axis=0)
@@ -218,7 +224,7 @@ def cross_seed_selection(
     fixed_choice = {s: int(np.argmax(acc[mask, s].mean(axis=0))) for s in common}
     for t in range(n_tasks):
         for j, s in enumerate(folds[t]):
-            graded = _held_out(acc[t], s)
+            graded = held_out_mean(acc[t], s)
             per_task[t, j] = graded[int(np.argmax(acc[t, s]))]
             choice = fixed_choice.get(s, fixed_choice[common[0]])
             fixed[t, j] = graded[choice]
@@ -227,20 +233,36 @@ def cross_seed_selection(
     rows = {"per_task_best": per_task, "best_fixed": fixed}
     if untrained is not None:
         rows["untrained"] = base
-    summary: dict[str, tuple[float, float]] = {}
-    for name, values in rows.items():
-        summary[name] = _mean_se(values[np.isfinite(values)])
-    diffs = {"per_task_minus_fixed": per_task - fixed}
-    if untrained is not None:
-        diffs["fixed_minus_untrained"] = fixed - base
-        diffs["per_task_minus_untrained"] = per_task - base
-    for name, values in diffs.items():
-        summary[name] = _mean_se(values[np.isfinite(values)])
     measured = np.isfinite(acc)
     mean = np.where(measured, acc, 0.0).sum(axis=1) / np.maximum(measured.sum(axis=1), 1)
-    return {
-        **rows,
-        "mean_of_max": mean.max(axis=1),
-        "fixed_choice": fixed_choice,
-        "summary": {k: {"mean": m, "se": se} for k, (m, se) in summary.items()},
-    }
+    out = {**rows, "mean_of_max": mean.max(axis=1), "fixed_choice": fixed_choice}
+    return {**out, "summary": selection_summary(out)}
+
+
+def selection_summary(selection: dict[str, object], tasks: np.ndarray | None = None) -> dict:
+    """The ``summary`` of a :func:`cross_seed_selection` result over the tasks of the boolean
+    mask ``tasks`` (all by default): the mean over tasks x folds of each row and of the
+    differences, each with its standard error over those tasks x folds values.
+
+    >>> acc = np.zeros((2, 2, 3))
+    >>> acc[0, :, 1], acc[1, :, 2] = 1.0, 4.0
+    >>> out = cross_seed_selection(acc, fixed_from=np.array([True, False]))
+    >>> selection_summary(out, np.array([False, True]))["per_task_minus_fixed"]["mean"]
+    4.0
+    """
+    rows = {k: np.asarray(selection[k]) for k in ("per_task_best", "best_fixed", "untrained")
+            if k in selection}  # fmt: skip
+    n_tasks = len(rows["per_task_best"])
+    mask = np.ones(n_tasks, bool) if tasks is None else np.asarray(tasks, bool)
+    if mask.shape != (n_tasks,) or not mask.any():
+        raise ValueError(f"tasks must be a boolean mask over the {n_tasks} tasks, not empty")
+    rows = {k: v[mask] for k, v in rows.items()}
+    diffs = {"per_task_minus_fixed": rows["per_task_best"] - rows["best_fixed"]}
+    if "untrained" in rows:
+        diffs["fixed_minus_untrained"] = rows["best_fixed"] - rows["untrained"]
+        diffs["per_task_minus_untrained"] = rows["per_task_best"] - rows["untrained"]
+    summary = {}
+    for name, values in {**rows, **diffs}.items():
+        m, se = _mean_se(values[np.isfinite(values)])
+        summary[name] = {"mean": m, "se": se}
+    return summary

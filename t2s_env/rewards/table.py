@@ -1,9 +1,11 @@
 """Measured reward tables as reward sources: the paper's (fast, exact, the default) and tables
-with several seed replicates per cell (the packaged CPU table)."""
+with several seed replicates per cell (the packaged CPU table), and how an answer on a table is
+scored (:func:`scoring_folds`: on a replicate table, on seeds the method did not learn from)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -11,12 +13,15 @@ from t2s_env.data import (
     ReplicateTable,
     RewardTable,
     Task2VecTable,
+    UntrainedReference,
     load_cpu_table,
+    load_cpu_untrained,
     load_reward_table,
     load_task2vec,
     load_task_split,
 )
 from t2s_env.rewards.base import UnknownTaskError
+from t2s_env.rewards.signal import held_out_mean
 from t2s_env.space import PAPER_SPACE, KnobSpace
 
 
@@ -117,6 +122,9 @@ class ReplicateRewardSource(TableRewardSource):
         table: The replicate table; the packaged CPU table (:func:`~t2s_env.data.load_cpu_table`)
             by default.
         space: The knob space of the table's keys; the paper's by default.
+        untrained: The untrained backbone on the table's tasks and seeds (:attr:`untrained`);
+            with the packaged table, its packaged reference
+            (:func:`~t2s_env.data.load_cpu_untrained`) by default, otherwise none.
 
     >>> source = ReplicateRewardSource()
     >>> source.replicates["fmnist-20shot"].shape == (len(source.seeds), 256)
@@ -129,8 +137,15 @@ class ReplicateRewardSource(TableRewardSource):
 
     name = "replicates"
 
-    def __init__(self, table: ReplicateTable | None = None, space: KnobSpace = PAPER_SPACE) -> None:
-        table = load_cpu_table() if table is None else table
+    def __init__(
+        self,
+        table: ReplicateTable | None = None,
+        space: KnobSpace = PAPER_SPACE,
+        untrained: UntrainedReference | None = None,
+    ) -> None:
+        if table is None:
+            table = load_cpu_table()
+            untrained = load_cpu_untrained() if untrained is None else untrained
         expected = space.all_keys()
         if set(table.keys) != set(expected) or len(table.keys) != len(expected):
             raise ValueError(
@@ -153,6 +168,48 @@ class ReplicateRewardSource(TableRewardSource):
         )
         self._rewards = mean  # the exact mean, not a round trip through percent
         self._best = mean.max(axis=1)
+        self.untrained_reference = untrained
+        self._untrained = None if untrained is None else _align_untrained(untrained, table)
+
+    @property
+    def untrained(self) -> np.ndarray | None:
+        """``(tasks, seeds)`` accuracy (fractions) of each seed's untrained backbone on each
+        task, rows in :attr:`tasks` order and columns in :attr:`seeds` order; ``None`` when the
+        table came without one. Read-only."""
+        return self._untrained
+
+    def complete_seeds(self) -> tuple[int, ...]:
+        """The seeds that measured every (task, configuration) of the table."""
+        return tuple(s for j, s in enumerate(self.seeds) if self._measured[:, j].all())
+
+    def restricted(self, seeds: Sequence[int]) -> ReplicateRewardSource:
+        """The same table with only ``seeds``' replicates (and untrained backbones): what a
+        method that learns from those seeds alone may see. Every cell must stay measured.
+
+        >>> one = ReplicateRewardSource().restricted([0])
+        >>> row = one.rewards[one.task_index("digits-0to4")]
+        >>> one.seeds, bool((row == one.replicates["digits-0to4"][0]).all())
+        ((0,), True)
+        """
+        unknown = [s for s in seeds if s not in self.seeds]
+        if unknown or not seeds:
+            raise ValueError(f"seeds {list(seeds)} must be some of the table's {list(self.seeds)}")
+        table = self.replicate_table
+        cols = [table.seeds.index(int(s)) for s in seeds]
+        reward = table.reward[:, cols]
+        if not np.isfinite(reward).any(axis=1).all():
+            raise ValueError(f"seeds {list(seeds)} leave (task, configuration) cells unmeasured")
+        sub = ReplicateTable(
+            table.tasks, table.keys, tuple(int(s) for s in seeds), reward, table.embedding,
+            table.split, table.provenance,
+        )  # fmt: skip
+        ref = self.untrained_reference
+        if ref is not None:
+            ref = UntrainedReference(
+                ref.tasks, sub.seeds, ref.accuracy[:, [ref.seeds.index(s) for s in sub.seeds]],
+                ref.provenance,
+            )  # fmt: skip
+        return ReplicateRewardSource(sub, self.space, ref)
 
     @property
     def replicates(self) -> dict[str, np.ndarray]:
@@ -178,3 +235,111 @@ class ReplicateRewardSource(TableRewardSource):
         pick = (rng.random(len(counts)) * counts).astype(np.int64)  # which measured seed
         seed_pos = np.argmax(np.cumsum(measured, axis=1) > pick[:, None], axis=1)
         return self._replicates[task_idx, seed_pos, config_idx]
+
+
+def _align_untrained(ref: UntrainedReference, table: ReplicateTable) -> np.ndarray:
+    """``ref``'s accuracies as ``(table tasks, table seeds)``; refuses a reference of another
+    recipe or one that misses a task or a seed of the table."""
+    recipes = ref.provenance.get("recipe"), table.provenance.get("recipe")
+    if None not in recipes and recipes[0] != recipes[1]:
+        raise ValueError(
+            f"the untrained reference is of recipe {recipes[0]}, the table of {recipes[1]}"
+        )
+    missing = [t for t in table.tasks if t not in ref.tasks]
+    missing += [f"seed {s}" for s in table.seeds if s not in ref.seeds]
+    if missing:
+        raise ValueError(f"the untrained reference has no {missing} of the table")
+    rows = [ref.tasks.index(t) for t in table.tasks]
+    cols = [ref.seeds.index(s) for s in table.seeds]
+    out = np.ascontiguousarray(ref.accuracy[np.ix_(rows, cols)], dtype=np.float64)
+    out.setflags(write=False)
+    return out
+
+
+SCORINGS: tuple[str, ...] = ("held-out seed", "mean")
+"""How an answer on a table is graded. ``"held-out seed"`` (the default on a replicate table):
+the method learns from one seed's replicates and its answer is graded by the mean of the other
+seeds, both ways round (cross-fit), averaged; ``"mean"``: learned from and graded by the whole
+table (the replicate mean on a replicate table; the only scoring of a single-valued one)."""
+
+
+@dataclass(frozen=True)
+class ScoringFold:
+    """One way round of a scoring: the source a method learns from and what grades its answer.
+
+    Attributes:
+        train: The reward source the method trains, fits or measures on.
+        grade: ``(tasks, configurations)`` fractions that grade an answer, rows in the source's
+            task order, columns in its flat-index order.
+        train_seeds: The replicate seeds ``train`` holds (``None`` on a single-valued table).
+        graded_seeds: The seeds ``grade`` averages (``None`` on a single-valued table).
+        untrained: ``(tasks,)`` the untrained backbone graded on the same seeds, or ``None``.
+    """
+
+    train: TableRewardSource
+    grade: np.ndarray
+    train_seeds: tuple[int, ...] | None = None
+    graded_seeds: tuple[int, ...] | None = None
+    untrained: np.ndarray | None = None
+
+    @property
+    def best(self) -> np.ndarray:
+        """Per task, the grade of the configuration best on the training rewards: with
+        held-out-seed scoring the cross-seed per-task best (the honest oracle), with mean
+        scoring the table's per-task best."""
+        return self.grade[np.arange(len(self.grade)), np.argmax(self.train.rewards, axis=1)]
+
+
+def default_scoring(source: TableRewardSource) -> str:
+    """``"held-out seed"`` on a table with replicates of two or more seeds, else ``"mean"``."""
+    if isinstance(source, ReplicateRewardSource) and len(source.seeds) >= 2:
+        return "held-out seed"
+    return "mean"
+
+
+def scoring_folds(source: TableRewardSource, scoring: str | None = None) -> list[ScoringFold]:
+    """The folds ``scoring`` (one of :data:`SCORINGS`; ``None``: :func:`default_scoring`) grades
+    an answer on: with ``"mean"`` one, the source itself; with ``"held-out seed"`` one per seed
+    that measured every cell, the source restricted to that seed (:meth:`ReplicateRewardSource.
+    restricted`) graded by the mean of the other seeds (:func:`~t2s_env.rewards.signal.
+    held_out_mean`). A result is the mean over the folds.
+
+    >>> folds = scoring_folds(ReplicateRewardSource())
+    >>> [(f.train_seeds, f.graded_seeds) for f in folds]
+    [((0,), (1,)), ((1,), (0,))]
+    >>> bool((folds[0].grade == folds[1].train.rewards).all())
+    True
+    """
+    scoring = default_scoring(source) if scoring is None else scoring
+    if scoring not in SCORINGS:
+        raise ValueError(f"unknown scoring {scoring!r}; choose from {list(SCORINGS)}")
+    replicates = isinstance(source, ReplicateRewardSource)
+    if scoring == "mean":
+        untrained = None
+        if replicates and source.untrained is not None:
+            untrained = source.untrained.mean(axis=1)
+        seeds = source.seeds if replicates else None
+        return [ScoringFold(source, source.rewards, seeds, seeds, untrained)]
+    if not replicates or len(source.seeds) < 2:
+        raise ValueError(
+            "held-out-seed scoring needs a table with replicates of two or more seeds; "
+            "score this one by its values (scoring='mean')"
+        )
+    reps = source._replicates  # (T, S, C)
+    folds = []
+    for seed in source.complete_seeds():
+        j = source.seeds.index(seed)
+        grade = np.stack([held_out_mean(reps[t], j) for t in range(len(source.tasks))])
+        if not np.isfinite(grade).all():
+            continue  # some cell only this seed measured: it cannot be graded without it
+        others = tuple(s for s in source.seeds if s != seed)
+        untrained = None
+        if source.untrained is not None:
+            untrained = np.delete(source.untrained, j, axis=1).mean(axis=1)
+        folds.append(ScoringFold(source.restricted([seed]), grade, (seed,), others, untrained))
+    if not folds:
+        raise ValueError(
+            "held-out-seed scoring needs a seed that measured every (task, configuration) and "
+            "other seeds that measured every cell again; this table has none (scoring='mean')"
+        )
+    return folds
