@@ -3,6 +3,12 @@ task, average over seen and unseen tasks over several seeds; leave-one-task-out 
 sample efficiency. Results as a JSON-able dict and a markdown table.
 
 Accuracies are graded against the reward table (not queried: grading is not the agent's query).
+On a table of seed replicates (the CPU table) the default scoring is by held-out seed
+(:func:`t2s_env.rewards.scoring_folds`): each agent or advisor learns from one seed's replicates
+and its answer is graded by the other seeds, both ways round, averaged; the per-task best it is
+compared with is the cross-seed one (the best configuration on the training seed, graded on the
+others), not the maximum of the replicate means. ``scoring="mean"`` scores as on a single-valued
+table (learned from single replicates, graded by their mean).
 
 >>> res = evaluate(["dr", "oracle"], seeds=[0], loto=False, progress=False)
 >>> round(res["agents"]["dr"]["seen_mean"], 2), round(res["agents"]["oracle"]["seen_mean"], 2)
@@ -30,7 +36,15 @@ from agents.advisor.base import is_advisor
 from agents.base import Agent, check_positive, query
 from agents.training import train
 from t2s_env.envs import Task2SimEnv
-from t2s_env.rewards import ReplicateRewardSource, RewardSource, TableRewardSource
+from t2s_env.rewards import (
+    ReplicateRewardSource,
+    RewardSource,
+    ScoringFold,
+    TableRewardSource,
+    default_scoring,
+    scoring_folds,
+)
+from t2s_env.rewards.signal import cross_seed_selection, selection_summary
 from t2s_env.space import task_observation
 
 BUDGETS: tuple[int, ...] = (0, 1, 2, 4, 8, 16, 32)
@@ -45,12 +59,16 @@ AGENT_MAX_QUERIES_PER_BUDGET = 8
 the held-out task (distinct or not) and keeps its answer for the budgets it did not reach."""
 
 
-def answer_accuracy(agent: Agent, source: TableRewardSource, tasks: Sequence[str]) -> np.ndarray:
-    """Accuracy (%) of the agent's deterministic configuration for each task."""
+def answer_accuracy(
+    agent: Agent, source: TableRewardSource, tasks: Sequence[str], grade: np.ndarray | None = None
+) -> np.ndarray:
+    """Accuracy (%) of the agent's deterministic configuration for each task, graded by the
+    source's rewards or by ``grade`` (``(tasks, configurations)`` fractions in the source's
+    order: a fold's held-out seeds, :class:`~t2s_env.rewards.ScoringFold`)."""
     rows = [source.task_index(t) for t in tasks]
     obs = task_observation(source.embeddings[rows]).astype(np.float64)
     idx = np.atleast_1d(source.space.action_to_index(agent.act(obs, deterministic=True)))
-    return 100 * source.rewards[rows, idx]
+    return 100 * (source.rewards if grade is None else grade)[rows, idx]
 
 
 def answer_rewards(
@@ -80,20 +98,27 @@ def answer_rewards(
 
 
 def few_query_accuracy(
-    agent: Agent, source: TableRewardSource, task: str, m: int | None = None
+    agent: Agent,
+    source: TableRewardSource,
+    task: str,
+    m: int | None = None,
+    grade: np.ndarray | None = None,
 ) -> tuple[float, int] | None:
     """For an agent with ``candidates`` (the neighbour-transfer agent): measure its ``m``
     best-rated configurations on ``task`` through an env over that task alone and answer the best
-    one. Returns (accuracy %, queries) or ``None`` if the agent has no candidates."""
+    one. Returns (accuracy %, queries) or ``None`` if the agent has no candidates. The answer is
+    graded by the source's reward (a replicate table's mean) or by ``grade`` (as in
+    :func:`answer_accuracy`)."""
     fn = getattr(agent, "candidates", None)
     if not callable(fn):
         return None
     env = Task2SimEnv(tasks=[task], reward_source=source)
     obs = env.task_observation(task).astype(np.float64)[None]
-    measured = [query(env, task, a) for a in fn(obs, m)[0]]
-    # keep the best measured one; grade it by its true reward (a replicate table's mean)
-    _, _, info = max(measured, key=lambda q: q[1])
-    return 100 * info["true_reward"], env.reward_queries
+    candidates = fn(obs, m)[0]
+    measured = [query(env, task, a)[1] for a in candidates]
+    kept = int(source.space.action_to_index(candidates[int(np.argmax(measured))]))
+    rewards = source.rewards if grade is None else grade
+    return 100 * float(rewards[source.task_index(task), kept]), env.reward_queries
 
 
 def _train(name: Any, seed: int, tasks, source, epochs, overrides) -> tuple[Agent, Any]:
@@ -140,23 +165,32 @@ def leave_one_task_out(
     epochs: dict[str, int] | None = None,
     overrides: dict[str, dict[str, Any]] | None = None,
     bar: tqdm | None = None,
+    scoring: str | None = None,
 ) -> dict[str, Any]:
     """Leave-one-task-out over every task of ``source``: train agent ``name`` on the other tasks,
     answer the held-out one without querying it. Returns ``loto_fraction`` (mean over tasks and
     seeds of accuracy / per-task best), ``loto_per_task`` (first seed) and ``loto_seeds``; for
-    agents with a few-query protocol also ``loto_few_query_fraction``."""
+    agents with a few-query protocol also ``loto_few_query_fraction``. With held-out-seed
+    ``scoring`` (the default on a replicate table) each fold trains on one seed and the fraction
+    is of the cross-seed per-task best (so it can exceed 1), averaged over the folds."""
     source = TableRewardSource() if source is None else source
     epochs, overrides = dict(epochs or {}), dict(overrides or {})
-    best = 100 * source.rewards.max(axis=1)
+    folds = scoring_folds(source, scoring)
     fracs, few_fracs = [], []
     for seed in seeds:
         for i, task in enumerate(source.tasks):
             train_tasks = [t for t in source.tasks if t != task]
-            agent, _ = _train(name, seed, train_tasks, source, epochs, overrides)
-            fracs.append(float(answer_accuracy(agent, source, [task])[0] / best[i]))
-            few = few_query_accuracy(agent, source, task)
-            if few is not None:
-                few_fracs.append(few[0] / best[i])
+            frac, few_frac = [], []
+            for fold in folds:
+                agent, _ = _train(name, seed, train_tasks, fold.train, epochs, overrides)
+                best = 100 * fold.best[i]
+                frac.append(float(answer_accuracy(agent, fold.train, [task], fold.grade)[0] / best))
+                few = few_query_accuracy(agent, fold.train, task, grade=fold.grade)
+                if few is not None:
+                    few_frac.append(few[0] / best)
+            fracs.append(float(np.mean(frac)))
+            if few_frac:
+                few_fracs.append(float(np.mean(few_frac)))
             if bar is not None:
                 bar.update()
     out: dict[str, Any] = {
@@ -181,6 +215,7 @@ def evaluate(
     budgets: Sequence[int] | None = None,
     noise_stds: Sequence[float] = (0.0,),
     splits: Sequence[str] = SPLITS,
+    scoring: str | None = None,
 ) -> dict[str, Any]:
     """Run the comparison, or with ``budgets`` the few-shot protocol (:func:`budget_curves`
     with ``seeds``, ``noise_stds`` and ``splits``; ``epochs``, ``overrides`` and ``loto`` are
@@ -197,6 +232,10 @@ def evaluate(
         loto_seeds: Seeds of the leave-one-task-out runs.
         source: The reward table (the paper's by default).
         progress: Show progress bars.
+        scoring: ``"held-out seed"`` or ``"mean"`` (:data:`t2s_env.rewards.SCORINGS`); by
+            default held-out seed on a replicate table, the table's values otherwise. With
+            held-out seed every seed's run trains once per fold (on one seed's replicates) and
+            its figures are the mean over the folds, graded on the seeds it did not train on.
 
     Returns a dict: ``{"agents": {name: {...}}, "settings": {...}}``; per agent ``seen_mean``,
     ``seen_std``, ``unseen_mean``, ``unseen_std`` (accuracy %), per-seed values,
@@ -204,15 +243,20 @@ def evaluate(
     the answer first reached 99% of its best; tasks never reaching it are left out, and
     ``reached_fraction`` says how many did), ``distinct_evaluations``, ``train_seconds``, and
     with LOTO ``loto_fraction`` (mean over tasks of accuracy / per-task best) and, for agents
-    with a few-query protocol, ``loto_few_query_fraction`` and ``unseen_few_query``.
+    with a few-query protocol, ``loto_few_query_fraction`` and ``unseen_few_query``. The
+    settings name the ``scoring`` and hold the ``references`` (per-task best, best fixed of the
+    seen tasks and, where the table has it, the untrained backbone, graded the same way).
     """
     if budgets is not None:
-        return budget_curves(agents, budgets, splits, noise_stds, seeds, source, progress, epochs)
+        return budget_curves(
+            agents, budgets, splits, noise_stds, seeds, source, progress, epochs, scoring
+        )
     source = TableRewardSource() if source is None else source
+    folds = scoring_folds(source, scoring)
+    scoring = default_scoring(source) if scoring is None else scoring
     epochs, overrides = dict(epochs or {}), dict(overrides or {})
     seen = [t for t in source.tasks if source.split(t) == "seen"]
     unseen = [t for t in source.tasks if source.split(t) == "unseen"]
-    best = 100 * source.rewards.max(axis=1)
     loto_names = (
         [_entry_name(a) for a in agents] if loto is True else ([] if loto is False else list(loto))
     )
@@ -225,24 +269,16 @@ def evaluate(
         rec: dict[str, Any] = {"seen": [], "unseen": [], "evals": [], "reached": [], "distinct": [],
                                "seconds": [], "unseen_few": [], "few_queries": None}  # fmt: skip
         for seed in seeds:
-            t0 = time.perf_counter()
-            agent, result = _train(spec, seed, seen, source, epochs, overrides)
-            rec["seconds"].append(time.perf_counter() - t0)
-            rec["kind"] = agent.kind
-            rec["seen"].append(float(answer_accuracy(agent, source, seen).mean()))
-            rec["unseen"].append(float(answer_accuracy(agent, source, unseen).mean()))
-            reached = [v for v in result.history["reached"].values() if v is not None]
-            rec["evals"].extend(reached)
-            rec["reached"].append(len(reached) / len(seen))
-            rec["distinct"].append(
-                result.history["distinct_evaluations"][-1]
-                if result.history["distinct_evaluations"]
-                else 0
-            )
-            few = [few_query_accuracy(agent, source, t) for t in unseen]
-            if few[0] is not None:
-                rec["unseen_few"].append(float(np.mean([f[0] for f in few])))
-                rec["few_queries"] = few[0][1]
+            by_fold = [_score_run(spec, seed, seen, unseen, fold, epochs, overrides)
+                       for fold in folds]  # fmt: skip
+            rec["kind"] = by_fold[0]["kind"]
+            for key in ("seen", "unseen", "reached", "distinct"):
+                rec[key].append(float(np.mean([r[key] for r in by_fold])))
+            rec["seconds"].extend(r["seconds"] for r in by_fold)
+            rec["evals"].extend(v for r in by_fold for v in r["evals"])
+            if by_fold[0]["unseen_few"] is not None:
+                rec["unseen_few"].append(float(np.mean([r["unseen_few"] for r in by_fold])))
+                rec["few_queries"] = by_fold[0]["few_queries"]
             bar.update()
         entry = {
             "kind": rec["kind"],
@@ -262,22 +298,114 @@ def evaluate(
             entry["unseen_few_query"] = float(np.mean(rec["unseen_few"]))
             entry["few_queries"] = rec["few_queries"]
         if name in loto_names or spec in loto_names:
-            entry.update(leave_one_task_out(spec, loto_seeds, source, epochs, overrides, bar))
+            entry.update(
+                leave_one_task_out(spec, loto_seeds, source, epochs, overrides, bar, scoring)
+            )
         out[name] = entry
     bar.close()
+    references = reference_rows(source, folds, seen, unseen, scoring)
     settings = {
         "reward_source": source.name,
+        "scoring": scoring,
+        "folds": [
+            {"train_seeds": list(f.train_seeds), "graded_seeds": list(f.graded_seeds)}
+            for f in folds
+            if f.train_seeds is not None
+        ],
         "seeds": list(seeds),
         "loto_seeds": list(loto_seeds),
         "epochs": {_entry_name(a): epochs.get(_entry_name(a), _default_epochs(a)) for a in agents},
         "tasks": {"seen": len(seen), "unseen": len(unseen), "all": len(source.tasks)},
         "overrides": overrides,
-        "per_task_best": {
-            "seen": float(best[[source.task_index(t) for t in seen]].mean()),
-            "unseen": float(best[[source.task_index(t) for t in unseen]].mean()),
-        },
+        "per_task_best": {k: references["per_task_best"][k] for k in ("seen", "unseen")},
+        "references": references,
     }
     return {"agents": out, "settings": settings}
+
+
+def _score_run(
+    spec: Any, seed: int, seen: list[str], unseen: list[str], fold: ScoringFold, epochs, overrides
+) -> dict[str, Any]:
+    """One agent trained on the seen tasks of a fold's training source, its answers graded."""
+    t0 = time.perf_counter()
+    agent, result = _train(spec, seed, seen, fold.train, epochs, overrides)
+    seconds = time.perf_counter() - t0
+    reached = [v for v in result.history["reached"].values() if v is not None]
+    distinct = result.history["distinct_evaluations"]
+    few = [few_query_accuracy(agent, fold.train, t, grade=fold.grade) for t in unseen]
+    return {
+        "kind": agent.kind,
+        "seconds": seconds,
+        "seen": float(answer_accuracy(agent, fold.train, seen, fold.grade).mean()),
+        "unseen": float(answer_accuracy(agent, fold.train, unseen, fold.grade).mean()),
+        "evals": reached,
+        "reached": len(reached) / len(seen),
+        "distinct": distinct[-1] if distinct else 0,
+        "unseen_few": None if few[0] is None else float(np.mean([f[0] for f in few])),
+        "few_queries": None if few[0] is None else few[0][1],
+    }
+
+
+def reference_rows(
+    source: TableRewardSource,
+    folds: Sequence[ScoringFold],
+    seen: Sequence[str],
+    unseen: Sequence[str],
+    scoring: str,
+) -> dict[str, dict[str, float]]:
+    """The reference rows of a comparison, accuracy %, over the seen and the unseen tasks, graded
+    like the agents: ``per_task_best`` (each task's best configuration on the training rewards),
+    ``best_fixed`` (the one configuration best on average over the seen tasks' training rewards)
+    and, where the table has it, ``untrained`` (the backbone never pre-trained). With held-out
+    seed scoring they come from :func:`~t2s_env.rewards.signal.cross_seed_selection`, each with
+    its standard error over tasks x folds (``seen_se``, ``unseen_se``).
+    """
+    rows = {"seen": [source.task_index(t) for t in seen],
+            "unseen": [source.task_index(t) for t in unseen]}  # fmt: skip
+    sel = None
+    if scoring == "held-out seed" and isinstance(source, ReplicateRewardSource):
+        mask = np.zeros(len(source.tasks), bool)
+        mask[rows["seen"]] = True
+        untrained = None if source.untrained is None else 100 * source.untrained
+        try:
+            sel = cross_seed_selection(
+                100 * np.stack(list(source.replicates.values())),
+                untrained=untrained,
+                fixed_from=mask,
+            )
+        except ValueError:  # a task with one complete seed: no standard errors, graded below
+            sel = None
+    if sel is not None:
+        names = [k for k in ("per_task_best", "best_fixed", "untrained") if k in sel]
+        out: dict[str, dict[str, float]] = {k: {} for k in names}
+        for split, idx in rows.items():
+            if not idx:
+                continue
+            part = np.zeros(len(source.tasks), bool)
+            part[idx] = True
+            summary = selection_summary(sel, part)
+            for k in out:
+                out[k][split] = summary[k]["mean"]
+                out[k][f"{split}_se"] = summary[k]["se"]
+        return out
+    out = {"per_task_best": {}, "best_fixed": {}}
+    if all(f.untrained is not None for f in folds):
+        out["untrained"] = {}
+    for split, idx in rows.items():
+        if not idx:
+            continue
+        best, fixed, base = [], [], []
+        for f in folds:
+            choice = int(np.argmax(f.train.rewards[rows["seen"]].mean(axis=0))) if seen else 0
+            best.append(f.best[idx].mean())
+            fixed.append(f.grade[idx, choice].mean())
+            if "untrained" in out:
+                base.append(f.untrained[idx].mean())
+        out["per_task_best"][split] = 100 * float(np.mean(best))
+        out["best_fixed"][split] = 100 * float(np.mean(fixed))
+        if "untrained" in out:
+            out["untrained"][split] = 100 * float(np.mean(base))
+    return out
 
 
 def to_markdown(results: dict[str, Any]) -> str:
@@ -287,11 +415,15 @@ def to_markdown(results: dict[str, Any]) -> str:
         return budgets_to_markdown(results)
     s = results["settings"]
     n = s.get("tasks", {"seen": 12, "all": 20})  # results written before the counts were kept
+    held_out = s.get("scoring") == "held-out seed"
+    best = "cross-seed per-task best" if held_out else "per-task best"
     lines = [
-        f"Seeds 0..n-1 (n in the seeds column); trained on the {n['seen']} seen tasks; per-task "
-        f"best {s['per_task_best']['seen']:.2f} seen / {s['per_task_best']['unseen']:.2f} unseen. "
+        scoring_sentence(s.get("scoring", "mean"), s.get("reward_source") == "replicates", s),
+        "",
+        f"Seeds 0..n-1 (n in the seeds column); trained on the {n['seen']} seen tasks; {best} "
+        f"{s['per_task_best']['seen']:.2f} seen / {s['per_task_best']['unseen']:.2f} unseen. "
         f"LOTO: train on {n['all'] - 1} tasks, answer the held-out one without querying it, as a "
-        "fraction of its best "
+        f"fraction of its {best}{' (can exceed 1)' if held_out else ''} "
         "(few-query: the best of the agent's top-rated configurations measured on it). "
         "Evals to 99%: distinct (task, configuration) evaluations of a seen task when the "
         "agent's answer first reached 99% of the task's best (mean over the tasks that did).",
@@ -304,7 +436,8 @@ def to_markdown(results: dict[str, Any]) -> str:
         return "-" if v is None else format(v, spec)
 
     for name, e in results["agents"].items():
-        kind = e["kind"] + (" (upper bound)" if e["kind"] == "oracle" else "")
+        bound = " (cross-seed per-task best)" if held_out else " (upper bound)"
+        kind = e["kind"] + (bound if e["kind"] == "oracle" else "")
         few = e.get("loto_few_query_fraction")
         few_s = "-" if few is None else f"{few:.3f} ({e['few_queries']} queries)"
         lines.append(
@@ -314,6 +447,12 @@ def to_markdown(results: dict[str, Any]) -> str:
             f"{few_s} | {fmt(e['evals_to_99'], '.1f')} | {e['reached_fraction']:.2f} | "
             f"{e['distinct_evaluations']:.0f} | {e['train_seconds']:.1f} |"
         )
+    untrained = s.get("references", {}).get("untrained")
+    if untrained:
+        lines.append(
+            f"| *untrained backbone* | reference | - | {_with_se(untrained, 'seen')} | "
+            f"{_with_se(untrained, 'unseen')} | - | - | - | - | - | - |"
+        )
     few_unseen = [(n, e) for n, e in results["agents"].items() if "unseen_few_query" in e]
     for n, e in few_unseen:
         lines.append(
@@ -321,6 +460,35 @@ def to_markdown(results: dict[str, Any]) -> str:
             f"task): {e['unseen_few_query']:.2f}."
         )
     return "\n".join(lines) + "\n"
+
+
+def _with_se(row: dict[str, float], split: str) -> str:
+    se = row.get(f"{split}_se")
+    return f"{row[split]:.2f}" + ("" if se is None else f" ± {se:.2f} (SE)")
+
+
+def scoring_sentence(scoring: str, replicates: bool, settings: dict | None = None) -> str:
+    """One sentence that says how a result was scored (for the markdown of a result)."""
+    if scoring == "held-out seed":
+        folds = (settings or {}).get("folds") or []
+        ways = "; ".join(
+            f"trained on seed {f['train_seeds']}, graded on {f['graded_seeds']}" for f in folds
+        )
+        return (
+            "**Scoring: held-out seed.** Each agent learns from one seed's replicates only and "
+            "its answers are graded by the mean of the other seeds"
+            + (f" ({ways})" if ways else "")
+            + ", averaged over the folds; the per-task best is the cross-seed one (each task's "
+            "best configuration on the training seed, graded on the other seeds), not the "
+            "maximum of the replicate means, which no method could reach."
+        )
+    if replicates:
+        return (
+            "**Scoring: mean.** Agents learn from single replicates and are graded by the mean "
+            "over replicates, including the seeds they learned from; the per-task best is the "
+            "maximum of the replicate means (optimistic: a maximum over noisy means)."
+        )
+    return "**Scoring: the table's values** (one measurement per cell)."
 
 
 # -- the few-shot budgeted protocol -------------------------------------------------------------
@@ -441,7 +609,7 @@ def _fitted_advisor(entry: Entry, seed: int, train_tasks, source) -> Any:
     rows = [source.task_index(t) for t in train_tasks]
     advisor = entry.make(seed)
     shared = getattr(advisor, "seed_independent_fit", False)
-    tag = (entry.name, tuple(train_tasks))
+    tag = (entry.name, tuple(train_tasks), getattr(source, "seeds", None))  # a fold: its seeds
     if shared and tag in _FITTED:
         return _FITTED[tag]
     advisor.fit(source.embeddings[rows], source.rewards[rows], keys)
@@ -502,32 +670,55 @@ def _agent_fold(entry, seed, train_tasks, task, source, budgets, noise_stds) -> 
     return out
 
 
-def budget_anchors(source: TableRewardSource, split: str, budgets: Sequence[int]) -> dict:
-    """The issue's anchors, computed exactly from the table (no noise): the expected fraction of
-    best of ``k`` random distinct configurations (k = 0: a random one), and the static top-k of
-    the mean fraction-of-best over the training tasks (k = 0: its top one)."""
-    frac = source.rewards / source.rewards.max(axis=1, keepdims=True)
-    n = frac.shape[1]
+ANCHOR_NAMES = {
+    "mean": ("random distinct configurations (expected)", "static top-k of mean fraction-of-best"),
+    "held-out seed": (
+        "random distinct configurations (expected)",
+        "static top-k, measured on the training seed",
+    ),
+}
+"""The anchors' names per scoring."""
+
+
+def budget_anchors(
+    source: TableRewardSource, split: str, budgets: Sequence[int], scoring: str | None = None
+) -> dict:
+    """The issue's anchors, computed exactly from the table: the expected fraction of best of
+    ``k`` random distinct configurations (k = 0: a random one), each measured once and the best
+    measured kept, and the static top-k of the mean fraction-of-best over the training tasks
+    (k = 0: its top one), the best measured of the k kept. With the table's values (no noise) the
+    best kept is the best; with held-out-seed ``scoring`` (see :func:`budget_curves`) the
+    measurements are the training seed's and the kept one is graded on the other seeds, per
+    fold, averaged."""
+    folds = scoring_folds(source, scoring)
+    names = ANCHOR_NAMES[default_scoring(source) if scoring is None else scoring]
+    n = source.space.size
     rand, static = [], []
-    for train_tasks, task in _split_folds(source, split):
-        row = np.sort(frac[source.task_index(task)])
-        rows = [source.task_index(t) for t in train_tasks]
-        order = np.argsort(-frac[rows].mean(axis=0), kind="stable")
-        r, s = [], []
-        for k in budgets:
-            if k == 0:
-                r.append(float(row.mean()))
-                s.append(float(frac[source.task_index(task), order[0]]))
-                continue
-            # P(max of a random k-subset is the i-th smallest) = C(i, k-1) / C(n, k)
-            p = np.array([math.comb(i, k - 1) for i in range(n)], dtype=float) / math.comb(n, k)
-            r.append(float(p @ row))
-            s.append(float(frac[source.task_index(task), order[:k]].max()))
-        rand.append(r)
-        static.append(s)
+    for fold in folds:
+        train = fold.train.rewards / fold.train.rewards.max(axis=1, keepdims=True)
+        graded = fold.grade / fold.best[:, None]
+        for train_tasks, task in _split_folds(source, split):
+            i = source.task_index(task)
+            # the held-out task's configurations in increasing order of what measuring gives
+            row = graded[i][np.argsort(train[i], kind="stable")]
+            rows = [source.task_index(t) for t in train_tasks]
+            order = np.argsort(-train[rows].mean(axis=0), kind="stable")
+            r, s = [], []
+            for k in budgets:
+                if k == 0:
+                    r.append(float(row.mean()))
+                    s.append(float(graded[i, order[0]]))
+                    continue
+                # P(max of a random k-subset is the i-th smallest) = C(i, k-1) / C(n, k)
+                p = np.array([math.comb(j, k - 1) for j in range(n)], dtype=float) / math.comb(n, k)
+                r.append(float(p @ row))
+                top = order[:k]
+                s.append(float(graded[i, top[int(np.argmax(train[i, top]))]]))
+            rand.append(r)
+            static.append(s)
     return {
-        "random distinct configurations (expected)": np.mean(rand, axis=0).tolist(),
-        "static top-k of mean fraction-of-best": np.mean(static, axis=0).tolist(),
+        names[0]: np.mean(rand, axis=0).tolist(),
+        names[1]: np.mean(static, axis=0).tolist(),
     }
 
 
@@ -547,13 +738,21 @@ def budget_curves(
     source: TableRewardSource | None = None,
     progress: bool = False,
     epochs: dict[str, int] | None = None,
+    scoring: str | None = None,
 ) -> dict[str, Any]:
     """The few-shot protocol: for each split, held-out task, seed and contender, a budget of
     ``k`` distinct evaluations on the held-out task chosen one at a time (each result seen before
     the next choice), then the configuration it keeps; the score is that configuration's table
-    reward / the task's best (measurements carry ``noise_std`` noise, the score never does). On
-    a table of seed replicates (:class:`~t2s_env.rewards.ReplicateRewardSource`) a measurement
-    is one replicate, as in its env (plus ``noise_std``), and the score is by the replicate mean.
+    reward / the task's best (measurements carry ``noise_std`` noise, the score never does).
+
+    On a table of seed replicates (:class:`~t2s_env.rewards.ReplicateRewardSource`) the default
+    ``scoring`` is ``"held-out seed"``: per fold, the contender is fitted on the training tasks'
+    rewards of one seed, each measurement on the held-out task is that seed's replicate (plus
+    ``noise_std``), and the kept configuration is graded by the mean of the other seeds, over the
+    cross-seed per-task best (the task's best configuration on the training seed, graded on the
+    others: what measuring all of them once reaches; a score can exceed 1); folds averaged. With
+    ``scoring="mean"`` a measurement is one replicate drawn among the seeds, as in the table's
+    env, and the score is by the replicate mean over its maximum.
 
     Hyperparameters are never chosen on the held-out task: advisors that select them (``gp``)
     do it by nested leave-one-out inside ``fit``, which sees the training tasks only; agents run
@@ -570,6 +769,8 @@ def budget_curves(
     from agents.advisor.loop import check_budgets
 
     source = TableRewardSource() if source is None else source
+    scoring_by = scoring_folds(source, scoring)
+    scoring = default_scoring(source) if scoring is None else scoring
     budgets = check_budgets(budgets, source.space.size)
     noise_stds = [float(x) for x in noise_stds]
     for x in noise_stds:
@@ -580,7 +781,6 @@ def budget_curves(
     resolved = _distinct_names([resolve_entry(e) for e in entries])
     resolved = [replace(e, epochs=int((epochs or {}).get(e.name, e.epochs))) for e in resolved]
     folds = {split: _split_folds(source, split) for split in splits}
-    best = source.rewards.max(axis=1)
     total = len(resolved) * len(seeds) * sum(len(f) for f in folds.values())
     bar = tqdm(total=total, disable=not progress, desc="budget curves")
     t_start = time.perf_counter()
@@ -595,9 +795,12 @@ def budget_curves(
             scores = np.empty((len(noise_stds), len(seeds), len(split_folds), len(budgets)))
             for s, seed in enumerate(seeds):
                 for j, (train_tasks, task) in enumerate(split_folds):
-                    kept = run_fold(entry, seed, train_tasks, task, source, budgets, noise_stds)
-                    i = source.task_index(task)
-                    scores[:, s, j] = source.rewards[i][np.array(kept)] / best[i]
+                    i, graded = source.task_index(task), []
+                    for fold in scoring_by:
+                        kept = run_fold(entry, seed, train_tasks, task, fold.train, budgets,
+                                        noise_stds)  # fmt: skip
+                        graded.append(fold.grade[i][np.array(kept)] / fold.best[i])
+                    scores[:, s, j] = np.mean(graded, axis=0)
                     bar.update()
             tasks = [task for _, task in split_folds]
             curves[split] = {
@@ -622,7 +825,19 @@ def budget_curves(
         "package_version": _package_version(),
         "protocol": {
             "name": "few-shot budgeted",
-            "score": "table reward of the kept configuration / the held-out task's best",
+            "scoring": scoring,
+            "folds": [
+                {"train_seeds": list(f.train_seeds), "graded_seeds": list(f.graded_seeds)}
+                for f in scoring_by
+                if f.train_seeds is not None
+            ],
+            "score": (
+                "mean of the other seeds' replicates of the kept configuration / the held-out "
+                "task's cross-seed best (its best configuration on the training seed, graded on "
+                "the other seeds)"
+                if scoring == "held-out seed"
+                else "table reward of the kept configuration / the held-out task's best"
+            ),
             "budgets": list(budgets),
             "splits": {s: [task for _, task in f] for s, f in folds.items()},
             "noise_stds": noise_stds,
@@ -632,12 +847,16 @@ def budget_curves(
             "table": {
                 "tasks": len(source.tasks),
                 "configurations": source.space.size,
-                "measurement": "one seed replicate"
-                if isinstance(source, ReplicateRewardSource)
-                else "the table's value",
+                "measurement": (
+                    "the training seed's replicate"
+                    if scoring == "held-out seed"
+                    else "one seed replicate"
+                    if isinstance(source, ReplicateRewardSource)
+                    else "the table's value"
+                ),
             },
         },
-        "anchors": {s: budget_anchors(source, s, budgets) for s in folds},
+        "anchors": {s: budget_anchors(source, s, budgets, scoring) for s in folds},
         "entries": out,
         "seconds": time.perf_counter() - t_start,
         "created_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -648,19 +867,39 @@ def budgets_to_markdown(results: dict[str, Any]) -> str:
     """Budget curves as markdown: one table per split and noise level (fraction of best)."""
     p = results["protocol"]
     budgets = p["budgets"]
-    replicates = p["table"].get("measurement") == "one seed replicate"
+    measurement = p["table"].get("measurement")
+    replicates = measurement in ("one seed replicate", "the training seed's replicate")
+    held_out = p.get("scoring") == "held-out seed"
+    if held_out:
+        ways = "; ".join(
+            f"measured on seed {f['train_seeds']}, graded on {f['graded_seeds']}"
+            for f in p.get("folds", [])
+        )
+        how = (
+            " **Scoring: held-out seed.** Each contender is fitted on one seed's replicates of the "
+            "training tasks and each measurement on the held-out task is that seed's replicate; "
+            "the configuration kept is graded by the mean of the other seeds"
+            + (f" ({ways})" if ways else "")
+            + ", as a fraction of the task's cross-seed best (its best configuration on the "
+            "training seed, graded on the others: what measuring every configuration once "
+            "reaches; a fraction can exceed 1), averaged over the folds. The anchors are "
+            "computed the same way, exactly."
+        )
+    elif replicates:
+        how = (
+            " **Scoring: mean.** Each measurement is one seed replicate of the table (its measured"
+            " noise), the score is by the replicate mean; the anchor rows are computed from the "
+            "means (as if measurements had no noise)."
+        )
+    else:
+        how = ""
+    best = "cross-seed best" if held_out else "best"
     lines = [
         f"Few-shot protocol (schema {results['schema']} v{results['schema_version']}, "
         f"task2sim-gym {results['package_version']}): each held-out task gets a budget of k "
         "distinct evaluations chosen one at a time, then the configuration kept is scored by "
-        f"its table reward / the task's best; mean over held-out tasks and seeds {p['seeds']}."
-        + (
-            " Each measurement is one seed replicate of the table (its measured noise), the score"
-            " is by the replicate mean; the anchor rows are computed from the means (as if"
-            " measurements had no noise)."
-            if replicates
-            else ""
-        ),
+        f"its table reward / the task's {best}; mean over held-out tasks and seeds "
+        f"{p['seeds']}." + how,
     ]
     noise_label = "added noise" if replicates else "measurement noise"
     header = "| entry | kind | " + " | ".join(f"k={k}" for k in budgets) + " |"

@@ -1,6 +1,8 @@
-"""The few-shot protocol on a table of seed replicates (the CPU table): what an advisor measures
-is one replicate, as in the table's env; the score is by the replicate mean. And outside
-entries whose objects reuse a registered name are told apart by their import path."""
+"""The few-shot protocol on a table of seed replicates (the CPU table): by default (held-out seed)
+an advisor is fitted on and measures one seed's replicates and the kept configuration is graded
+on the other seed; with ``scoring="mean"`` what it measures is one replicate, as in the table's
+env, and the score is by the replicate mean. And outside entries whose objects reuse a
+registered name are told apart by their import path."""
 
 from __future__ import annotations
 
@@ -54,9 +56,13 @@ def test_measured_row_is_one_replicate_per_configuration(cpu):
 
 def test_advisors_see_replicates_and_are_scored_by_the_mean(cpu):
     Recorder.seen.clear()
-    res = budget_curves([Recorder], budgets=(0, 4), splits=["seen-unseen"], source=cpu)
+    res = budget_curves(
+        [Recorder], budgets=(0, 4), splits=["seen-unseen"], source=cpu, scoring="mean"
+    )
     assert res["protocol"]["table"]["measurement"] == "one seed replicate"
+    assert res["protocol"]["scoring"] == "mean"
     assert "one seed replicate" in budgets_to_markdown(res)
+    assert "Scoring: mean" in budgets_to_markdown(res)
     keys = cpu.space.all_keys()
     told = Recorder.seen[-1]  # the last task's first 3 measurements, in table order
     task = res["protocol"]["splits"]["seen-unseen"][-1]
@@ -82,3 +88,28 @@ def test_an_outside_entry_reusing_a_registered_name_goes_by_its_import_path():
     names = list(res["entries"])
     assert names[0] == "gp-fixed" and names[1].endswith(":noisy_gp")
     assert res["entries"][names[1]]["source"] == names[1]
+
+
+def test_by_default_an_advisor_measures_one_seed_and_is_graded_on_the_other(cpu):
+    """Held-out seed: fitted on and measuring seed s only, the kept configuration graded by the
+    other seed over the cross-seed best; both folds averaged."""
+    Recorder.seen.clear()
+    res = budget_curves([Recorder], budgets=(4, 256), splits=["seen-unseen"], source=cpu)
+    p = res["protocol"]
+    assert p["scoring"] == "held-out seed"
+    assert p["folds"] == [{"train_seeds": [0], "graded_seeds": [1]},
+                          {"train_seeds": [1], "graded_seeds": [0]}]  # fmt: skip
+    assert "Scoring: held-out seed" in budgets_to_markdown(res)
+    keys = cpu.space.all_keys()
+    task = p["splits"]["seen-unseen"][-1]
+    reps = cpu.replicates[task]
+    # the last run is fold 1 (trained on seed 1): it was told seed 1's values only
+    told = Recorder.seen[-1]
+    assert told and all(v == reps[1, keys.index(k)] for k, v in told.items())
+    expected = []
+    for s in (0, 1):
+        best = reps[1 - s, int(np.argmax(reps[s]))]  # the cross-seed best
+        kept4 = int(np.argmax(reps[s, :4]))
+        expected.append([reps[1 - s, kept4] / best, 1.0])  # k = 256: every one measured on s
+    got = res["entries"]["recorder"]["curves"]["seen-unseen"]["0.0"]["per_task"][task]
+    np.testing.assert_allclose(got, np.mean(expected, axis=0))

@@ -268,9 +268,12 @@ def test_the_comparison_runs_on_a_replicate_table_and_grades_by_the_mean():
     from agents.evaluation import evaluate
 
     source = ReplicateRewardSource(synthetic_table())
+    with pytest.raises(ValueError, match="held-out-seed scoring needs a seed that measured"):
+        evaluate(["dr"], seeds=[0], loto=False, source=source, progress=False)
     res = evaluate(["oracle", "dr", "neighbour-transfer"], seeds=[0], loto=False, source=source,
-                   progress=False)  # fmt: skip
+                   progress=False, scoring="mean")  # fmt: skip
     assert res["settings"]["reward_source"] == "replicates"
+    assert res["settings"]["scoring"] == "mean"
     best = 100 * source.rewards.max(axis=1)
     seen, unseen = [0, 1], [2]
     oracle = res["agents"]["oracle"]  # reads the env's table, not the paper's
@@ -293,10 +296,15 @@ def test_cli_trains_and_evaluates_on_the_cpu_table(tmp_path, capsys):
     assert main(["evaluate", "--table", "cpu", "--agents", "dr,oracle", "--seeds", "1",
                  "--loto", "none", "--out", str(tmp_path / "cmp"), "--no-progress"]) == 0  # fmt: skip
     res = json.loads((tmp_path / "cmp.json").read_text())
-    best = 100 * ReplicateRewardSource().rewards
+    reps = 100 * load_cpu_table().reward  # (tasks, seeds, configurations)
     seen = [list(LIVE_TASKS).index(t) for t in live_task_split()["seen"]]
     assert res["settings"]["reward_source"] == "replicates"
-    assert res["agents"]["oracle"]["seen_mean"] == pytest.approx(best[seen].max(axis=1).mean())
+    assert res["settings"]["scoring"] == "held-out seed"  # the default on a replicate table
+    # the oracle picks each task's best on one seed and is graded on the other, both ways round
+    cross = [np.mean([reps[t, 1 - s, np.argmax(reps[t, s])] for s in (0, 1)]) for t in seen]
+    assert res["agents"]["oracle"]["seen_mean"] == pytest.approx(np.mean(cross))
+    assert np.mean(cross) < reps[seen].mean(axis=1).max(axis=1).mean() - 1  # the mean-of-max
+    assert "Scoring: held-out seed" in (tmp_path / "cmp.md").read_text()
 
 
 def test_training_on_replicates_repeats_for_a_seed_whatever_ran_before():

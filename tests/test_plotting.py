@@ -94,7 +94,10 @@ def test_info_on_the_cpu_table_shows_its_noise_and_provenance(capsys):
     reps = 100 * src.replicates["fmnist-20shot"]
     sd = np.sqrt(np.var(reps, axis=0, ddof=1).mean())
     assert row.split()[1] == "seen" and f"{sd:.2f}" in row.split()
-    assert f"{100 * src.rewards[0].max():.2f}" in row.split()
+    # best: chosen on one seed, graded on the other (not the maximum of the means); untrained
+    cross = np.mean([reps[1 - s, np.argmax(reps[s])] for s in (0, 1)])
+    assert f"{cross:.2f}" in row.split() and f"{100 * src.rewards[0].max():.2f}" not in row
+    assert f"{100 * src.untrained[0].mean():.2f}" in row.split()
     assert "seed SD" in out and f"{src.provenance['measurements']} measurements" in out
     assert src.provenance["recipe"] in out
     assert main(["info"]) == 0 and "seed SD" not in capsys.readouterr().out

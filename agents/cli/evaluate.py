@@ -69,6 +69,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     add_table_option(p)
     p.add_argument(
+        "--scoring",
+        choices=["held-out-seed", "mean"],
+        default=None,
+        help="how answers on a replicate table are graded: 'held-out-seed' (the default there: "
+        "learn from one seed's replicates, graded on the others, both ways round) or 'mean' "
+        "(graded by the mean over replicates); the paper's table is graded by its values",
+    )
+    p.add_argument(
         "--quick", action="store_true", help="a fast smoke run: 1 seed, 1/10 of the epochs, no LOTO"
     )
     p.add_argument(
@@ -110,8 +118,9 @@ def run(args: argparse.Namespace) -> int:
                 f"{item!r}"
             )
         epochs[name] = int(n)
+    scoring = _scoring(args)
     if args.budgets is not None:
-        return _run_budgets(args, names, epochs)
+        return _run_budgets(args, names, epochs, scoring)
     seeds, loto = list(range(args.seeds)), args.loto
     if args.quick:
         seeds, loto = [0], "none"
@@ -136,8 +145,19 @@ def run(args: argparse.Namespace) -> int:
         loto_seeds=list(range(args.loto_seeds)),
         source=table_source(args.table),
         progress=not args.no_progress,
+        scoring=scoring,
     )
     return _write(results, to_markdown(results), md_path, json_path)
+
+
+def _scoring(args: argparse.Namespace) -> str | None:
+    if args.scoring is None:
+        return None
+    if args.table != "cpu":
+        raise UsageError(
+            f"--scoring applies to a table of seed replicates (--table cpu), not --table {args.table}"
+        )
+    return args.scoring.replace("-", " ")
 
 
 def _outputs(out_arg: str) -> tuple[Path, Path]:
@@ -152,7 +172,9 @@ def _outputs(out_arg: str) -> tuple[Path, Path]:
     )
 
 
-def _run_budgets(args: argparse.Namespace, names: list[str], epochs: dict[str, int]) -> int:
+def _run_budgets(
+    args: argparse.Namespace, names: list[str], epochs: dict[str, int], scoring: str | None
+) -> int:
     from agents.evaluation import budget_curves, budgets_to_markdown
 
     try:
@@ -176,6 +198,7 @@ def _run_budgets(args: argparse.Namespace, names: list[str], epochs: dict[str, i
         source=table_source(args.table),
         progress=not args.no_progress,
         epochs=epochs,
+        scoring=scoring,
     )
     return _write(results, budgets_to_markdown(results), md_path, json_path)
 
