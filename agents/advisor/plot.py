@@ -43,8 +43,13 @@ def plot_budget_curves(results: dict[str, Any], out: str | Path) -> Path:
     budgets = p["budgets"]
     panels = [(s, n) for s in p["splits"] for n in p["noise_stds"]]
     replicates = p.get("table", {}).get("measurement") == "one seed replicate"
+    held_out = p.get("scoring") == "held-out seed"
     anchor_label = "anchor, noise-free means" if replicates else "anchor"
     noise_label = "one seed replicate + noise" if replicates else "noise"
+    best = "the task's best"
+    if held_out:
+        anchor_label, noise_label = "anchor", "held-out seed, noise"
+        best = "the task's cross-seed best"
     fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 4.2), squeeze=False)
     x = list(range(len(budgets)))  # budgets are roughly geometric: equal spacing reads best
     for ax, (split, noise) in zip(axes[0], panels, strict=True):
@@ -57,7 +62,7 @@ def plot_budget_curves(results: dict[str, Any], out: str | Path) -> Path:
                 ax.plot(x, values, ls=ls, color="grey", alpha=0.8, label=f"{name} ({anchor_label})")
         ax.set_xticks(x, [str(b) for b in budgets])
         ax.set_xlabel("budget k (distinct evaluations on the held-out task)")
-        ax.set_ylabel("fraction of the task's best kept")
+        ax.set_ylabel(f"fraction of {best} kept")
         ax.set_title(f"{split}, {noise_label} {noise}")
         ax.grid(alpha=0.3)
     handles, labels = axes[0][-1].get_legend_handles_labels()
