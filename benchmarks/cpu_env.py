@@ -99,17 +99,36 @@ def _graded(keys: dict[str, str], source: ReplicateRewardSource, grade: np.ndarr
     )  # fmt: skip
 
 
-def loop(seeds: int, epochs: int, store: Path, out: Path) -> None:
+def _earlier_live_rows(path: Path, fold, source: ReplicateRewardSource) -> list[dict]:
+    """The live rows of an earlier ``loop`` result (trained with pre-training seed 0, as every
+    run before held-out scoring was), re-graded on ``fold``'s held-out seed."""
+    earlier = json.loads(path.read_text())
+    rows = [dict(r) for r in earlier["rows"] if r["trained_on"] == "Task2Sim-Live-v0"
+            and r.get("train_seed", 0) == fold.train_seeds[0]]  # fmt: skip
+    for r in rows:
+        r.pop("unseen_mean", None), r.pop("unseen_seed0", None)  # the old, in-sample figures
+        r.update(train_seed=fold.train_seeds[0], graded_seeds=list(fold.graded_seeds),
+                 unseen_held_out=_graded(r["answers"], source, fold.grade),
+                 regraded_from=r.get("regraded_from", str(path.name)))  # fmt: skip
+    return rows
+
+
+def loop(seeds: int, epochs: int, store: Path, out: Path, live_from: Path | None = None) -> None:
     table = load_cpu_table()
-    source = ReplicateRewardSource(table)
+    source = ReplicateRewardSource()  # the packaged table, with its untrained backbone
     folds = scoring_folds(source)  # pre-training seed 0 graded on 1, and 1 on 0
     seen, unseen = list(table.split["seen"]), list(table.split["unseen"])
     vectors = {t: table.embedding[i] for i, t in enumerate(table.tasks)}
     obs_unseen = task_observation(np.stack([vectors[t] for t in unseen])).astype(np.float64)
     rows: list[dict] = []
+    if live_from is not None:  # the live answers of an earlier run, re-graded (seed 0 only)
+        rows += _earlier_live_rows(live_from, folds[0], source)
     for seed in tqdm(range(seeds), desc="live training"):
         for fold in folds:
             (train_seed,) = fold.train_seeds
+            if live_from is not None:
+                _train_on_table(seed, epochs, fold, seen, unseen, obs_unseen, source, rows)
+                continue
             env = make_live_env(tasks=seen, recipe="cpu", store=store, seed=train_seed,
                                 embeddings=vectors, progress=False)  # fmt: skip
             agent = make_agent("task2sim", seed=seed)
@@ -130,15 +149,7 @@ def loop(seeds: int, epochs: int, store: Path, out: Path) -> None:
                 "reused_measurements": result.reused_measurements,
             })  # fmt: skip
             env.close()
-            table_agent = make_agent("task2sim", seed=seed)
-            table_env = Task2SimEnv(tasks=seen, reward_source=fold.train)
-            train(table_agent, table_env, epochs=epochs, seed=seed, progress=False)
-            keys = dict(zip(unseen, (PAPER_SPACE.action_to_key(a) for a in
-                                     table_agent.act(obs_unseen, deterministic=True)), strict=True))  # fmt: skip
-            rows.append({"seed": seed, "trained_on": "Task2Sim-CPU-v0", "train_seed": train_seed,
-                         "graded_seeds": list(fold.graded_seeds),
-                         "unseen_held_out": _graded(keys, source, fold.grade),
-                         "answers": keys})  # fmt: skip
+            _train_on_table(seed, epochs, fold, seen, unseen, obs_unseen, source, rows)
     u_rows = [source.task_index(t) for t in unseen]
     refs = reference_rows(source, folds, seen, unseen, "held-out seed")
     dr = dict.fromkeys(unseen, DOMAIN_RANDOMIZATION_KEY)
@@ -151,18 +162,21 @@ def loop(seeds: int, epochs: int, store: Path, out: Path) -> None:
         ],
         "untrained backbone (no pre-training)": refs["untrained"]["unseen"],
     }
-    res = {"scoring": "held-out seed", "rows": rows, "anchors": anchors, "references": refs,
+    res = {"scoring": "held-out seed", "live_from": None if live_from is None else live_from.name,
+           "rows": rows, "anchors": anchors, "references": refs,
            "epochs": epochs, "store": str(store), "unseen": unseen, "seen": seen,
            "table": source.provenance}  # fmt: skip
     out.with_suffix(".json").write_text(json.dumps(res, indent=2))
     live_rows = [r for r in rows if r["trained_on"] == "Task2Sim-Live-v0"]
     table_rows = [r for r in rows if r["trained_on"] == "Task2Sim-CPU-v0"]
 
-    def per_seed(rs: list[dict]) -> list[float]:  # each seed's two folds averaged
+    def per_seed(rs: list[dict]) -> list[float]:  # each seed's folds averaged
         return [float(np.mean([r["unseen_held_out"] for r in rs if r["seed"] == s]))
-                for s in range(seeds)]  # fmt: skip
+                for s in sorted({r["seed"] for r in rs})]  # fmt: skip
 
     live_seed, table_seed = per_seed(live_rows), per_seed(table_rows)
+    fold0 = [r["unseen_held_out"] for r in table_rows if r["train_seed"] == 0]
+    folds_note = "2 folds" if live_from is None else "pre-training seed 0, graded on seed 1"
     lines = [
         "# The paper's agent trained through Task2Sim-Live-v0",
         "",
@@ -171,7 +185,16 @@ def loop(seeds: int, epochs: int, store: Path, out: Path) -> None:
         "pre-training seed 0 and then 1, the sweep's store. **Scoring: held-out seed**: the "
         f"answers on the unseen tasks ({', '.join(unseen)}) are graded by the packaged table's "
         "other seed (trained with pre-training seed 0, graded on seed 1, and the other way "
-        "round; accuracy %).",
+        "round; accuracy %)."
+        + (
+            ""
+            if live_from is None
+            else f" The live rows are re-graded from `{live_from.name}`, an earlier run "
+            "(pre-training seed 0 only): the store's measurements are of simulator version "
+            f"{table.provenance['simulator_version']}, which this checkout's simulator no "
+            "longer is, so training live again would pre-train anew instead of looking up "
+            f"(`--live-from {live_from.name}`)."
+        ),
         "",
         "| seed | pre-training seed | unseen, graded on the other seed | reward queries | "
         "distinct evaluations | store look-ups | new measurements | new pre-trainings | wall s |",
@@ -185,10 +208,12 @@ def loop(seeds: int, epochs: int, store: Path, out: Path) -> None:
         "",
         "| on the unseen tasks, graded on the seed not trained on | accuracy % |",
         "|---|---|",
-        f"| paper's agent, trained live (mean of {seeds} seeds x 2 folds; per seed "
+        f"| paper's agent, trained live (mean of {len(live_seed)} seeds, {folds_note}; per seed "
         f"{min(live_seed):.2f}-{max(live_seed):.2f}) | {np.mean(live_seed):.2f} |",
-        f"| paper's agent, trained on Task2Sim-CPU-v0 restricted to the same seed (per seed "
-        f"{min(table_seed):.2f}-{max(table_seed):.2f}) | {np.mean(table_seed):.2f} |",
+        f"| paper's agent, trained on Task2Sim-CPU-v0 restricted to seed 0, graded on seed 1 "
+        f"(per seed {min(fold0):.2f}-{max(fold0):.2f}) | {np.mean(fold0):.2f} |",
+        f"| paper's agent, trained on Task2Sim-CPU-v0 restricted to one seed, both ways round "
+        f"(per seed {min(table_seed):.2f}-{max(table_seed):.2f}) | {np.mean(table_seed):.2f} |",
         *(f"| {k} | {v:.2f} |" for k, v in anchors.items()),
         "",
         "Answers (seed 0, trained live with pre-training seed 0): "
@@ -196,6 +221,19 @@ def loop(seeds: int, epochs: int, store: Path, out: Path) -> None:
     ]
     out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+def _train_on_table(seed, epochs, fold, seen, unseen, obs_unseen, source, rows) -> None:
+    """The paper's agent trained on Task2Sim-CPU-v0 restricted to the fold's seed, its unseen
+    answers graded on the others (appended to ``rows``)."""
+    agent = make_agent("task2sim", seed=seed)
+    train(agent, Task2SimEnv(tasks=seen, reward_source=fold.train), epochs=epochs, seed=seed,
+          progress=False)  # fmt: skip
+    keys = dict(zip(unseen, (PAPER_SPACE.action_to_key(a) for a in
+                             agent.act(obs_unseen, deterministic=True)), strict=True))  # fmt: skip
+    rows.append({"seed": seed, "trained_on": "Task2Sim-CPU-v0", "train_seed": fold.train_seeds[0],
+                 "graded_seeds": list(fold.graded_seeds),
+                 "unseen_held_out": _graded(keys, source, fold.grade), "answers": keys})  # fmt: skip
 
 
 def main_effects(source: ReplicateRewardSource) -> np.ndarray:
@@ -471,6 +509,12 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS["task2sim"])
     ap.add_argument("--store", default=str(STORE))
+    ap.add_argument(
+        "--live-from",
+        default=None,
+        help="loop: re-grade the live answers of this earlier loop result (in results/) instead "
+        "of training live (when the store's simulator version is not this checkout's)",
+    )
     args = ap.parse_args()
     if args.part == "compare":
         compare(args.seeds, RESULTS / "cpu_env_compare")
@@ -481,9 +525,12 @@ def main() -> None:
     elif args.part == "figure":
         figure(RESULTS / "cpu_env.png")
     else:
-        if not Path(args.store).is_file():
+        live_from = None if args.live_from is None else RESULTS / args.live_from
+        if live_from is None and not Path(args.store).is_file():
             ap.error(f"--store {args.store} does not exist: run the CPU-table sweep first")
-        loop(args.seeds, args.epochs, Path(args.store), RESULTS / "cpu_env_loop")
+        if live_from is not None and not live_from.is_file():
+            ap.error(f"--live-from {live_from} does not exist")
+        loop(args.seeds, args.epochs, Path(args.store), RESULTS / "cpu_env_loop", live_from)
 
 
 if __name__ == "__main__":
