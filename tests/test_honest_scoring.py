@@ -220,8 +220,18 @@ def test_the_few_shot_protocol_names_its_scoring(source):
     assert anchors["random distinct configurations (expected)"][1] == pytest.approx(1.0)
 
 
-def test_cli_scoring_applies_to_replicate_tables_only(capsys):
+def test_cli_scoring_applies_to_replicate_tables_only(tmp_path, capsys):
     from agents.cli import main
 
     assert main(["evaluate", "--scoring", "mean", "--agents", "dr", "--no-progress"]) == 2
     assert "--scoring applies to a table of seed replicates" in capsys.readouterr().err
+    out = tmp_path / "cmp"
+    assert main(["evaluate", "--table", "cpu", "--scoring", "mean", "--agents", "oracle",
+                 "--seeds", "1", "--loto", "none", "--out", str(out), "--no-progress"]) == 0  # fmt: skip
+    res = json.loads(out.with_suffix(".json").read_text())
+    assert res["settings"]["scoring"] == "mean"
+    cpu = ReplicateRewardSource()
+    unseen = [cpu.split(t) == "unseen" for t in cpu.tasks]
+    best = 100 * cpu.rewards.max(axis=1)  # the maximum of the means
+    assert res["settings"]["per_task_best"]["unseen"] == pytest.approx(best[unseen].mean())
+    assert "Scoring: mean" in out.with_suffix(".md").read_text()
