@@ -2,7 +2,8 @@
 paper's agent trained through ``Task2Sim-Live-v0`` itself (the loop, demonstrated).
 
     OMP_NUM_THREADS=1 python benchmarks/cpu_env.py compare --seeds 5  # results/cpu_env_compare.{md,json}
-    OMP_NUM_THREADS=1 python benchmarks/cpu_env.py loop --seeds 5     # results/cpu_env_loop.{md,json}
+    OMP_NUM_THREADS=1 python benchmarks/cpu_env.py loop --seeds 5 --live-from cpu_env_loop_live_seed0.json
+                                                             # results/cpu_env_loop.{md,json}
     python benchmarks/cpu_env.py figure                      # results/cpu_env.png, from both
     python benchmarks/cpu_env.py stats                       # results/cpu_table_stats.{md,json}
     OMP_NUM_THREADS=1 python benchmarks/cpu_env.py fewshot --seeds 5  # results/cpu_env_fewshot.{md,json,png}
@@ -25,7 +26,10 @@ query is a look-up of a stored measurement or a new render + pre-train + 5-NN ev
 both are counted. Its answers on the 3 unseen tasks are graded by the packaged table's other
 seed, beside random, domain randomisation, the best fixed configuration of the seen tasks,
 the cross-seed per-task best, the untrained backbone and the same agent trained on
-``Task2Sim-CPU-v0`` restricted to the same seed.
+``Task2Sim-CPU-v0`` restricted to the same seed. The store's measurements are of the simulator
+version the table was measured with; once the simulator has moved on, training live would
+pre-train anew, so ``--live-from FILE`` re-grades the live answers of an earlier run instead
+(``cpu_env_loop_live_seed0.json``: 2026-12-02, pre-training seed 0 only).
 
 ``stats``: what the packaged table itself says, per task: the spread of the configuration
 means, one seed's noise (the pooled SD between replicates of a cell), how well two seeds agree
@@ -530,7 +534,12 @@ def main() -> None:
             ap.error(f"--store {args.store} does not exist: run the CPU-table sweep first")
         if live_from is not None and not live_from.is_file():
             ap.error(f"--live-from {live_from} does not exist")
-        loop(args.seeds, args.epochs, Path(args.store), RESULTS / "cpu_env_loop", live_from)
+        from t2s_env.rewards.store import StoreError
+
+        try:
+            loop(args.seeds, args.epochs, Path(args.store), RESULTS / "cpu_env_loop", live_from)
+        except StoreError as exc:
+            ap.error(f"{exc}; re-grade an earlier run instead with --live-from FILE")
 
 
 if __name__ == "__main__":
