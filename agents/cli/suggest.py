@@ -3,9 +3,9 @@
 Prints the next configuration to pre-train and the one to keep so far, from the task's Task2Vec
 embedding (``t2s embed``) and a CSV of the runs already made, one row per configuration
 measured: ``key,accuracy`` rows (5-NN accuracy in %, as ``t2s recommend --pretrain`` prints it),
-or after a header row naming ``key`` and either ``accuracy`` or ``reward`` (the same as a
-fraction) those columns in any order. The advisor is
-fitted on the packaged table's 20 tasks. Also ``python -m agents.cli.suggest ...``.
+or, after a header row naming ``key`` and either ``accuracy`` or ``reward`` (the same as a
+fraction), those columns in any order. The advisor is fitted on the packaged table's 20 tasks.
+Also ``python -m agents.cli.suggest ...``.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.cli import UsageError
-from agents.cli.checks import at_least, input_file, output_dir, read_json_file
+from agents.cli.checks import at_least, dataset_help, input_file, output_dir, read_json_file
 
 LIVE_ENV = "Task2Sim-Live-v0"
 
@@ -124,7 +124,6 @@ def read_run_info(run_dir: str | Path, option: str) -> dict[str, Any]:
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     from agents import AGENTS
-    from agents.cli.checks import dataset_help
     from t2s_env.pretrain import RECIPES
 
     p = sub.add_parser("train", help="train an agent on a Task2Sim env (TensorBoard, checkpoints)")
