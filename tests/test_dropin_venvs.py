@@ -2,7 +2,8 @@
 
 Each test builds a venv that sees the packages of the interpreter running the tests (a ``.pth``
 file adds its site directories *after* the venv's own, so what the venv installs takes
-precedence; ``--system-site-packages`` would show the base interpreter's instead, which on a
+precedence: the floor test reads gymnasium 1.1 from its venv beside a newer one outside;
+``--system-site-packages`` would show the base interpreter's instead, which on a
 fresh machine has no torch), installs the versions under test into it with the project's torch
 constraints, and runs the env tests or ``rl_zoo3`` there. Skipped, saying so, when the package
 registry cannot be reached.
