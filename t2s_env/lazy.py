@@ -1,9 +1,9 @@
 """Names a package exports from its modules, imported on first use (PEP 562).
 
 A package whose ``__init__`` imports torch code would make every user of its light parts (a
-configuration dataclass, a table of presets) pay for torch: ``t2s --help`` took 5 to 25 s.
-``__getattr__, __dir__ = lazy_exports(__name__, {"module": ("name", ...)})`` instead imports
-``package.module`` the first time one of its names is read.
+configuration dataclass, a table of presets) pay for torch: ``t2s --help`` took 6 to 60 s on
+a busy 2-core machine. ``__getattr__, __dir__ = lazy_exports(__name__, {"module": ("name",
+...)})`` instead imports ``package.module`` the first time one of its names is read.
 
 >>> from t2s_env.task2vec import Task2VecConfig  # t2s_env.task2vec.config: no torch
 >>> Task2VecConfig().image_size
