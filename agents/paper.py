@@ -32,6 +32,7 @@ SGD would make (tested against ``torch.optim.SGD`` on the full matrix), at a few
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,14 @@ from agents.base import (
     write_state,
 )
 from t2s_env.space import PAPER_SPACE, KnobSpace
+
+
+@functools.cache
+def _blas() -> Any:
+    """The process's thread pools (made on first use: finding them takes milliseconds)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 @dataclass(frozen=True)
@@ -225,10 +234,13 @@ class Task2SimAgent:
         if self.dim is None:
             self._init(obs.shape[1])
         rows = np.array([self._basis_index.get(x.tobytes(), -1) for x in obs], dtype=np.int64)
-        if (rows >= 0).all():  # training inputs: the cached products
-            return self._forward_rows(rows)
-        xw = obs.astype(np.float32) @ self._w1_init
-        return self._forward_pre(xw, (obs @ self.basis.T).astype(np.float32))
+        # One BLAS thread, as in training: a multi-threaded BLAS sums in an order that depends
+        # on the thread count, so answers and probabilities would depend on OMP_NUM_THREADS.
+        with _blas().limit(limits=1, user_api="blas"):
+            if (rows >= 0).all():  # training inputs: the cached products
+                return self._forward_rows(rows)
+            xw = obs.astype(np.float32) @ self._w1_init
+            return self._forward_pre(xw, (obs @ self.basis.T).astype(np.float32))
 
     def probabilities(self, obs: np.ndarray) -> list[np.ndarray]:
         """The policy's option probabilities per knob: a list of ``(B, n_options)`` arrays."""

@@ -301,6 +301,31 @@ def test_t2s_suggest_asks_and_tells(tmp_path, capsys, cub_embedding):
     assert second == adv.suggest(SOURCE.embedding("CUB"), {first: acc / 100})
 
 
+def test_t2s_suggest_reads_runs_with_or_without_a_header(tmp_path, capsys, cub_embedding):
+    """``key,accuracy`` rows without a header row read as accuracies in %, as with the header
+    ``key,accuracy``; a header may instead name ``reward`` (fractions) in any column order."""
+    accs = {k: 100 * SOURCE.rewards[SOURCE.task_index("CUB"), KEYS.index(k)] for k in KEYS[:3]}
+    rows = "".join(f"{k},{a:.4f}\n" for k, a in accs.items())
+    fractions = "".join(f"{a / 100:.6f},{k}\n" for k, a in accs.items())
+    answers = []
+    for name, text in (("bare", rows), ("header", "key,accuracy\n" + rows),
+                       ("reward", "reward,key\n" + fractions)):  # fmt: skip
+        runs = tmp_path / f"{name}.csv"
+        runs.write_text(text)
+        rc = main(["suggest", "--embedding", str(cub_embedding), "--observed", str(runs),
+                   "--advisor", "gp-fixed"])  # fmt: skip
+        out, err = capsys.readouterr()
+        assert rc == 0 and "runs so far: 3" in out and "note:" not in err, (name, err)
+        answers.append(out)
+    assert answers[0] == answers[1] == answers[2]
+    # Fractions without a header are read as (tiny) percentages, and the user is told so.
+    runs = tmp_path / "fractions.csv"
+    runs.write_text("".join(f"{k},{a / 100:.6f}\n" for k, a in accs.items()))
+    assert main(["suggest", "--embedding", str(cub_embedding), "--observed", str(runs),
+                 "--advisor", "static"]) == 0  # fmt: skip
+    assert "start the file with the row key,reward" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("csv", "message"),
     [

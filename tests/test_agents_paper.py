@@ -202,3 +202,23 @@ def test_result_does_not_depend_on_the_blas_thread_count():
             train(agent, gym.make("t2s_env:Task2Sim-Seen-v0"), epochs=60, seed=0, progress=False)
             weights.append(agent.p["w2"].copy())
     np.testing.assert_array_equal(weights[0], weights[1])
+
+
+def test_answers_do_not_depend_on_the_blas_thread_count():
+    """Outside training too (``t2s evaluate``'s answers, ``t2s recommend``), the probabilities
+    are the same bits under 1 and 2 BLAS threads: unpinned, an unseen task's 9,600 x 400 product
+    differs in its last bits with the thread count (the README's command 1 sets no thread count,
+    so its figures would depend on the machine's cores)."""
+    from threadpoolctl import threadpool_limits
+
+    from t2s_env.data import load_task2vec
+
+    agent = Task2SimAgent(Task2SimConfig(epochs=20), seed=0)
+    train(agent, gym.make("t2s_env:Task2Sim-Seen-v0"), epochs=20, seed=0, progress=False)
+    obs = np.asarray(load_task2vec().embedding, np.float32)
+    obs = np.tile(obs / np.linalg.norm(obs, axis=1, keepdims=True), (4, 1))  # 80 rows: threaded
+    probs = []
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads, user_api="blas"):
+            probs.append(np.concatenate(agent.probabilities(obs), axis=1))
+    np.testing.assert_array_equal(probs[0], probs[1])

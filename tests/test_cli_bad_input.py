@@ -180,7 +180,7 @@ CASES = [
     ("sweep-task-folder", ["sweep", "--tasks", "folder:{missing}"], "cannot load"),
     ("sweep-task-twice", ["sweep", "--tasks", "digits", "digits"], "twice"),
     ("sweep-config", ["sweep", "--tasks", "digits", "--configs", "1_2"], "bad configuration"),
-    ("sweep-recipe", ["sweep", "--tasks", "digits", "--recipe", "bogus"], "unknown recipe"),
+    ("sweep-recipe", ["sweep", "--tasks", "digits", "--recipe", "bogus"], "invalid choice"),
     ("sweep-seed", ["sweep", "--tasks", "digits", "--seeds", "-1"], "--seeds"),
     ("sweep-workers", ["sweep", "--tasks", "digits", "--workers", "0"], "--workers"),
     ("sweep-gpus", ["sweep", "--tasks", "digits", "--gpus-per-task", "-1"], "--gpus-per-task"),
@@ -297,7 +297,7 @@ CASES = [
     (
         "rec-recipe",
         ["recommend", "digits", "--embedding", "{emb}", "--pretrain", "--recipe", "bogus"],
-        "unknown recipe",
+        "--recipe: invalid choice",
     ),  # fmt: skip
     (
         "rec-out-dir",

@@ -1,14 +1,23 @@
 """The version floors and rl_zoo3, each in a scratch venv (never the running environment).
 
-Each test builds a venv that sees this environment's packages (``--system-site-packages``),
-installs the versions under test into it with the project's torch constraints, and runs the env
-tests or ``rl_zoo3`` there. Skipped, saying so, when the package registry cannot be reached.
+Each test builds a venv that sees the packages of the interpreter running the tests (a ``.pth``
+file adds its site directories *after* the venv's own, so what the venv installs takes
+precedence: the floor test reads gymnasium 1.1 from its venv beside a newer one outside;
+``--system-site-packages`` would show the base interpreter's instead, which on a
+fresh machine has no torch), installs the versions under test into it with the project's torch
+constraints, and runs the env tests or ``rl_zoo3`` there. Skipped, saying so, when the package
+registry cannot be reached.
+
+Marked ``venv`` (and ``slow``): they take minutes, so the default run leaves them out
+(``pyproject.toml``); ``python -m pytest -q -m venv`` runs them, as ``.ci/run`` does.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
+import site
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +27,7 @@ from readme_snippets import readme_snippet
 
 ROOT = Path(__file__).resolve().parents[1]
 CONSTRAINTS = ROOT / "constraints.txt"
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.venv]
 
 
 def run(cmd: list[str | Path], cwd: Path = ROOT, **kwargs) -> subprocess.CompletedProcess:
@@ -29,6 +38,28 @@ def run(cmd: list[str | Path], cwd: Path = ROOT, **kwargs) -> subprocess.Complet
     )
 
 
+def running_site_dirs() -> list[str]:
+    """The site directories of the interpreter running the tests (a venv's own, and the base
+    interpreter's too when that venv sees them)."""
+    user = [site.getusersitepackages()] if site.ENABLE_USER_SITE else []
+    return [d for d in [*site.getsitepackages(), *user] if os.path.isdir(d)]
+
+
+def see_running_packages(python: Path) -> None:
+    """Let the venv of ``python`` import the running interpreter's packages, behind its own:
+    a ``.pth`` line that adds each site directory (with its own ``.pth`` files) at the end of
+    ``sys.path``. Checked: the venv's site-packages comes first, then those directories."""
+    venv_site = run([python, "-c", "import site; print(site.getsitepackages()[0])"])
+    assert venv_site.returncode == 0, venv_site.stderr
+    dirs = running_site_dirs()
+    line = "import site; " + "; ".join(f"site.addsitedir({d!r})" for d in dirs)
+    (Path(venv_site.stdout.strip()) / "_t2s_running_env.pth").write_text(line + "\n")
+    shown = run([python, "-c", "import json, sys; print(json.dumps(sys.path))"])
+    path = json.loads(shown.stdout)
+    own = path.index(venv_site.stdout.strip())
+    assert all(own < path.index(d) for d in dirs), path
+
+
 def scratch_venv(path: Path, *requirements: str) -> Path:
     """A venv at ``path`` with ``requirements`` installed; its python."""
     probe = run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", path / "probe",
@@ -36,9 +67,10 @@ def scratch_venv(path: Path, *requirements: str) -> Path:
     if probe.returncode != 0:
         last = (probe.stderr.strip().splitlines() or ["no output"])[-1]
         pytest.skip(f"the package registry cannot be reached to fetch {requirements[-1]}: {last}")
-    made = run([sys.executable, "-m", "venv", "--system-site-packages", path / "venv"])
+    made = run([sys.executable, "-m", "venv", path / "venv"])
     assert made.returncode == 0, made.stderr
     python = path / "venv" / "bin" / "python"
+    see_running_packages(python)
     installed = run([python, "-m", "pip", "install", "-q", "-c", CONSTRAINTS, *requirements],
                     timeout=900)  # fmt: skip
     assert installed.returncode == 0, installed.stderr[-3000:]

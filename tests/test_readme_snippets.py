@@ -4,16 +4,32 @@ another gymnasium run in scratch venvs: tests/test_dropin_venvs.py)."""
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import pytest
 from readme_snippets import readme_snippet, snippet_names
 
 IN_VENVS = {"rl-zoo", "rllib", "mabwiser"}  # run by tests/test_dropin_venvs.py
+IN_CI = {"quick-start-tests"}  # run by .ci/run, in a fresh venv
 HERE = ["sb3-ppo", "sb3-dqn", "cleanrl"]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_every_snippet_is_run_somewhere():
-    assert set(snippet_names()) == IN_VENVS | set(HERE)
+    assert set(snippet_names()) == IN_VENVS | IN_CI | set(HERE)
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert all(f'readme_snippet("{name}")' in ci for name in IN_CI)
+
+
+def test_ci_runs_the_readme_test_command_in_a_fresh_venv():
+    """.ci/run's command 2 is the README's, run by a fresh venv's pip and python."""
+    command = readme_snippet("quick-start-tests")
+    assert "pip install -c constraints.txt" in command and "python -m pytest" in command
+    ci = (ROOT / ".ci" / "run").read_text()
+    made, activated, ran = (ci.index(s) for s in ('python3 -m venv "$venv"',
+                            'source "$venv/bin/activate"', '-c "$command2"'))  # fmt: skip
+    assert made < activated < ran
+    assert "python -m pytest -q -m venv" in ci[ran:]
 
 
 @pytest.mark.slow

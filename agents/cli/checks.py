@@ -263,3 +263,19 @@ def table_source(table: str) -> Any:
     from t2s_env.rewards import ReplicateRewardSource, TableRewardSource
 
     return ReplicateRewardSource() if table == "cpu" else TableRewardSource()
+
+
+def dataset_help() -> str:
+    """Every form a dataset spec takes (:mod:`t2s_env.datasets.spec`), for an option's help."""
+    from t2s_env.datasets import LIVE_TASKS
+    from t2s_env.datasets.spec import SETTINGS
+    from t2s_env.datasets.torchvision_tasks import known_torchvision_tasks
+
+    return (
+        "a dataset spec: digits (offline) | fashion-mnist[:DIR] (Debian's idx files) | "
+        "folder:DIR, or any path with a / (DIR/<class>/*.png or DIR/{train,test}/<class>/) | "
+        f"torchvision:NAME[:ROOT] or NAME[:ROOT], NAME one of {', '.join(known_torchvision_tasks())} "
+        f"(ROOT default $T2S_DATA_ROOT/name) | a named live task: {', '.join(LIVE_TASKS)}; "
+        f"any of them may end in ?KEY=VALUE&... with KEY one of {', '.join(SETTINGS)} (e.g. "
+        "digits?shots=20&test=200&classes=0+1+2)"
+    )

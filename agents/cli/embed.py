@@ -13,7 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
-from agents.cli.checks import at_least, output_file, torch_device, write_output
+from agents.cli.checks import at_least, dataset_help, output_file, torch_device, write_output
+
+METRIC_HELP = (
+    "distance to the shipped tasks: task2vec, Task2Vec's normalised cosine (the cosine "
+    "distance of a/(a+b) and b/(a+b); default), or cosine, the plain cosine distance"
+)
 
 
 def add_task2vec_args(p: argparse.ArgumentParser) -> None:
@@ -21,7 +26,7 @@ def add_task2vec_args(p: argparse.ArgumentParser) -> None:
     from t2s_env.task2vec import BATCH_NORM_MODES, SAMPLING_MODES, Task2VecConfig
 
     d = Task2VecConfig()
-    p.add_argument("dataset", help="digits | folder:/path | torchvision:NAME[:ROOT] | NAME[:ROOT]")
+    p.add_argument("dataset", help=dataset_help())
     p.add_argument("--download", action="store_true", help="let torchvision download the dataset")
     p.add_argument(
         "--split-seed", type=at_least(0), default=0, help="seed of a train/test split (0)"
@@ -45,12 +50,23 @@ def add_task2vec_args(p: argparse.ArgumentParser) -> None:
         default=d.max_samples,
         help=f"cap on the head's feature cache, first images in order ({d.max_samples})",
     )
-    g.add_argument("--batch-size", type=at_least(1), default=d.batch_size, help=f"({d.batch_size})")
     g.add_argument(
-        "--image-size", type=at_least(16), default=d.image_size, help=f"pixels ({d.image_size})"
+        "--batch-size",
+        type=at_least(1),
+        default=d.batch_size,
+        help=f"images per batch of the probe (features, head fit, Fisher) ({d.batch_size})",
     )
     g.add_argument(
-        "--head-epochs", type=at_least(0), default=d.head_epochs, help=f"({d.head_epochs})"
+        "--image-size",
+        type=at_least(16),
+        default=d.image_size,
+        help=f"probe input: images resized and centre-cropped to this many pixels ({d.image_size})",
+    )
+    g.add_argument(
+        "--head-epochs",
+        type=at_least(0),
+        default=d.head_epochs,
+        help=f"epochs of the classifier head's fit on the cached features ({d.head_epochs})",
     )
     g.add_argument(
         "--batch-norm",
@@ -133,7 +149,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--nearest", type=at_least(0), default=3, help="shipped tasks to list (3; 0: none)"
     )
-    p.add_argument("--metric", choices=("task2vec", "cosine"), default="task2vec")
+    p.add_argument(
+        "--metric",
+        choices=("task2vec", "cosine"),
+        default="task2vec",
+        help=METRIC_HELP,
+    )
     p.set_defaults(func=run)
 
 

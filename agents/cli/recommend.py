@@ -45,7 +45,7 @@ from agents.cli.checks import (
     read_embedding,
     write_output,
 )
-from agents.cli.embed import add_task2vec_args, embed_from_args
+from agents.cli.embed import METRIC_HELP, add_task2vec_args, embed_from_args
 from t2s_env.datasets import DatasetSpec
 
 PAPER_POLICY = "task2sim.npz"
@@ -292,6 +292,8 @@ def pretrain(
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    from t2s_env.pretrain import RECIPES
+
     p = sub.add_parser(
         "recommend", help="recommend a simulator configuration for a dataset (and pre-train)"
     )
@@ -301,17 +303,33 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--embedding", help="use this t2s embed output instead of embedding again")
     p.add_argument("--nearest", type=at_least(0), default=3, help="known tasks to list (3)")
-    p.add_argument("--metric", choices=("task2vec", "cosine"), default="task2vec")
+    p.add_argument("--metric", choices=("task2vec", "cosine"), default="task2vec", help=METRIC_HELP)
     g = p.add_argument_group("pre-training (--pretrain)")
     g.add_argument("--pretrain", action="store_true", help="render, pre-train and save a backbone")
-    g.add_argument("--recipe", default="smoke", help="pre-training recipe (smoke)")
+    g.add_argument(
+        "--recipe",
+        choices=sorted(RECIPES),
+        default="smoke",
+        help="pre-training preset (default: %(default)s; the README's recipe table)",
+    )
     g.add_argument(
         "--simulator",
         default=None,
         help="package.module:factory of a Simulator (default: the package's default simulator)",
     )
-    g.add_argument("--out-dir", type=Path, default=Path("t2s_recommend"), help="(./t2s_recommend)")
-    g.add_argument("--pretrain-seed", type=at_least(0), default=0)
+    g.add_argument(
+        "--out-dir",
+        type=Path,
+        default=Path("t2s_recommend"),
+        help="folder of the pre-trained backbone (.pt) and report.json; with --budget also the "
+        "runs, their plot and the reward store (default: %(default)s)",
+    )
+    g.add_argument(
+        "--pretrain-seed",
+        type=at_least(0),
+        default=0,
+        help="seed of rendering and pre-training (default: %(default)s)",
+    )
     g.add_argument(
         "--budget",
         type=at_least(1),

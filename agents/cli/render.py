@@ -19,9 +19,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--grid", help="write a grid picture (PNG) to this path")
     p.add_argument("--out", help="write an image-folder dataset (one folder per class) here")
     p.add_argument("--classes", type=at_least(1), default=16, help="number of classes (default 16)")
-    p.add_argument("--images-per-class", type=at_least(1), default=1, help="default 1")
+    p.add_argument(
+        "--images-per-class", type=at_least(1), default=1, help="images of each class (default 1)"
+    )
     p.add_argument("--resolution", type=at_least(8), default=64, help="image size in pixels (64)")
-    p.add_argument("--seed", type=at_least(0), default=0)
+    p.add_argument(
+        "--seed", type=at_least(0), default=0, help="seed of the per-image draws (default 0)"
+    )
     p.add_argument(
         "--supersample", type=int, choices=(1, 2, 3, 4), default=1, help="anti-aliasing factor"
     )

@@ -1,10 +1,11 @@
 """``t2s suggest --embedding task.npz --observed runs.csv``: ask / tell for your own task.
 
 Prints the next configuration to pre-train and the one to keep so far, from the task's Task2Vec
-embedding (``t2s embed``) and a CSV of the runs already made: a header row with ``key`` and
-either ``accuracy`` (5-NN accuracy in %, as ``t2s recommend --pretrain`` prints it) or
-``reward`` (the same as a fraction), then one row per configuration measured. The advisor is
-fitted on the packaged table's 20 tasks. Also ``python -m agents.cli.suggest ...``.
+embedding (``t2s embed``) and a CSV of the runs already made, one row per configuration
+measured: ``key,accuracy`` rows (5-NN accuracy in %, as ``t2s recommend --pretrain`` prints it),
+or, after a header row naming ``key`` and either ``accuracy`` or ``reward`` (the same as a
+fraction), those columns in any order. The advisor is fitted on the packaged table's 20 tasks.
+Also ``python -m agents.cli.suggest ...``.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ def read_observed(path: str | Path) -> dict[str, float]:
     rows = [r for r in rows if any(c.strip() for c in r)]
     if not rows:
         return {}
-    header = [c.strip().lower() for c in rows[0]]
+    headerless = len(rows[0]) >= 2 and _is_number(rows[0][1])  # key,accuracy (%) rows
+    header = ["key", "accuracy"] if headerless else [c.strip().lower() for c in rows[0]]
     if "key" not in header or not ({"accuracy", "reward"} & set(header)):
         raise ValueError(
             f"{path}: the first row must name the columns: key and accuracy (%) or reward "
@@ -39,7 +41,7 @@ def read_observed(path: str | Path) -> dict[str, float]:
     column = "accuracy" if "accuracy" in header else "reward"
     k_col, v_col = header.index("key"), header.index(column)
     observed: dict[str, float] = {}
-    for line, row in enumerate(rows[1:], start=2):
+    for line, row in enumerate(rows[1 - headerless :], start=2 - headerless):
         if len(row) <= max(k_col, v_col):
             raise ValueError(f"{path}:{line}: expected a key and a {column}, got {row}")
         key, text = row[k_col].strip(), row[v_col].strip()
@@ -58,15 +60,35 @@ def read_observed(path: str | Path) -> dict[str, float]:
         if key in observed:
             raise ValueError(f"{path}:{line}: configuration {key} is listed twice")
         observed[key] = value
+    if headerless and observed and max(observed.values()) <= 0.01:
+        print(
+            f"note: {path} has no header row, so its numbers are read as accuracies in %, all "
+            "<= 1 %; if they are fractions, start the file with the row key,reward",
+            file=sys.stderr,
+        )
     return observed
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("suggest", help="the next configuration to pre-train on your task")
     p.add_argument("--embedding", required=True, help="the task's embedding (t2s embed --out)")
-    p.add_argument("--observed", help="CSV of runs so far: key,accuracy (%%) or key,reward")
+    p.add_argument(
+        "--observed",
+        help="CSV of the runs so far, one per row: key,accuracy (in %%); or after a header row "
+        "naming key and accuracy (%%) or reward (a fraction), those columns in any order",
+    )
     p.add_argument("--advisor", default="gp", help="advisor name (default: %(default)s)")
-    p.add_argument("--seed", type=at_least(0), default=0)
+    p.add_argument(
+        "--seed", type=at_least(0), default=0, help="seed of the advisor (default: %(default)s)"
+    )
     p.set_defaults(func=run)
 
 

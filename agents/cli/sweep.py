@@ -15,6 +15,7 @@ from pathlib import Path
 from agents.cli import UsageError
 from agents.cli.checks import (
     at_least,
+    dataset_help,
     load_simulator,
     non_negative_float,
     output_file,
@@ -25,6 +26,8 @@ from agents.cli.checks import (
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    from t2s_env.pretrain import RECIPES
+
     p = sub.add_parser(
         "sweep",
         help="evaluate (task, configuration) pairs for real into the reward store",
@@ -37,7 +40,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         nargs="+",
         required=True,
         metavar="DATASET",
-        help="downstream tasks: digits, folder:/path, NAME:/root (torchvision)",
+        help=f"downstream tasks, each {dataset_help()}",
     )
     p.add_argument(
         "--configs",
@@ -48,8 +51,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--recipe",
+        choices=sorted(RECIPES),
         default="smoke",
-        help="pre-training preset: tiny, smoke (default), cpu, small, paper",
+        help="pre-training preset (default: %(default)s; the README's recipe table)",
     )
     p.add_argument("--seeds", nargs="+", type=at_least(0), default=[0], help="seeds (default: 0)")
     p.add_argument(
@@ -57,7 +61,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="reward store file (default: $T2S_STORE or ~/.cache/t2s_env/rewards.sqlite)",
     )
-    p.add_argument("--executor", choices=["local", "ray"], default="local")
+    p.add_argument(
+        "--executor",
+        choices=["local", "ray"],
+        default="local",
+        help="local: --workers processes on this machine (default); ray: tasks of a Ray cluster",
+    )
     p.add_argument(
         "--workers",
         type=at_least(1),

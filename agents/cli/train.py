@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.cli import UsageError
-from agents.cli.checks import at_least, input_file, output_dir, read_json_file
+from agents.cli.checks import at_least, dataset_help, input_file, output_dir, read_json_file
 
 LIVE_ENV = "Task2Sim-Live-v0"
 
@@ -124,6 +124,7 @@ def read_run_info(run_dir: str | Path, option: str) -> dict[str, Any]:
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     from agents import AGENTS
+    from t2s_env.pretrain import RECIPES
 
     p = sub.add_parser("train", help="train an agent on a Task2Sim env (TensorBoard, checkpoints)")
     p.add_argument("agent", nargs="?", choices=sorted(AGENTS), help="agent name")
@@ -134,7 +135,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--seed", type=at_least(0), default=0, help="seed of the agent and the task order"
     )
     p.add_argument("--epochs", type=at_least(1), default=None, help="epochs (default: the agent's)")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a hyperparameter")
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="override a hyperparameter of the agent's config (repeatable), e.g. --set lr=0.01",
+    )
     p.add_argument(
         "--logdir", default="runs", help="parent folder of run folders (default: %(default)s)"
     )
@@ -142,29 +148,57 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its checkpoint"
     )
     p.add_argument(
-        "--checkpoint-every", type=at_least(1), default=100, help="epochs between checkpoints"
+        "--checkpoint-every",
+        type=at_least(1),
+        default=100,
+        help="epochs between checkpoints (default: %(default)s)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     g = p.add_argument_group(f"live rewards (--env {LIVE_ENV})")
-    g.add_argument("--tasks", help="comma-separated downstream tasks (dataset specs or names)")
-    g.add_argument("--recipe", default="smoke", help="pre-training recipe (default: %(default)s)")
+    g.add_argument("--tasks", help=f"comma-separated downstream tasks, each {dataset_help()}")
+    g.add_argument(
+        "--recipe",
+        choices=sorted(RECIPES),
+        default="smoke",
+        help="pre-training preset (default: %(default)s; the README's recipe table)",
+    )
     g.add_argument(
         "--store", help="reward store file (default: $T2S_STORE or ~/.cache/t2s_env/rewards.sqlite)"
     )
     g.add_argument(
-        "--max-evaluations", type=int, help="stop at this many distinct (task, config) evaluations"
+        "--max-evaluations",
+        type=int,
+        help="stop at this many distinct (task, config) evaluations, each a pre-training "
+        "(default: no cap)",
     )
-    g.add_argument("--simulator", default="default", help="'default' or MODULE:FACTORY")
-    g.add_argument("--pretrain-seed", type=int, default=0, help="seed of rendering + pre-training")
+    g.add_argument(
+        "--simulator",
+        default="default",
+        help="'default' (the embedded simulator) or MODULE:FACTORY returning a Simulator",
+    )
+    g.add_argument(
+        "--pretrain-seed",
+        type=int,
+        default=0,
+        help="seed of rendering and pre-training (default: %(default)s)",
+    )
     g.add_argument("--device", default=None, help="torch device (default: CUDA when present)")
     g.add_argument(
         "--task2vec-probe",
         default="imagenet",
         help="probe of the tasks' Task2Vec vectors: imagenet (default), random, or a weights file",
     )
-    g.add_argument("--task2vec-images", type=int, default=None, help="Task2Vec sample size")
     g.add_argument(
-        "--task2vec-image-size", type=int, default=None, help="Task2Vec probe input, pixels"
+        "--task2vec-images",
+        type=int,
+        default=None,
+        help="images of each task's Task2Vec sample (default: t2s embed's --n-images)",
+    )
+    g.add_argument(
+        "--task2vec-image-size",
+        type=int,
+        default=None,
+        help="Task2Vec probe input, pixels (default: t2s embed's --image-size)",
     )
     p.set_defaults(func=run)
 

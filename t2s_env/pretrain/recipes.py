@@ -26,7 +26,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from t2s_env.pretrain.backbones import BACKBONES
+from t2s_env.pretrain.architectures import BACKBONES
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class Recipe:
     name: str
     """Preset name (the store keys on :attr:`id`, which adds a hash of the fields)."""
     arch: str = "resnet18"
-    """torchvision architecture (see :data:`~t2s_env.pretrain.backbones.BACKBONES`)."""
+    """torchvision architecture (see :data:`~t2s_env.pretrain.architectures.BACKBONES`)."""
     classes: int | None = None
     """Object classes rendered (the first ``classes`` of the simulator's); ``None``: all."""
     images_per_class: int = 100

@@ -3,40 +3,69 @@
 A Monte-Carlo Fisher embedding with a ResNet-18 probe (:func:`embed_task`), the layout of its
 9,600 entries (:func:`resnet18_layout`), distances between embeddings and the nearest shipped
 tasks of a new one (:func:`nearest_tasks`).
+
+Names are imported from their modules on first use (PEP 562), so that reading the settings
+(:class:`Task2VecConfig`, the ``*_MODES``) or the distances imports no torch: ``t2s --help``
+starts at once.
 """
 
-from t2s_env.task2vec.distance import (
-    METRICS,
-    cosine_distance,
-    distance_matrix,
-    nearest_tasks,
-    task2vec_distance,
-)
-from t2s_env.task2vec.fisher import (
-    BATCH_NORM_MODES,
-    SAMPLING_MODES,
-    Task2VecConfig,
-    TaskEmbedding,
-    class_balanced_draws,
-    embed_task,
-    fisher_diagonal,
-    preprocess,
-)
-from t2s_env.task2vec.layout import (
-    LayerSlice,
-    embedding_dim,
-    embedding_modules,
-    probe_layout,
-    resnet18_layout,
-)
-from t2s_env.task2vec.probe import (
-    IMAGENET_URL,
-    OFFLINE_ENV,
-    Probe,
-    ProbeWeightsError,
-    build_probe,
-    imagenet_cache_file,
-)
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from t2s_env.lazy import lazy_exports
+
+_MODULES = {
+    "config": ("BATCH_NORM_MODES", "SAMPLING_MODES", "Task2VecConfig"),
+    "distance": (
+        "METRICS", "cosine_distance", "distance_matrix", "nearest_tasks", "task2vec_distance",
+    ),
+    "fisher": (
+        "TaskEmbedding", "class_balanced_draws", "embed_task", "fisher_diagonal", "preprocess",
+    ),
+    "layout": (
+        "LayerSlice", "embedding_dim", "embedding_modules", "probe_layout", "resnet18_layout",
+    ),
+    "probe": (
+        "IMAGENET_URL", "OFFLINE_ENV", "Probe", "ProbeWeightsError", "build_probe",
+        "imagenet_cache_file",
+    ),
+}  # fmt: skip
+
+if TYPE_CHECKING:
+    from t2s_env.task2vec.config import BATCH_NORM_MODES, SAMPLING_MODES, Task2VecConfig
+    from t2s_env.task2vec.distance import (
+        METRICS,
+        cosine_distance,
+        distance_matrix,
+        nearest_tasks,
+        task2vec_distance,
+    )
+    from t2s_env.task2vec.fisher import (
+        TaskEmbedding,
+        class_balanced_draws,
+        embed_task,
+        fisher_diagonal,
+        preprocess,
+    )
+    from t2s_env.task2vec.layout import (
+        LayerSlice,
+        embedding_dim,
+        embedding_modules,
+        probe_layout,
+        resnet18_layout,
+    )
+    from t2s_env.task2vec.probe import (
+        IMAGENET_URL,
+        OFFLINE_ENV,
+        Probe,
+        ProbeWeightsError,
+        build_probe,
+        imagenet_cache_file,
+    )
+
+
+__getattr__, __dir__ = lazy_exports(__name__, _MODULES)
 
 __all__ = [
     "BATCH_NORM_MODES",

@@ -1,0 +1,89 @@
+"""How a task is embedded (:class:`Task2VecConfig`), apart from the torch code that embeds it
+(:mod:`t2s_env.task2vec.fisher`), so that a command line can offer the settings and their
+defaults without importing torch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import torch
+
+__all__ = ["BATCH_NORM_MODES", "SAMPLING_MODES", "Task2VecConfig"]
+
+BATCH_NORM_MODES: tuple[str, ...] = ("train", "eval")
+SAMPLING_MODES: tuple[str, ...] = ("weighted", "balanced")
+
+
+@dataclass(frozen=True)
+class Task2VecConfig:
+    """How a task is embedded. Defaults follow the reference procedure (the docstring of
+    :mod:`t2s_env.task2vec.fisher`)."""
+
+    n_images: int = 10_000
+    """Images drawn for the Fisher, and features drawn per head epoch (the reference loader's
+    ``num_samples``); with ``sampling="balanced"``, the size of the sample."""
+    max_samples: int = 10_000
+    """Caps the head's feature cache at ``max_samples // batch_size - 1`` batches of the first
+    images in dataset order (the reference's ``max_samples``; unused with ``"balanced"``)."""
+    batch_size: int = 64
+    """Images per batch, for the features, the head fit and the Fisher (at most ``n_images``)."""
+    image_size: int = 224
+    """Images are resized (shorter side) and centre-cropped to this many pixels."""
+    probe: str = "imagenet"
+    """``"imagenet"``, ``"random"`` (recorded in the result), or a ResNet-18 weights file."""
+    head_epochs: int = 10
+    """Epochs of Adam on the cached features when fitting the classifier head."""
+    head_lr: float = 4e-4
+    """Learning rate of the head fit (the reference's ``classifier_opts``)."""
+    head_weight_decay: float = 1e-4
+    """Weight decay of the head fit."""
+    batch_norm: Literal["train", "eval"] = "train"
+    """``"train"``: batch statistics (the reference); ``"eval"``: running statistics."""
+    sampling: Literal["weighted", "balanced"] = "weighted"
+    """``"weighted"``: class-balanced draws with replacement (the reference);
+    ``"balanced"``: one class-balanced sample without replacement."""
+    seed: int = 0
+    """Seeds the draws of images, of head batches and of the sampled labels."""
+    probe_seed: int = 0
+    """Seeds a random probe's trunk and the head's initialisation (fixed across samples)."""
+    device: str = "auto"
+    """``"auto"`` (CUDA when present), ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ..."""
+    download: bool = True
+    """Let torchvision download the ImageNet weights when they are not cached."""
+
+    def __post_init__(self) -> None:
+        for name in ("n_images", "max_samples", "batch_size", "image_size"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.head_epochs < 0:
+            raise ValueError(f"head_epochs must be >= 0, got {self.head_epochs}")
+        if self.head_lr <= 0 or self.head_weight_decay < 0:
+            raise ValueError("head_lr must be > 0 and head_weight_decay >= 0")
+        if self.batch_norm not in BATCH_NORM_MODES:
+            raise ValueError(
+                f"batch_norm must be one of {BATCH_NORM_MODES}, got {self.batch_norm!r}"
+            )
+        if self.sampling not in SAMPLING_MODES:
+            raise ValueError(f"sampling must be one of {SAMPLING_MODES}, got {self.sampling!r}")
+        if self.sampling == "weighted" and self.max_samples < 2 * self.effective_batch_size:
+            raise ValueError(
+                f"max_samples ({self.max_samples}) must be >= 2 * batch_size "
+                f"({2 * self.effective_batch_size}): the head's features are "
+                "max_samples // batch_size - 1 batches"
+            )
+
+    @property
+    def effective_batch_size(self) -> int:
+        """``min(batch_size, n_images)``: a sample smaller than a batch makes one batch (with
+        weighted draws, full batches only would otherwise leave none)."""
+        return min(self.batch_size, self.n_images)
+
+    def resolve_device(self) -> torch.device:
+        import torch
+
+        if self.device == "auto":
+            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        return torch.device(self.device)
