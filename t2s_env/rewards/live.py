@@ -158,7 +158,8 @@ class LiveRewardSource:
         if not isinstance(store, RewardStore):
             store = RewardStore(default_store_path() if store is None else store)
         self.store = store
-        store.check_simulator(self.simulator.name, str(self.simulator.version))
+        aliases = getattr(self.simulator, "version_aliases", ())  # same images, older names
+        store.check_simulator(self.simulator.name, str(self.simulator.version), aliases)
         for name, spec in specs.items():
             store.check_dataset(name, spec.identity)
         if isinstance(backbones, BackboneCache):
