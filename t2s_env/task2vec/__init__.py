@@ -21,6 +21,7 @@ from t2s_env.task2vec.fisher import (
     embed_task,
     fisher_diagonal,
     preprocess,
+    task2vec_options,
 )
 from t2s_env.task2vec.layout import (
     LayerSlice,
@@ -63,4 +64,5 @@ __all__ = [
     "probe_layout",
     "resnet18_layout",
     "task2vec_distance",
+    "task2vec_options",
 ]
