@@ -28,6 +28,30 @@ def test_embed_writes_the_embedding_and_lists_nearest_tasks(tmp_path, capsys):
     assert len([line for line in text.splitlines() if line.startswith("  ") and "0." in line]) >= 3
 
 
+def test_embed_states_its_cost_and_shows_every_step(tmp_path, capsys):
+    out = tmp_path / "digits.npz"
+    args = ["embed", "digits", "--out", str(out), *TINY, "--device", "cpu", "--nearest", "0"]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    cost = err.index("cost: ~")
+    for step in ("1/3 features", "2/3 head", "3/3 Fisher"):  # each after the cost, estimated
+        assert re.search(rf"Task2Vec {step} \(~\d+ s CPU est\.\)", err[cost:]), step
+
+
+def test_cost_estimate_scales_with_pixels_draws_and_images():
+    from agents.cli.embed import cost_line
+    from t2s_env.task2vec import Task2VecConfig, estimate_cpu_seconds
+
+    ref = estimate_cpu_seconds(60_000, Task2VecConfig())
+    small = estimate_cpu_seconds(60_000, Task2VecConfig(image_size=112, n_images=5000))
+    assert small["fisher"] == pytest.approx(ref["fisher"] / 8, rel=0.01)  # 1/4 pixels, 1/2 draws
+    assert small["features"] == pytest.approx(ref["features"] / 4)  # the same 9,920 images
+    tiny_task = estimate_cpu_seconds(100, Task2VecConfig())
+    assert tiny_task["features"] == pytest.approx(ref["features"] * 100 / 9920)
+    line = cost_line(60_000, Task2VecConfig(device="cpu"))
+    assert line.startswith("cost: ~30 min of CPU") and "--image-size 64 --n-images 2000" in line
+
+
 def test_embed_errors_are_clear(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     rc = main(["embed", "digits", "--out", str(tmp_path / "x.npz"), "--offline"])
