@@ -150,6 +150,10 @@ def test_recommend_pretrain_saves_a_torchvision_checkpoint(tmp_path, capsys, pol
     assert 0.0 <= report["knn5_accuracy"] <= 1.0 and report["knn_images"]["test"] == 200
     assert 0.0 <= report["knn5_accuracy_untrained"] <= 1.0
     assert f"{100 * report['knn5_accuracy']:.2f}%" in text
+    untrained = (
+        f"untrained backbone {100 * report['knn5_accuracy_untrained']:.2f}%; 200 test images"
+    )
+    assert untrained in text  # every live accuracy beside its yardstick and the split size
     model = torchvision.models.resnet18(num_classes=report["num_classes"])
     model.load_state_dict(torch.load(report["checkpoint"], weights_only=True))
     assert model.eval()(torch.zeros(1, 3, 32, 32)).shape == (1, 10)
@@ -159,8 +163,8 @@ def test_recommend_pretrain_saves_a_torchvision_checkpoint(tmp_path, capsys, pol
 
 def test_default_policy_is_the_shipped_best_on_unseen_tasks(capsys):
     """The shipped checkpoints load, answer as policies.json records, and the default is the
-    one with the better unseen-task accuracy; recommend uses it with the paper agent's
-    per-knob probabilities beside it."""
+    one with the better unseen-task accuracy; recommend uses it and shows no probabilities (it
+    has none, and another agent's would not explain its answer)."""
     from agents.cli.recommend import checkpoints_dir, default_policy_path, load_policy
     from agents.evaluation import answer_accuracy
     from t2s_env.data import load_task_split
@@ -180,5 +184,6 @@ def test_default_policy_is_the_shipped_best_on_unseen_tasks(capsys):
 
     assert main(["recommend", "digits", *TINY]) == 0
     text = capsys.readouterr().out
-    assert "policy: neighbour-transfer" in text and "probabilities (from task2sim" in text
+    assert "policy: neighbour-transfer" in text and "probabilities (from" not in text
+    assert text.count("(no probabilistic policy)") == len(PAPER_SPACE.varying)
     assert re.search(r"next best configurations: (\d(_\d){8}, ){3}\d(_\d){8}", text)
