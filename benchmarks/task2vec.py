@@ -16,9 +16,19 @@
    cosine and by plain cosine. The probe is ImageNet's when its weights are in the torch hub
    cache and ``random`` otherwise (recorded per row: a random probe's distances say little
    about the shipped vectors, which used ImageNet's).
+3. **Fidelity of a cheaper setting** (``fidelity``): how far the vectors of a cheap setting
+   (``--image-size 64 --n-images 2000``, the README's own-task section) are from the
+   defaults' on a few small live tasks. The defaults (224 px, 10,000 Fisher draws) cost about
+   half an hour of CPU per task, so the reference is 224 px with 640 draws (10 Fisher
+   batches); 64 px with the same 640 draws shows what the image size changes by itself. Figures per task: the cosine of the two vectors, Spearman's rank
+   correlation of their Task2Vec distances to the 20 shipped tasks, whether the nearest
+   shipped task and the shipped default policy's recommendation are the same; a second seed
+   of the cheap setting gives the noise floor. The probe is random unless the ImageNet weights
+   are in the torch hub cache (recorded).
 
 Writes ``benchmarks/results/task2vec.{json,md}`` (a section not run is kept from the file).
-Run: ``OMP_NUM_THREADS=1 python benchmarks/task2vec.py [--skip-timing] [--skip-live]``.
+Run: ``OMP_NUM_THREADS=1 python benchmarks/task2vec.py [--skip-timing] [--skip-live]
+[--skip-fidelity]``.
 """
 
 from __future__ import annotations
@@ -122,6 +132,68 @@ def live_specs(tasks: list[str] | None) -> dict[str, str]:
     return {"digits": "digits", "fashion-mnist": "fashion-mnist", **LIVE_TASKS}
 
 
+FIDELITY_TASKS = ("digits-0to4", "fmnist-tops", "fmnist-shoes")
+FIDELITY_REFERENCE = {"image_size": 224, "n_images": 640}
+"""The stand-in for the defaults (224 px, 10,000 draws cost ~30 CPU minutes per task)."""
+FIDELITY_SETTINGS = {
+    "64 px, 640 draws": {"image_size": 64, "n_images": 640},
+    "64 px, 2,000 draws (cheap)": {"image_size": 64, "n_images": 2000},
+    "64 px, 2,000 draws (cheap), seed 1": {"image_size": 64, "n_images": 2000, "seed": 1},
+}
+NOISE_PAIR = ("64 px, 2,000 draws (cheap)", "64 px, 2,000 draws (cheap), seed 1")
+
+
+def agreement(a: np.ndarray, b: np.ndarray, policy) -> dict:
+    """How two vectors of one task agree: cosine, Spearman of their distances to the shipped
+    tasks, the same nearest shipped task, the same recommendation of ``policy``."""
+    from scipy.stats import spearmanr
+
+    from t2s_env.data import load_task2vec
+    from t2s_env.space import PAPER_SPACE, task_observation
+    from t2s_env.task2vec import task2vec_distance
+
+    shipped = load_task2vec()
+    da = np.array([task2vec_distance(a, e) for e in shipped.embedding])
+    db = np.array([task2vec_distance(b, e) for e in shipped.embedding])
+    answer = [
+        PAPER_SPACE.action_to_key(np.asarray(policy.act(task_observation(v)[None], True))[0])
+        for v in (a, b)
+    ]
+    return {
+        "cosine": round(float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b))), 4),
+        "spearman_shipped_distances": round(float(spearmanr(da, db).statistic), 3),
+        "same_nearest": bool(np.argmin(da) == np.argmin(db)),
+        "same_recommendation": answer[0] == answer[1],
+        "recommendations": answer,
+    }
+
+
+def fidelity(device: str, tasks: tuple[str, ...], rows: list[dict], save) -> None:
+    """Append a row per (task, setting): the setting's cost and its agreement with the
+    reference (and, for the second seed, with the first: the noise floor)."""
+    from agents.cli.recommend import load_policy
+
+    policy, _ = load_policy(None)
+    probe = "imagenet" if imagenet_cache_file().is_file() else "random"
+    base = Task2VecConfig(probe=probe, device=device)
+    for task in tasks:
+        train = DatasetSpec.parse(task).load().train
+        vectors, cpu = {}, {}
+        for name, change in {"reference": FIDELITY_REFERENCE, **FIDELITY_SETTINGS}.items():
+            emb = embed_task(train, replace(base, **change), progress=False, dataset=task)
+            vectors[name], cpu[name] = emb.vector, emb.meta["cpu_seconds"]["total"]
+            if name == "reference":
+                continue
+            against = NOISE_PAIR[0] if name == NOISE_PAIR[1] else "reference"
+            row = {"task": task, "train_images": len(train), "probe": emb.meta["probe"],
+                   "setting": name, "against": against, "cpu_seconds": round(cpu[name], 1),
+                   "reference_cpu_seconds": round(cpu["reference"], 1),
+                   **agreement(vectors[name], vectors[against], policy)}  # fmt: skip
+            rows.append(row)
+            save()
+            print(json.dumps(row), flush=True)
+
+
 def markdown(result: dict) -> str:
     lines = ["# Task2Vec figures", "", f"Machine: {result['machine']}.", ""]
     t = result.get("timing")
@@ -162,6 +234,35 @@ def markdown(result: dict) -> str:
                 f"{near('nearest_cosine')} |"
             )
         lines.append("")
+    rows = result.get("fidelity")
+    if rows:
+        ref = FIDELITY_REFERENCE
+        lines += [
+            "## Fidelity of cheaper settings",
+            "",
+            f"Each setting's vector against the reference ({ref['image_size']} px, "
+            f"{ref['n_images']:,} Fisher draws, seed 0; the defaults' 10,000 draws cost about "
+            "30 CPU minutes per task), except the second seed, which is against the first "
+            "(the noise floor). Spearman: rank correlation of the two vectors' Task2Vec "
+            "distances to the 20 shipped tasks; nearest / recommendation: the same nearest "
+            "shipped task / the same answer of the shipped default policy. CPU seconds with "
+            f"one torch thread. Probe: {rows[0]['probe']} (a random probe's vectors say "
+            "nothing about the shipped tasks; the agreement between settings is what is "
+            "measured).",
+            "",
+            "| task | images | setting | against | cosine | Spearman | nearest | "
+            "recommendation | CPU s (reference) |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for r in rows:
+            yes = lambda b: "same" if b else "differs"  # noqa: E731
+            lines.append(
+                f"| {r['task']} | {r['train_images']} | {r['setting']} | {r['against']} | "
+                f"{r['cosine']:.4f} | {r['spearman_shipped_distances']:.3f} | "
+                f"{yes(r['same_nearest'])} | {yes(r['same_recommendation'])} | "
+                f"{r['cpu_seconds']} ({r['reference_cpu_seconds']}) |"
+            )
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -171,6 +272,10 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=4, help="per step, on a CPU (4)")
     parser.add_argument("--skip-timing", action="store_true")
     parser.add_argument("--skip-live", action="store_true")
+    parser.add_argument("--skip-fidelity", action="store_true")
+    parser.add_argument(
+        "--fidelity-tasks", nargs="+", default=list(FIDELITY_TASKS), help="(%(default)s)"
+    )
     parser.add_argument("--tasks", nargs="+", help="live task specs (default: LIVE_TASKS)")
     parser.add_argument("--live-image-size", type=int, default=224, help="(224; 32 on a CPU)")
     parser.add_argument("--live-n-images", type=int, default=10_000)
@@ -189,6 +294,7 @@ def main() -> None:
         "versions": {"torch": torch.__version__, "torchvision": torchvision.__version__},
         "timing": old.get("timing"),
         "live": old.get("live"),
+        "fidelity": old.get("fidelity"),
     }
 
     def save() -> None:
@@ -205,6 +311,9 @@ def main() -> None:
                              n_images=args.live_n_images, device=args.device)  # fmt: skip
         result["live"] = []
         live(live_specs(args.tasks), cfg, args.nearest, result["live"], save)
+    if not args.skip_fidelity:
+        result["fidelity"] = []
+        fidelity(args.device, tuple(args.fidelity_tasks), result["fidelity"], save)
     save()
     print(f"wrote {path} and {args.out.with_suffix('.md')}")
 

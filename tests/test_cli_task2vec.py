@@ -28,6 +28,30 @@ def test_embed_writes_the_embedding_and_lists_nearest_tasks(tmp_path, capsys):
     assert len([line for line in text.splitlines() if line.startswith("  ") and "0." in line]) >= 3
 
 
+def test_embed_states_its_cost_and_shows_every_step(tmp_path, capsys):
+    out = tmp_path / "digits.npz"
+    args = ["embed", "digits", "--out", str(out), *TINY, "--device", "cpu", "--nearest", "0"]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    cost = err.index("cost: ~")
+    for step in ("1/3 features", "2/3 head", "3/3 Fisher"):  # each after the cost, estimated
+        assert re.search(rf"Task2Vec {step} \(~\d+ s CPU est\.\)", err[cost:]), step
+
+
+def test_cost_estimate_scales_with_pixels_draws_and_images():
+    from agents.cli.embed import cost_line
+    from t2s_env.task2vec import Task2VecConfig, estimate_cpu_seconds
+
+    ref = estimate_cpu_seconds(60_000, Task2VecConfig())
+    small = estimate_cpu_seconds(60_000, Task2VecConfig(image_size=112, n_images=5000))
+    assert small["fisher"] == pytest.approx(ref["fisher"] / 8, rel=0.01)  # 1/4 pixels, 1/2 draws
+    assert small["features"] == pytest.approx(ref["features"] / 4)  # the same 9,920 images
+    tiny_task = estimate_cpu_seconds(100, Task2VecConfig())
+    assert tiny_task["features"] == pytest.approx(ref["features"] * 100 / 9920)
+    line = cost_line(60_000, Task2VecConfig(device="cpu"))
+    assert line.startswith("cost: ~30 min of CPU") and "--image-size 64 --n-images 2000" in line
+
+
 def test_embed_errors_are_clear(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     rc = main(["embed", "digits", "--out", str(tmp_path / "x.npz"), "--offline"])
@@ -126,6 +150,10 @@ def test_recommend_pretrain_saves_a_torchvision_checkpoint(tmp_path, capsys, pol
     assert 0.0 <= report["knn5_accuracy"] <= 1.0 and report["knn_images"]["test"] == 200
     assert 0.0 <= report["knn5_accuracy_untrained"] <= 1.0
     assert f"{100 * report['knn5_accuracy']:.2f}%" in text
+    untrained = (
+        f"untrained backbone {100 * report['knn5_accuracy_untrained']:.2f}%; 200 test images"
+    )
+    assert untrained in text  # every live accuracy beside its yardstick and the split size
     model = torchvision.models.resnet18(num_classes=report["num_classes"])
     model.load_state_dict(torch.load(report["checkpoint"], weights_only=True))
     assert model.eval()(torch.zeros(1, 3, 32, 32)).shape == (1, 10)
@@ -135,8 +163,8 @@ def test_recommend_pretrain_saves_a_torchvision_checkpoint(tmp_path, capsys, pol
 
 def test_default_policy_is_the_shipped_best_on_unseen_tasks(capsys):
     """The shipped checkpoints load, answer as policies.json records, and the default is the
-    one with the better unseen-task accuracy; recommend uses it with the paper agent's
-    per-knob probabilities beside it."""
+    one with the better unseen-task accuracy; recommend uses it and shows no probabilities (it
+    has none, and another agent's would not explain its answer)."""
     from agents.cli.recommend import checkpoints_dir, default_policy_path, load_policy
     from agents.evaluation import answer_accuracy
     from t2s_env.data import load_task_split
@@ -156,5 +184,6 @@ def test_default_policy_is_the_shipped_best_on_unseen_tasks(capsys):
 
     assert main(["recommend", "digits", *TINY]) == 0
     text = capsys.readouterr().out
-    assert "policy: neighbour-transfer" in text and "probabilities (from task2sim" in text
+    assert "policy: neighbour-transfer" in text and "probabilities (from" not in text
+    assert text.count("(no probabilistic policy)") == len(PAPER_SPACE.varying)
     assert re.search(r"next best configurations: (\d(_\d){8}, ){3}\d(_\d){8}", text)

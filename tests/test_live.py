@@ -107,6 +107,26 @@ def test_live_env_passes_check_env(sim, tmp_path):
     assert obs.shape == (9600,) and abs(np.linalg.norm(obs) - 1) < 1e-5
 
 
+def test_live_env_works_offline_with_a_random_probe(sim, tmp_path, monkeypatch):
+    """The Task2Vec options of ``t2s train`` (probe, images, image size) reach the live env."""
+    monkeypatch.setenv("T2S_OFFLINE", "1")  # any download attempt would fail
+    torch.set_num_threads(1)
+    env = gym.make(
+        "Task2Sim-Live-v0", simulator=sim, recipe="tiny", store=str(tmp_path / "r.sqlite"),
+        task2vec_probe="random", task2vec_images=64, task2vec_image_size=32, progress=False,
+    )  # fmt: skip
+    obs, _ = env.reset(seed=0)
+    assert obs.shape == (9600,) and abs(np.linalg.norm(obs) - 1) < 1e-5
+    _, reward, terminated, _, _ = env.step(env.action_space.sample())
+    assert 0 <= reward <= 1 and terminated
+    (meta,) = RewardStore(tmp_path / "r.sqlite")._query("SELECT meta FROM embeddings")
+    assert '"probe": "random (seed 0)"' in meta[0] and '"image_size": 32' in meta[0]
+    with pytest.raises(ValueError, match="either embeddings or task2vec_probe"):
+        source(sim, tmp_path / "r.sqlite", task2vec_probe="random")
+    with pytest.raises(ValueError, match="image_size must be >= 1"):
+        source(sim, tmp_path / "r.sqlite", embeddings=None, task2vec_image_size=0)
+
+
 def test_task2vec_embedding_is_cached_in_the_store(sim, tmp_path):
     from t2s_env.task2vec import Task2VecConfig
 

@@ -11,7 +11,7 @@ from readme_snippets import readme_snippet, snippet_names
 
 IN_VENVS = {"rl-zoo", "rllib", "mabwiser"}  # run by tests/test_dropin_venvs.py
 IN_CI = {"quick-start-tests"}  # run by .ci/run, in a fresh venv
-HERE = ["sb3-ppo", "sb3-dqn", "cleanrl"]
+HERE = ["sb3-ppo", "sb3-dqn", "cleanrl", "live-env"]
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -34,8 +34,10 @@ def test_ci_runs_the_readme_test_command_in_a_fresh_venv():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", HERE)
-def test_snippet_runs_without_warnings(name, capsys, monkeypatch):
+def test_snippet_runs_without_warnings(name, capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    monkeypatch.setenv("T2S_OFFLINE", "1")  # the live snippet must run with no download
+    monkeypatch.chdir(tmp_path)  # it writes rewards.sqlite where it runs
     scope: dict = {"__name__": f"readme_{name}"}
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -44,6 +46,12 @@ def test_snippet_runs_without_warnings(name, capsys, monkeypatch):
         assert scope["actions"].shape == (8, 8) and scope["model"].num_timesteps >= 1_024
     elif name == "sb3-dqn":
         assert scope["model"].num_timesteps >= 1_000
+    elif name == "live-env":
+        obs, info = scope["obs"], scope["info"]
+        assert obs.shape == (9600,) and abs(float((obs**2).sum()) - 1) < 1e-4
+        assert info["task"] == "digits" and (tmp_path / "rewards.sqlite").is_file()
+        meta = scope["env"].unwrapped.reward_source.store._query("SELECT meta FROM embeddings")
+        assert '"random_probe": true' in meta[0][0]
     else:
         out = capsys.readouterr().out
         assert out.startswith("regret ") and out.strip().endswith("accuracy points")

@@ -82,7 +82,7 @@ def test_version_is_a_fingerprint_of_what_makes_the_images(tmp_path):
     for name in [*embedded_sources(package), "simulator/folder.py"]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_bytes(package.joinpath(*name.split("/")).read_bytes())
-    version = EmbeddedSimulator.version
+    version = EmbeddedSimulator.code_version
     assert sources_fingerprint(embedded_sources, tmp_path) == version
     draws = tmp_path / "simulator" / "draws.py"
     original = draws.read_text()

@@ -124,7 +124,44 @@ def embed_from_args(args: argparse.Namespace):
         f"batch norm in {cfg.batch_norm} mode)",
         file=sys.stderr,
     )
+    print(cost_line(len(task.train), cfg), file=sys.stderr)
     return embed_task(task.train, cfg, dataset=str(spec))
+
+
+def cost_line(n_images: int, cfg) -> str:
+    """What an embedding will cost, said before it starts (CPU: an estimate from the image
+    count and size; a GPU: no calibrated figure)."""
+    from dataclasses import replace
+
+    import torch
+
+    from t2s_env.task2vec import estimate_cpu_seconds
+
+    if cfg.resolve_device().type != "cpu":
+        return (
+            f"cost: on {cfg.resolve_device()} no calibrated estimate (on a CPU this would be "
+            f"~{estimate_cpu_seconds(n_images, cfg)['total'] / 60:.0f} CPU minutes); the "
+            "progress bars show the rate and the time left"
+        )
+    est = estimate_cpu_seconds(n_images, cfg)
+    threads = torch.get_num_threads()
+    line = (
+        f"cost: ~{_minutes(est['total'])} of CPU (features {_minutes(est['features'])}, head "
+        f"{_minutes(est['head'])}, Fisher {_minutes(est['fisher'])}), about "
+        f"{_minutes(est['total'] / threads)} on {threads} idle thread(s)"
+    )
+    cheap = replace(cfg, image_size=min(cfg.image_size, 64), n_images=min(cfg.n_images, 2000))
+    if cheap != cfg and est["total"] > 120:
+        cheaper = estimate_cpu_seconds(n_images, cheap)["total"]
+        line += (
+            f"; --image-size {cheap.image_size} --n-images {cheap.n_images} would take "
+            f"~{_minutes(cheaper)} (README, own-task section: what it costs in fidelity)"
+        )
+    return line
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
 
 def print_nearest(vector: np.ndarray, meta: dict, k: int, metric: str) -> list[tuple[str, float]]:

@@ -16,6 +16,30 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def simulator_match(simulator: str, version: str) -> str:
+    """Whether the current ``simulator`` renders the images of ``version`` (a table's)."""
+    from t2s_env.simulator import EmbeddedSimulator
+    from t2s_env.simulator.fingerprint import image_version_of, same_images
+
+    if simulator != EmbeddedSimulator.name:
+        return f"Simulator {simulator!r} is not this package's; its images cannot be checked here."
+    current, old = EmbeddedSimulator.version, image_version_of(simulator, version)
+    if old == current:
+        return (
+            f"The current simulator renders the same images (image version {current}, "
+            f"t2s_env/data/simulator_versions.json): new measurements extend this table."
+        )
+    if same_images(simulator, version, current):
+        return (
+            f"The current simulator renders other images ({current}, not {old}), a change "
+            "recorded as keeping the table's measurements valid (simulator_versions.json)."
+        )
+    return (
+        f"WARNING: the current simulator renders other images (image version {current}, not "
+        f"{old}): new measurements cannot extend or re-measure this table."
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     from t2s_env.rewards.signal import cross_seed_selection, replicate_signal
     from t2s_env.space import DOMAIN_RANDOMIZATION_KEY
@@ -74,4 +98,5 @@ def run(args: argparse.Namespace) -> int:
             f"{p['backbones']} backbones; recipe {p['recipe']}, simulator {p['simulator']} "
             f"{p['simulator_version']}, commit {str(p['commit'])[:12]}"
         )
+        print(simulator_match(p["simulator"], str(p["simulator_version"])))
     return 0

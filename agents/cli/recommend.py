@@ -13,15 +13,19 @@
    (:mod:`agents.advisor`, fitted on the packaged table) one at a time, each one rendered,
    pre-trained and 5-NN scored through a :class:`~t2s_env.rewards.live.LiveRewardSource` and
    kept in its reward store (so an interrupted loop resumes where it stopped: the advisor is
-   deterministic, its suggestions are found in the store), then pre-train and save the backbone
-   of the configuration the advisor keeps, and plot accuracy against runs spent.
+   deterministic, its suggestions are found in the store), then save the backbone of the
+   configuration the advisor keeps: one it measured, reused from the backbone cache, so K
+   pre-trainings in all (an advisor's pick it never measured is reported, and the best measured
+   kept instead). Every live accuracy is printed beside the untrained backbone's and the
+   test-split size (:mod:`agents.cli.live_report`); plot accuracy against runs spent.
 
 **The default policy** is the project's ``neighbour-transfer`` agent trained on the 12 seen
 tasks: its answers average 60.04% on the 8 unseen tasks against 55.07% for the paper's agent
 trained the same way (seed 0; ``scripts/make_default_policies.py`` remakes both and writes the
 figures to ``policies.json``), and a user's task is an unseen task. It rates configurations
-by its nearest known tasks and gives no probabilities, so the per-knob probabilities shown
-beside its answer are the shipped paper agent's (its softmax heads), labelled as such.
+by its nearest known tasks and gives no probabilities, so none are shown: another agent's would
+not explain this answer (``--policy`` with the shipped ``task2sim.npz`` shows the paper agent's
+answer with its own softmax probabilities).
 """
 
 from __future__ import annotations
@@ -46,10 +50,8 @@ from agents.cli.checks import (
     write_output,
 )
 from agents.cli.embed import METRIC_HELP, add_task2vec_args, embed_from_args
+from agents.cli.live_report import measurement_text, print_warnings, untrained_accuracy
 from t2s_env.datasets import DatasetSpec
-
-PAPER_POLICY = "task2sim.npz"
-"""The shipped paper agent, in ``agents/checkpoints/`` (the source of per-knob probabilities)."""
 
 
 @dataclass
@@ -237,11 +239,13 @@ def pretrain(
     seed: int,
     device: str | None,
     progress: bool = True,
+    cache: Any = None,
 ) -> dict[str, Any]:
     """Render, pre-train, save the backbone, 5-NN evaluate it on the task; returns the report.
 
     Every stage is the live reward's (:mod:`t2s_env.pipeline`): the recipe's downstream sample,
-    pooled L2-normalised features, 5-NN weighted by ``exp(cos / 0.07)``.
+    pooled L2-normalised features, 5-NN weighted by ``exp(cos / 0.07)``. A backbone that
+    ``cache`` (a :class:`~t2s_env.pipeline.BackboneCache`) holds is reused, not pre-trained.
     """
     import torch
 
@@ -252,7 +256,7 @@ def pretrain(
     dev = torch.device(device) if device else default_device()
     request = EvaluationRequest(dataset.name, dataset, config, simulator, recipe, seed)
     task = prepare_task(dataset, recipe)  # a missing dataset fails before pre-training
-    backbone = backbone_for(request, dev, progress)
+    backbone = backbone_for(request, dev, progress, cache)
     accuracy, _ = score_model(backbone.model, task, recipe, dev, progress)
     # The same backbone untrained, as the yardstick of what pre-training bought.
     num_classes = int(backbone.model.fc.out_features)
@@ -285,6 +289,7 @@ def pretrain(
         "knn5_accuracy_untrained": untrained,
         "knn_images": {"train": len(task.train_labels), "test": len(task.test_labels)},
         "seed": seed,
+        "pretrained_here": backbone.pretrained_here,
     }
     text = json.dumps(report, indent=2) + "\n"
     write_output(out_dir / "report.json", "--out-dir", lambda p: p.write_text(text))
@@ -356,7 +361,13 @@ class BudgetRun:
 
 
 def budget_loop(
-    vector: np.ndarray, source: Any, task: str, advisor: Any, budget: int, log: Any = print
+    vector: np.ndarray,
+    source: Any,
+    task: str,
+    advisor: Any,
+    budget: int,
+    log: Any = print,
+    untrained: tuple[float, int] | None = None,
 ) -> BudgetRun:
     """Spend ``budget`` live measurements of ``task`` on the configurations ``advisor`` suggests
     one at a time (each result seen before the next choice), through ``source`` (a
@@ -373,7 +384,10 @@ def budget_loop(
         run.accuracies.append(accuracy)
         run.from_store.append(cached)
         where = "from the store" if cached else "measured"
-        log(f"run {i + 1}/{budget}: {key} -> {100 * accuracy:.2f}% ({where})")
+        text = f"{100 * accuracy:.2f}%"
+        if untrained is not None:
+            text = measurement_text(accuracy, *untrained)
+        log(f"run {i + 1}/{budget}: {key} -> {text} ({where})")
     run.keep = advisor.answer(vector, observed)
     return run
 
@@ -402,11 +416,22 @@ def run_budget(args: argparse.Namespace, vector: np.ndarray, spec: DatasetSpec, 
         )
     print(f"\n{args.budget} live runs chosen by the {args.advisor} advisor (store: {store}):")
     advisor = fit_on_table(args.advisor, seed=0)
-    run = budget_loop(vector, source, task, advisor, args.budget)
-    keep_acc = dict(zip(run.keys, run.accuracies, strict=True)).get(run.keep)
-    kept = f"{100 * keep_acc:.2f}% measured" if keep_acc is not None else "not measured"
-    best = 100 * max(run.accuracies)
-    print(f"kept configuration: {run.keep} ({kept}); best measured {best:.2f}%")
+    base = untrained_accuracy(spec, source.recipe, simulator, args.pretrain_seed, device)
+    run = budget_loop(vector, source, task, advisor, args.budget, untrained=base)
+    measured = dict(zip(run.keys, run.accuracies, strict=True))
+    best = max(measured, key=measured.__getitem__)
+    if run.keep not in measured:  # its backbone would cost pre-training number budget + 1
+        print(
+            f"the advisor would keep {run.keep}, which it did not measure; --budget "
+            f"{args.budget} allows {args.budget} pre-trainings, so the best measured "
+            f"configuration, {best}, is kept (--budget {args.budget + 1} could measure it)"
+        )
+        run.keep = best
+    print(
+        f"kept configuration: {run.keep} ({measurement_text(measured[run.keep], *base)}); best "
+        f"measured {100 * measured[best]:.2f}%"
+    )
+    print_warnings(measured[run.keep], *base)
     args.out_dir.mkdir(parents=True, exist_ok=True)
     plot = plot_budget_run([100 * a for a in run.accuracies], args.out_dir / "budget_runs.png",
                            title=f"{task}: {args.advisor} advisor, recipe {args.recipe}")  # fmt: skip
@@ -418,24 +443,23 @@ def run_budget(args: argparse.Namespace, vector: np.ndarray, spec: DatasetSpec, 
     }  # fmt: skip
     (args.out_dir / "budget_runs.json").write_text(json.dumps(record, indent=2) + "\n")
     print(f"runs: {args.out_dir / 'budget_runs.json'}; plot: {plot}")
+    # The kept configuration was measured in the loop: its backbone is in the source's cache.
     r = pretrain(
         PAPER_SPACE.key_to_dict(run.keep), spec, args.recipe, simulator, args.out_dir,
-        args.pretrain_seed, device,
+        args.pretrain_seed, device, cache=source.backbones,
     )  # fmt: skip
-    print(
-        f"backbone of {run.keep}: {r['checkpoint']} (5-NN {100 * r['knn5_accuracy']:.2f}%)\n"
-        f"  load: {r['load_with']}"
+    how = "pre-trained again" if r["pretrained_here"] else "the backbone measured above, reused"
+    text = measurement_text(
+        r["knn5_accuracy"], r["knn5_accuracy_untrained"], r["knn_images"]["test"]
     )
+    print(f"backbone of {run.keep} ({how}): {r['checkpoint']} (5-NN {text})")
+    print(f"  load: {r['load_with']}")
     return 0
 
 
 def run(args: argparse.Namespace) -> int:
 
     policy, policy_name = load_policy(args.policy)
-    prob_policy = None
-    paper = checkpoints_dir() / PAPER_POLICY
-    if not hasattr(policy, "probabilities") and paper.is_file():
-        prob_policy = load_policy(paper)
     simulator = None
     if args.pretrain:
         from t2s_env.pretrain import get_recipe
@@ -459,9 +483,8 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"unknown --advisor {args.advisor!r}; choose from {sorted(ADVISORS)}")
         output_file(args.store or args.out_dir / "rewards.sqlite", "--store")
     emb = read_embedding(args.embedding) if args.embedding else embed_from_args(args)
-    rec = recommend(
-        emb.vector, emb.meta, policy, policy_name, args.nearest, args.metric, prob_policy
-    )
+    # Only the recommending policy's own probabilities are shown (none for a policy without).
+    rec = recommend(emb.vector, emb.meta, policy, policy_name, args.nearest, args.metric)
     print(format_recommendation(rec))
     if args.budget is not None:
         return run_budget(args, emb.vector, spec, simulator)
@@ -475,9 +498,14 @@ def run(args: argparse.Namespace) -> int:
             f"rendered by {r['simulator']} with {r['configuration_key']}: render "
             f"{r['render_seconds']}s, train {r['train_seconds']}s "
             f"({r['train_images_per_second']} img/s, final loss {r['final_loss']:.3f}) on "
-            f"{r['device']}\n5-NN accuracy on {spec} ({r['knn_images']['train']} train / "
-            f"{r['knn_images']['test']} test images): {100 * r['knn5_accuracy']:.2f}% "
-            f"(the same backbone untrained: {100 * r['knn5_accuracy_untrained']:.2f}%)\n"
+            f"{r['device']}\n5-NN accuracy on {spec} ({r['knn_images']['train']} train "
+            "images): "
+            + measurement_text(
+                r["knn5_accuracy"], r["knn5_accuracy_untrained"], r["knn_images"]["test"]
+            )
+        )
+        print_warnings(r["knn5_accuracy"], r["knn5_accuracy_untrained"], r["knn_images"]["test"])
+        print(
             f"checkpoint: {r['checkpoint']}\n  load: {r['load_with']}\n"
             f"report: {args.out_dir / 'report.json'}"
         )

@@ -102,6 +102,38 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)  # fmt: skip
 
 
+def print_measured(requests, store, device) -> None:
+    """The sweep's table: every planned cell's accuracy beside the untrained backbone of its
+    task and seed (scored here, once per task and seed) and its test-split size, then a warning
+    per task whose split or untrained backbone keeps it from ranking configurations."""
+    from agents.cli.live_report import measurements_table, untrained_accuracy, warnings_for
+
+    untrained: dict[tuple[str, int], tuple[float, int]] = {}
+    rows = []
+    for r in requests:
+        stored = store.get(r.key)
+        if (r.task, r.seed) not in untrained:
+            untrained[r.task, r.seed] = untrained_accuracy(
+                r.dataset, r.recipe, r.simulator, r.seed, device
+            )
+        base, n_test = untrained[r.task, r.seed]
+        rows.append({"task": r.task, "config": r.config_key, "seed": r.seed,
+                     "accuracy": None if stored is None else stored.accuracy,
+                     "untrained": base, "test_images": n_test})  # fmt: skip
+    print("\nmeasured (5-NN accuracy on each task's test split; untrained: the same "
+          "backbone before pre-training, seed for seed):")  # fmt: skip
+    print(measurements_table(rows))
+    warned = set()
+    for row in rows:
+        if row["accuracy"] is None or row["task"] in warned:
+            continue
+        found = warnings_for(row["accuracy"], row["untrained"], row["test_images"])
+        for text in found:
+            print(f"WARNING: {row['task']}: {text}")
+        if found:
+            warned.add(row["task"])
+
+
 def run(args: argparse.Namespace) -> int:
     from t2s_env.pretrain import get_recipe
     from t2s_env.rewards.live import as_spec, default_space, default_store_path
@@ -140,6 +172,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"  failed: {key.task} {key.config} seed {key.seed}: {error}")
     for key, error in report.refused:
         print(f"  refused by the store: {key.task} {key.config} seed {key.seed}: {error}")
+    print_measured(requests, store, args.device if args.executor == "local" else "cpu")
     if args.export:
         table = store.to_reward_table(
             default_space(simulator), recipe=recipe.id, simulator=simulator.name,

@@ -234,9 +234,8 @@ def make_live_env(live: dict[str, Any], progress: bool):
     import gymnasium as gym
 
     from agents.cli.checks import load_simulator
-    from t2s_env.task2vec import Task2VecConfig
 
-    t2v = {k: v for k, v in live["task2vec"].items() if v is not None}
+    t2v = live["task2vec"]
     return gym.make(
         f"t2s_env:{LIVE_ENV}",
         tasks=live["tasks"],
@@ -245,7 +244,9 @@ def make_live_env(live: dict[str, Any], progress: bool):
         store=live["store"],
         seed=live["pretrain_seed"],
         device=live["device"],
-        embeddings=Task2VecConfig(**t2v),
+        task2vec_probe=t2v["probe"],
+        task2vec_images=t2v["n_images"],
+        task2vec_image_size=t2v["image_size"],
         progress=progress,
     )
 

@@ -21,7 +21,8 @@ def make_live_env(
 
     Every keyword but ``noise_std``, ``discrete`` and ``render_mode`` (as for
     :class:`Task2SimEnv`) goes to :class:`LiveRewardSource` (recipe, store, simulator,
-    seed...). The live source knows no best reward, so ``info`` has no ``best_reward`` and no
+    seed, and the Task2Vec options of ``t2s train``: ``task2vec_probe="random"`` runs offline,
+    ``task2vec_image_size``, ``task2vec_images``...). The live source knows no best reward, so ``info`` has no ``best_reward`` and no
     ``regret`` key.
     """
     source = LiveRewardSource(tasks, **source_kwargs)

@@ -15,7 +15,7 @@ from torch import nn
 from t2s_env.datasets import DatasetSpec, DownstreamTask
 from t2s_env.knn import extract_features, knn_accuracy, prepare_images
 from t2s_env.pipeline.cache import BackboneKey, PretrainedBackbone
-from t2s_env.pretrain import Recipe, render_dataset, train_backbone
+from t2s_env.pretrain import Recipe, build_backbone, render_dataset, train_backbone
 from t2s_env.simulator import Simulator
 
 
@@ -90,6 +90,14 @@ def pretrain(
         "final_loss": round(trained.final_loss, 5),
     }
     return PretrainedBackbone(key, trained.model, recipe.arch, training, pretrained_here=True)
+
+
+def untrained_backbone(recipe: Recipe, simulator: Simulator, seed: int) -> nn.Module:
+    """The backbone a pre-training of ``seed`` starts from, never trained: the yardstick of
+    what pre-training bought (the same initialisation as :func:`pretrain`'s, whose classes are
+    the recipe's rendered classes)."""
+    classes = recipe.classes or len(simulator.class_names)
+    return build_backbone(recipe.arch, max(classes, 2), seed)
 
 
 def score_model(

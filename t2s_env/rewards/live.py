@@ -106,6 +106,15 @@ class LiveRewardSource:
         backbones: Where pre-trained backbones are kept for scoring other tasks: a
             :class:`~t2s_env.pipeline.BackboneCache`, a folder, or ``None`` for the folder
             beside the store (:func:`default_backbone_cache`); ``False``: memory only.
+        task2vec_probe: The Task2Vec probe, as ``t2s train --task2vec-probe``: ``"imagenet"``
+            (the default; needs the torch hub cache or a download), ``"random"`` (offline; the
+            vectors are then not comparable with the shipped tasks', so a policy trained on the
+            packaged table sees unfamiliar observations), or a ResNet-18 weights file.
+        task2vec_images: Task2Vec sample size (Fisher draws; default 10,000).
+        task2vec_image_size: Task2Vec probe input in pixels (default 224; 64 costs ~1/12).
+            The three ``task2vec_*`` options build the ``Task2VecConfig``
+            (:func:`~t2s_env.task2vec.task2vec_options`) of every task, so they exclude
+            ``embeddings``.
 
     Example (``toy`` is any :class:`~t2s_env.simulator.Simulator`)::
 
@@ -128,7 +137,20 @@ class LiveRewardSource:
         progress: bool = True,
         evaluate_fn: Callable[..., Evaluation] | None = None,
         backbones: BackboneCache | str | Path | bool | None = None,
+        task2vec_probe: str | Path | None = None,
+        task2vec_images: int | None = None,
+        task2vec_image_size: int | None = None,
     ) -> None:
+        options = (task2vec_probe, task2vec_images, task2vec_image_size)
+        if any(o is not None for o in options):
+            from t2s_env.task2vec import task2vec_options
+
+            if embeddings is not None:
+                raise ValueError(
+                    "give either embeddings or task2vec_probe / task2vec_images / "
+                    "task2vec_image_size (which make the Task2VecConfig), not both"
+                )
+            embeddings = task2vec_options(*options)
         if isinstance(tasks, Mapping):
             specs = {str(n): as_spec(s) for n, s in tasks.items()}
         else:
@@ -158,7 +180,8 @@ class LiveRewardSource:
         if not isinstance(store, RewardStore):
             store = RewardStore(default_store_path() if store is None else store)
         self.store = store
-        store.check_simulator(self.simulator.name, str(self.simulator.version))
+        aliases = getattr(self.simulator, "version_aliases", ())  # same images, older names
+        store.check_simulator(self.simulator.name, str(self.simulator.version), aliases)
         for name, spec in specs.items():
             store.check_dataset(name, spec.identity)
         if isinstance(backbones, BackboneCache):

@@ -371,16 +371,40 @@ class RewardStore:
         )
         return {str(r[0]) for r in rows}
 
-    def check_simulator(self, simulator: str, version: str) -> None:
+    def check_simulator(self, simulator: str, version: str, same_images: Iterable[str] = ()) -> int:
         """Raise :class:`StoreError` if the store holds measurements of another version of
-        ``simulator``: a live run on it would re-measure everything and mix two renderers."""
-        other = sorted(self.simulator_versions(simulator) - {str(version)})
+        ``simulator``: a live run on it would re-measure everything and mix two renderers.
+
+        ``same_images``: earlier versions recorded with this version's images (the embedded
+        simulator's code versions, :attr:`~t2s_env.simulator.EmbeddedSimulator.version_aliases`):
+        their measurements are relabelled to ``version``, so they are found, never recomputed.
+        Returns how many were relabelled."""
+        aliases = {str(v) for v in same_images} - {str(version)}
+        found = self.simulator_versions(simulator) - {str(version)}
+        relabelled = sum(
+            self.relabel_simulator_version(simulator, v, version) for v in aliases & found
+        )
+        other = sorted(found - aliases)
         if other:
             raise StoreError(
                 f"reward store {self.path} holds measurements of simulator {simulator!r} "
-                f"version {other[0]}, not {version}; use another store (--store NEW.sqlite) "
-                f"for version {version}"
+                f"version {other[0]}, not {version} (another version renders other images; "
+                f"t2s_env/data/simulator_versions.json records which versions render the same); "
+                f"use another store (--store NEW.sqlite) for version {version}"
             )
+        return relabelled
+
+    def relabel_simulator_version(self, simulator: str, old: str, new: str) -> int:
+        """Give the measurements (and claims) of ``simulator`` version ``old`` the version
+        ``new`` (both render the same images); a cell measured under both keeps ``new``'s row.
+        Returns how many measurements were relabelled."""
+        with self._transaction() as cur:
+            args = [str(new), simulator, str(old)]
+            where = "WHERE simulator = ? AND simulator_version = ?"
+            cur.execute(f"UPDATE OR IGNORE evaluations SET simulator_version = ? {where}", args)
+            n = cur.rowcount
+            cur.execute(f"UPDATE OR IGNORE claims SET simulator_version = ? {where}", args)
+        return int(n)
 
     def check_dataset(self, task: str, dataset: str) -> None:
         """Raise :class:`StoreError` if the store holds evaluations of ``task`` measured on

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
@@ -17,7 +18,12 @@ import torch
 
 from t2s_env.simulator.base import ImageBatch, Simulator
 from t2s_env.simulator.draws import LIGHT_ELEVATION_DEG, ImageDraws, draw
-from t2s_env.simulator.fingerprint import embedded_sources, sources_fingerprint
+from t2s_env.simulator.fingerprint import (
+    embedded_sources,
+    image_fingerprint,
+    recorded_image_versions,
+    sources_fingerprint,
+)
 from t2s_env.simulator.geometry import PointSet, rotation, sample_object
 from t2s_env.simulator.knobs import EMBEDDED_SPACE, resolve_config
 from t2s_env.simulator.materials import material_library, material_row
@@ -55,6 +61,22 @@ def _euler(angles: np.ndarray) -> np.ndarray:
     return rz @ ry @ rx
 
 
+@functools.cache
+def embedded_image_version() -> str:
+    """The embedded simulator's image version: recorded for its code version in the package,
+    else rendered (once per process) from the reference set
+    (:mod:`~t2s_env.simulator.fingerprint`)."""
+    recorded = recorded_image_versions("embedded").get(EmbeddedSimulator.code_version)
+    return recorded or image_fingerprint(EmbeddedSimulator(device="cpu"))
+
+
+class _ImageVersion:
+    """``EmbeddedSimulator.version``: looked up (or rendered) at first use, not at import."""
+
+    def __get__(self, obj: object, owner: type | None = None) -> str:
+        return embedded_image_version()
+
+
 class EmbeddedSimulator(Simulator):
     """Renders the 100 procedural object classes with the paper's knobs, batched in PyTorch.
 
@@ -72,9 +94,18 @@ class EmbeddedSimulator(Simulator):
     """
 
     name = "embedded"
-    version = sources_fingerprint(embedded_sources)
-    """A fingerprint of the code and data the images depend on
-    (:mod:`~t2s_env.simulator.fingerprint`)."""
+    version: str = _ImageVersion()  # type: ignore[assignment]
+    """What the images are: a fingerprint of a fixed reference render covering every knob
+    option (:mod:`~t2s_env.simulator.fingerprint`), so a refactor that changes no pixel keeps it."""
+    code_version = sources_fingerprint(embedded_sources)
+    """A fingerprint of the code and data the images depend on (the version before the image
+    version; reward stores and tables may name it)."""
+
+    @property
+    def version_aliases(self) -> tuple[str, ...]:
+        """Earlier versions (code versions) recorded with this version's images."""
+        same = recorded_image_versions(self.name).items()
+        return tuple(sorted(c for c, i in same if i == self.version and c != self.version))
 
     def __init__(
         self,

@@ -128,6 +128,13 @@ def run_sweep(
     start = time.perf_counter()
     for task, dataset in sorted({(r.task, r.dataset.identity) for r in requests}):
         store.check_dataset(task, dataset)
+    for sim in {
+        (r.simulator.name, str(r.simulator.version)): r.simulator for r in requests
+    }.values():
+        # Measurements under an earlier version with the same images are found, not recomputed.
+        held = store.simulator_versions(sim.name)
+        for alias in set(getattr(sim, "version_aliases", ())) & held:
+            store.relabel_simulator_version(sim.name, alias, str(sim.version))
     by_key = {r.key: r for r in requests}
     todo = [by_key[k] for k in store.missing(by_key)]
     job_fn = (

@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING
 from t2s_env.lazy import lazy_exports
 
 _MODULES = {
-    "config": ("BATCH_NORM_MODES", "SAMPLING_MODES", "Task2VecConfig"),
+    "config": ("BATCH_NORM_MODES", "SAMPLING_MODES", "Task2VecConfig", "task2vec_options"),
     "distance": (
         "METRICS", "cosine_distance", "distance_matrix", "nearest_tasks", "task2vec_distance",
     ),
     "fisher": (
-        "TaskEmbedding", "class_balanced_draws", "embed_task", "fisher_diagonal", "preprocess",
+        "TaskEmbedding", "class_balanced_draws", "embed_task", "estimate_cpu_seconds",
+        "fisher_diagonal", "preprocess",
     ),
     "layout": (
         "LayerSlice", "embedding_dim", "embedding_modules", "probe_layout", "resnet18_layout",
@@ -33,7 +34,12 @@ _MODULES = {
 }  # fmt: skip
 
 if TYPE_CHECKING:
-    from t2s_env.task2vec.config import BATCH_NORM_MODES, SAMPLING_MODES, Task2VecConfig
+    from t2s_env.task2vec.config import (
+        BATCH_NORM_MODES,
+        SAMPLING_MODES,
+        Task2VecConfig,
+        task2vec_options,
+    )
     from t2s_env.task2vec.distance import (
         METRICS,
         cosine_distance,
@@ -45,6 +51,7 @@ if TYPE_CHECKING:
         TaskEmbedding,
         class_balanced_draws,
         embed_task,
+        estimate_cpu_seconds,
         fisher_diagonal,
         preprocess,
     )
@@ -85,6 +92,7 @@ __all__ = [
     "embed_task",
     "embedding_dim",
     "embedding_modules",
+    "estimate_cpu_seconds",
     "fisher_diagonal",
     "imagenet_cache_file",
     "nearest_tasks",
@@ -92,4 +100,5 @@ __all__ = [
     "probe_layout",
     "resnet18_layout",
     "task2vec_distance",
+    "task2vec_options",
 ]

@@ -6,12 +6,13 @@ defaults without importing torch.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["BATCH_NORM_MODES", "SAMPLING_MODES", "Task2VecConfig"]
+__all__ = ["BATCH_NORM_MODES", "SAMPLING_MODES", "Task2VecConfig", "task2vec_options"]
 
 BATCH_NORM_MODES: tuple[str, ...] = ("train", "eval")
 SAMPLING_MODES: tuple[str, ...] = ("weighted", "balanced")
@@ -87,3 +88,24 @@ class Task2VecConfig:
         if self.device == "auto":
             return torch.device("cuda" if torch.cuda.is_available() else "cpu")
         return torch.device(self.device)
+
+
+def task2vec_options(
+    probe: str | Path | None = None,
+    n_images: int | None = None,
+    image_size: int | None = None,
+) -> Task2VecConfig:
+    """The :class:`Task2VecConfig` of the options every live entry point takes (``t2s train
+    --task2vec-probe/--task2vec-images/--task2vec-image-size``, the live env's and source's
+    ``task2vec_probe``, ``task2vec_images``, ``task2vec_image_size``); ``None`` keeps a default.
+
+    ``probe``: ``"imagenet"`` (default; the torch hub cache or a download), ``"random"`` (runs
+    offline; vectors not comparable with the shipped tasks'), or a ResNet-18 weights file.
+
+    >>> cfg = task2vec_options("random", n_images=500, image_size=32)
+    >>> cfg.probe, cfg.n_images, cfg.image_size, cfg.head_epochs
+    ('random', 500, 32, 10)
+    """
+    given = {"probe": probe, "n_images": n_images, "image_size": image_size}
+    return Task2VecConfig(**{k: (str(v) if k == "probe" else v) for k, v in given.items()
+                             if v is not None})  # fmt: skip

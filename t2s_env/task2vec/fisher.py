@@ -73,6 +73,7 @@ __all__ = [
     "TaskEmbedding",
     "class_balanced_draws",
     "embed_task",
+    "estimate_cpu_seconds",
     "fisher_diagonal",
     "preprocess",
 ]
@@ -169,11 +170,61 @@ def _full_batches(idx: torch.Tensor, batch_size: int) -> list[torch.Tensor]:
     return list(idx[:n].split(batch_size))
 
 
+CPU_SECONDS_PER_IMAGE_224 = {"features": 0.050, "fisher": 0.13}
+"""CPU seconds per image at 224 px of a ResNet-18 probe's feature pass (forward) and Fisher
+(forward + backward): the reference timing of ``benchmarks/task2vec.py`` (491 and 1,292 CPU s
+for 155 and 156 batches of 64 on a 2-core Xeon). The cost scales with the pixels."""
+CPU_SECONDS_PER_HEAD_STEP = 0.0005
+"""CPU seconds per optimiser step of the head fit (same benchmark: 0.7 s for 1,560 steps)."""
+
+
+def estimate_cpu_seconds(n_task_images: int, cfg: Task2VecConfig) -> dict[str, float]:
+    """CPU seconds each step of :func:`embed_task` should take on a task of ``n_task_images``
+    training images, from :data:`CPU_SECONDS_PER_IMAGE_224` scaled by ``(image_size / 224)^2``
+    (a GPU is far faster; nothing here is calibrated for one).
+
+    >>> est = estimate_cpu_seconds(60_000, Task2VecConfig())
+    >>> round(est["total"] / 60), round(estimate_cpu_seconds(60_000, Task2VecConfig(
+    ...     image_size=64, n_images=2000))["total"])
+    (30, 62)
+    """
+    bs, scale = cfg.effective_batch_size, (cfg.image_size / 224) ** 2
+    if cfg.sampling == "weighted":
+        cached = min(cfg.max_samples // bs - 1, math.ceil(n_task_images / bs)) * bs
+        features, fisher = min(n_task_images, cached), cfg.n_images // bs * bs
+    else:
+        features = fisher = min(n_task_images, cfg.n_images)
+    out = {
+        "features": features * CPU_SECONDS_PER_IMAGE_224["features"] * scale,
+        "head": cfg.head_epochs * (cfg.n_images // bs) * CPU_SECONDS_PER_HEAD_STEP,
+        "fisher": fisher * CPU_SECONDS_PER_IMAGE_224["fisher"] * scale,
+    }
+    return {**out, "total": sum(out.values())}
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
+def _bar(desc: str, total: int, unit: str, estimate: float | None, progress: bool) -> tqdm:
+    if estimate is not None:
+        desc = f"{desc} (~{_duration(estimate)} CPU est.)"
+    return tqdm(total=total, desc=desc, unit=unit, disable=not progress, dynamic_ncols=True)
+
+
 def _image_batches(
-    ims: ImageSet, batches: list[torch.Tensor], size: int, desc: str, progress: bool
+    ims: ImageSet,
+    batches: list[torch.Tensor],
+    size: int,
+    desc: str,
+    progress: bool,
+    estimate: float | None = None,
 ) -> Iterator[torch.Tensor]:
-    for idx in tqdm(batches, desc=desc, disable=not progress, leave=False):
-        yield preprocess([ims[int(i)][0] for i in idx], size)
+    """Preprocessed batches, with a bar counting images (rate and time left as they go)."""
+    with _bar(desc, sum(len(b) for b in batches), "img", estimate, progress) as bar:
+        for idx in batches:
+            yield preprocess([ims[int(i)][0] for i in idx], size)
+            bar.update(len(idx))
 
 
 @dataclass(frozen=True)
@@ -220,33 +271,51 @@ def _plan(images: ImageSet, cfg: Task2VecConfig) -> _Plan:
 
 
 def _cache_features(
-    probe: Probe, ims: ImageSet, plan: _Plan, size: int, device: torch.device, progress: bool
+    probe: Probe,
+    ims: ImageSet,
+    plan: _Plan,
+    size: int,
+    device: torch.device,
+    progress: bool,
+    estimate: float | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The trunk's features (and labels) of the plan's feature batches, in their order."""
     feats = []
+    batches = _image_batches(
+        ims, plan.feature_batches, size, "Task2Vec 1/3 features", progress, estimate
+    )
     with torch.no_grad():
-        for x in _image_batches(ims, plan.feature_batches, size, "Task2Vec features", progress):
+        for x in batches:
             feats.append(probe.trunk(x.to(device)))
     labels = torch.from_numpy(ims.labels[torch.cat(plan.feature_batches).numpy()])
     return torch.cat(feats), labels.to(device)
 
 
 def _fit_head(
-    probe: Probe, feats: torch.Tensor, labels: torch.Tensor, plan: _Plan, cfg: Task2VecConfig
+    probe: Probe,
+    feats: torch.Tensor,
+    labels: torch.Tensor,
+    plan: _Plan,
+    cfg: Task2VecConfig,
+    progress: bool = False,
+    estimate: float | None = None,
 ) -> tuple[float, int]:
     """Fit ``probe.head`` on cached features; returns (training accuracy, optimiser steps)."""
     opt = torch.optim.Adam(
         probe.head.parameters(), lr=cfg.head_lr, weight_decay=cfg.head_weight_decay
     )
     steps = 0
-    for epoch in plan.head_epochs:
-        for idx in epoch:
-            idx = idx.to(feats.device)
-            loss = F.cross_entropy(probe.head(feats[idx]), labels[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            steps += 1
+    total = sum(len(epoch) for epoch in plan.head_epochs)
+    with _bar("Task2Vec 2/3 head", total, "step", estimate, progress) as bar:
+        for epoch in plan.head_epochs:
+            for idx in epoch:
+                idx = idx.to(feats.device)
+                loss = F.cross_entropy(probe.head(feats[idx]), labels[idx])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                steps += 1
+                bar.update()
     with torch.no_grad():
         return float((probe.head(feats).argmax(1) == labels).float().mean()), steps
 
@@ -319,14 +388,19 @@ def embed_task(
     probe, what = build_probe(cfg.probe, images.num_classes, cfg.probe_seed, cfg.download)
     probe = probe.to(device).train(cfg.batch_norm == "train")
     t1, c1 = time.perf_counter(), time.process_time()
-    feats, labels = _cache_features(probe, images, plan, cfg.image_size, device, progress)
+    # A priori CPU estimates in the bars' labels; the bars add measured rates and time left.
+    est = estimate_cpu_seconds(len(images), cfg) if device.type == "cpu" else {}
+    feats, labels = _cache_features(
+        probe, images, plan, cfg.image_size, device, progress, est.get("features")
+    )
     t2, c2 = time.perf_counter(), time.process_time()
-    head_acc, head_steps = _fit_head(probe, feats, labels, plan, cfg)
+    head_acc, head_steps = _fit_head(probe, feats, labels, plan, cfg, progress, est.get("head"))
     t3, c3 = time.perf_counter(), time.process_time()
     modules = embedding_modules(probe.trunk)
     batches = _image_batches(
-        images, plan.fisher_batches, cfg.image_size, "Task2Vec Fisher", progress
-    )
+        images, plan.fisher_batches, cfg.image_size, "Task2Vec 3/3 Fisher", progress,
+        est.get("fisher"),
+    )  # fmt: skip
     hessian, n_batches = fisher_diagonal(
         probe, modules, batches, _generator(cfg.seed, _FISHER_LABELS)
     )
