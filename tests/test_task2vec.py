@@ -19,6 +19,8 @@ from t2s_env.task2vec import (
     build_probe,
     cosine_distance,
     embed_task,
+    family_agreement,
+    nearest_other,
     nearest_tasks,
     resnet18_layout,
     task2vec_distance,
@@ -211,3 +213,25 @@ def test_distances_and_nearest_shipped_tasks():
     )
     with pytest.raises(ValueError, match="metric must be one of"):
         nearest_tasks(a, metric="l2")
+
+
+def test_nearest_other_and_family_agreement_on_the_shipped_vectors():
+    """The paper's ImageNet-probe vectors know their domains: each task's nearest other task."""
+    table = load_task2vec()
+    nearest = nearest_other(table.embedding)
+    assert all(j != i for i, j in enumerate(nearest))
+    # cosine of the L2-normalised rows, the agents' similarity: the argmax by hand
+    unit = table.embedding / np.linalg.norm(table.embedding, axis=1, keepdims=True)
+    sims = unit @ unit.T - 10 * np.eye(len(unit))
+    assert nearest.tolist() == sims.argmax(axis=1).tolist()
+    families = ["x"] * len(table.tasks)
+    families[table.tasks.index("Flowers102")] = families[table.tasks.index("CUB")] = "fine"
+    families[table.tasks.index("PacsS")] = "lonely"  # no mate: not counted
+    agree = family_agreement(table.embedding, families)
+    assert agree["with_mate"] == len(table.tasks) - 1
+    assert agree["same"][table.tasks.index("Flowers102")]
+    assert 0 < agree["fraction"] <= 1
+    with pytest.raises(ValueError, match="families for"):
+        family_agreement(table.embedding, families[:3])
+    with pytest.raises(ValueError, match="at least 2"):
+        nearest_other(table.embedding[:1])

@@ -9,6 +9,8 @@ from t2s_env.task2vec.distance import (
     METRICS,
     cosine_distance,
     distance_matrix,
+    family_agreement,
+    nearest_other,
     nearest_tasks,
     task2vec_distance,
 )
@@ -56,6 +58,8 @@ __all__ = [
     "embed_task",
     "embedding_dim",
     "embedding_modules",
+    "family_agreement",
+    "nearest_other",
     "fisher_diagonal",
     "imagenet_cache_file",
     "nearest_tasks",
