@@ -14,6 +14,11 @@ Each run appends (or replaces) the row of its settings in
 ``t2s_env/data/live_task2vec.npz`` (tasks, embedding, and a JSON ``meta`` with the probe, the
 settings and the figure).
 
+``--train-probe FILE`` first trains the one probe tried besides the random one: torchvision's
+ResNet-18 from scratch on the embedded simulator's renders (every knob varied; 10 classes x 500
+images at 32 px; 3 epochs of AdamW, batches of 128, lr 2e-3, seed 0; about 150 CPU s), and
+saves its trunk's state dict for ``--probe FILE``.
+
 Run (one core):
 ``OMP_NUM_THREADS=1 python benchmarks/live_task2vec.py --probe random --image-size 64 --n-images 2000``
 """
@@ -39,6 +44,23 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 PACKAGE = ROOT / "t2s_env" / "data" / "live_task2vec.npz"
 TARGET = 0.8
+
+
+def train_probe(path: Path) -> None:
+    """Train the renders probe (module docstring) and save its trunk (no ``fc``) to ``path``."""
+    from t2s_env.pretrain.recipes import Recipe
+    from t2s_env.pretrain.train import render_dataset, train_backbone
+    from t2s_env.simulator.embedded import EmbeddedSimulator
+
+    simulator = EmbeddedSimulator()
+    every_knob_varied = {k.name: k.options[-1] for k in simulator.space.knobs}
+    recipe = Recipe("probe", arch="resnet18", classes=10, images_per_class=500, resolution=32,
+                    epochs=3, batch_size=128, lr=2e-3, warmup_epochs=0.5)  # fmt: skip
+    images, labels = render_dataset(simulator, every_knob_varied, recipe, 0, progress=True)
+    result = train_backbone(images, labels, recipe, 0, "cpu", progress=True)
+    state = {k: v for k, v in result.model.state_dict().items() if not k.startswith("fc.")}
+    torch.save(state, path)
+    print(f"wrote {path}: final loss {result.final_loss:.3f} ({result.seconds:.0f} s)")
 
 
 def source_of(name: str) -> str:
@@ -156,8 +178,11 @@ def main() -> None:
     parser.add_argument("--cache", default="/tmp/t2s_live_task2vec", help="vector cache folder")
     parser.add_argument("--out", default=str(RESULTS / "live_task2vec"))
     parser.add_argument("--package", action="store_true", help=f"also write {PACKAGE}")
+    parser.add_argument("--train-probe", metavar="FILE", help="train the renders probe first")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    if args.train_probe:
+        train_probe(Path(args.train_probe))
     cfg = Task2VecConfig(probe=args.probe, image_size=args.image_size, n_images=args.n_images,
                          max_samples=max(args.n_images, 128), seed=args.seed, device="cpu",
                          batch_norm=args.batch_norm, sampling=args.sampling, download=False)  # fmt: skip
@@ -165,7 +190,11 @@ def main() -> None:
                        sort_keys=True)  # fmt: skip
     vectors, seconds = vectors_for(cfg, Path(args.cache), label)
     probe = "random (seed 0)" if args.probe == "random" else args.probe
-    command = (f"python benchmarks/live_task2vec.py --probe {args.probe} --image-size "
+    probe_arg = args.probe
+    if Path(args.probe).is_file():
+        probe = "renders (trained by --train-probe)"
+        probe_arg = f"probe.pt{'' if args.train_probe else ' --train-probe probe.pt'}"
+    command = (f"python benchmarks/live_task2vec.py --probe {probe_arg} --image-size "
                f"{args.image_size} --n-images {args.n_images} --seed {args.seed} "
                f"--batch-norm {args.batch_norm} --sampling {args.sampling}")  # fmt: skip
     run = {
@@ -196,6 +225,7 @@ def main() -> None:
           f"same source {f['source_fraction']:.0%}")  # fmt: skip
     if args.package:
         meta = {"probe": probe, "task2vec": asdict(cfg), "tasks": dict(LIVE_TASKS),
+                "families": live_task_families(),
                 "family_fraction": f["family_fraction"], "built_by": command + " --package",
                 "commit": run["commit"]}  # fmt: skip
         np.savez_compressed(PACKAGE, tasks=np.array(list(LIVE_TASKS)), embedding=vectors,
