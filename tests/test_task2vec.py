@@ -19,6 +19,8 @@ from t2s_env.task2vec import (
     build_probe,
     cosine_distance,
     embed_task,
+    family_agreement,
+    nearest_other,
     nearest_tasks,
     resnet18_layout,
     task2vec_distance,
@@ -211,3 +213,39 @@ def test_distances_and_nearest_shipped_tasks():
     )
     with pytest.raises(ValueError, match="metric must be one of"):
         nearest_tasks(a, metric="l2")
+
+
+def test_nearest_other_and_family_agreement_on_the_shipped_vectors():
+    """The paper's ImageNet-probe vectors know their domains: each task's nearest other task."""
+    table = load_task2vec()
+    nearest = nearest_other(table.embedding)
+    assert all(j != i for i, j in enumerate(nearest))
+    # cosine of the L2-normalised rows, the agents' similarity: the argmax by hand
+    unit = table.embedding / np.linalg.norm(table.embedding, axis=1, keepdims=True)
+    sims = unit @ unit.T - 10 * np.eye(len(unit))
+    assert nearest.tolist() == sims.argmax(axis=1).tolist()
+    families = ["x"] * len(table.tasks)
+    families[table.tasks.index("Flowers102")] = families[table.tasks.index("CUB")] = "fine"
+    families[table.tasks.index("PacsS")] = "lonely"  # no mate: not counted
+    agree = family_agreement(table.embedding, families)
+    assert agree["with_mate"] == len(table.tasks) - 1
+    assert agree["same"][table.tasks.index("Flowers102")]
+    assert 0 < agree["fraction"] <= 1
+    with pytest.raises(ValueError, match="families for"):
+        family_agreement(table.embedding, families[:3])
+    with pytest.raises(ValueError, match="at least 2"):
+        nearest_other(table.embedding[:1])
+
+
+def test_packaged_live_vectors_cover_every_live_task_with_their_recorded_figure():
+    from t2s_env.data import load_live_task2vec
+    from t2s_env.datasets import LIVE_TASKS, live_task_families
+
+    table, meta = load_live_task2vec()
+    assert table.tasks == tuple(LIVE_TASKS) and table.embedding.shape == (len(LIVE_TASKS), 9600)
+    assert np.isfinite(table.embedding).all() and (table.embedding >= 0).all()
+    assert meta["tasks"] == LIVE_TASKS and meta["probe"].startswith("random")
+    assert meta["task2vec"]["probe"] == "random" and "live_task2vec.py" in meta["built_by"]
+    families = live_task_families()
+    agree = family_agreement(table.embedding, [families[t] for t in table.tasks])
+    assert agree["fraction"] == pytest.approx(meta["family_fraction"], abs=1e-4)

@@ -38,6 +38,7 @@ __all__ = [
     "load_cpu_table",
     "load_cpu_untrained",
     "load_knob_records",
+    "load_live_task2vec",
     "load_materials",
     "load_object_classes",
     "load_reward_table",
@@ -372,6 +373,27 @@ def load_task2vec() -> Task2VecTable:
         raise DataFileError(f"data file {path}: embedding must be finite, one row per task")
     emb.setflags(write=False)
     return Task2VecTable(tuple(arrs["tasks"].tolist()), emb)
+
+
+@lru_cache(maxsize=1)
+def load_live_task2vec() -> tuple[Task2VecTable, dict[str, Any]]:
+    """Task2Vec vectors of the named live tasks (``live_task2vec.npz``) and how they were made.
+
+    Provenance: this project's ``benchmarks/live_task2vec.py --package``; the ``dict`` holds the
+    probe, the Task2Vec settings, each task's spec and the leave-one-out family figure. Not
+    comparable with :func:`load_task2vec`'s ImageNet-probe vectors.
+    """
+    path = data_path("live_task2vec.npz")
+    arrs = _read_npz(path, {"tasks": ("U", 1), "embedding": ("f", 2), "meta": ("U", 0)})
+    emb = arrs["embedding"].astype(np.float32, copy=False)
+    if emb.shape[0] != len(arrs["tasks"]) or not np.all(np.isfinite(emb)):
+        raise DataFileError(f"data file {path}: embedding must be finite, one row per task")
+    try:
+        meta = json.loads(str(arrs["meta"]))
+    except ValueError as exc:
+        raise DataFileError(f"data file {path}: meta is not JSON ({exc})") from exc
+    emb.setflags(write=False)
+    return Task2VecTable(tuple(arrs["tasks"].tolist()), emb), meta
 
 
 @lru_cache(maxsize=1)

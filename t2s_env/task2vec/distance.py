@@ -14,6 +14,14 @@ Two metrics (both in ``[0, 2]``, 0 for identical directions):
 (0.0, 0.0)
 >>> [t for t, _ in nearest_tasks(load_task2vec().embedding[6], k=2)]
 ['SVHN', 'USPS']
+
+:func:`family_agreement` asks whether a set of tasks' vectors know their families: leaving each
+task out, is its nearest other task (by the agents' cosine) of the same family?
+
+>>> v = np.array([[1.0, 0.1], [1.0, 0.2], [0.1, 1.0], [0.2, 1.0], [0.6, 0.5]])
+>>> agree = family_agreement(v, ["a", "a", "b", "b", "c"])
+>>> agree["fraction"], agree["with_mate"], agree["nearest"]
+(1.0, 4, [1, 0, 3, 2, 1])
 """
 
 from __future__ import annotations
@@ -24,7 +32,15 @@ import numpy as np
 
 from t2s_env.data import Task2VecTable, load_task2vec
 
-__all__ = ["METRICS", "cosine_distance", "distance_matrix", "nearest_tasks", "task2vec_distance"]
+__all__ = [
+    "METRICS",
+    "cosine_distance",
+    "distance_matrix",
+    "family_agreement",
+    "nearest_other",
+    "nearest_tasks",
+    "task2vec_distance",
+]
 
 Metric = Literal["cosine", "task2vec"]
 METRICS: tuple[str, ...] = ("cosine", "task2vec")
@@ -86,3 +102,39 @@ def nearest_tasks(
     d = distance_matrix(np.asarray(vector)[None], table.embedding, metric)[0]
     order = np.argsort(d, kind="stable")[:k]
     return [(table.tasks[i], float(d[i])) for i in order]
+
+
+def nearest_other(vectors: np.ndarray) -> np.ndarray:
+    """For each row, the index of the most similar *other* row by cosine similarity of the
+    L2-normalised vectors (the agents' similarity, :func:`~t2s_env.space.task_observation`);
+    ties go to the lower index."""
+    from t2s_env.space.observation import task_observation
+
+    unit = task_observation(vectors, np.float64)
+    if len(unit) < 2:
+        raise ValueError(f"need at least 2 vectors, got {len(unit)}")
+    sims = unit @ unit.T
+    np.fill_diagonal(sims, -np.inf)
+    return np.argmax(sims, axis=1)
+
+
+def family_agreement(vectors: np.ndarray, families: list[str]) -> dict:
+    """Leave-one-out nearest-neighbour agreement of ``families`` (one per row of ``vectors``).
+
+    Returns ``nearest`` (each row's nearest other row), ``same`` (whether it is of the row's
+    family), ``with_mate`` (rows whose family has another member) and ``fraction`` (the share
+    of those whose nearest other row is a family mate).
+    """
+    if len(families) != len(vectors):
+        raise ValueError(f"{len(families)} families for {len(vectors)} vectors")
+    nearest = nearest_other(np.asarray(vectors))
+    same = [families[i] == families[int(j)] for i, j in enumerate(nearest)]
+    mates = [families.count(f) > 1 for f in families]
+    hits = sum(s for s, m in zip(same, mates, strict=True) if m)
+    n = sum(mates)
+    return {
+        "nearest": [int(j) for j in nearest],
+        "same": same,
+        "with_mate": n,
+        "fraction": hits / n if n else float("nan"),
+    }
