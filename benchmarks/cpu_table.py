@@ -39,10 +39,13 @@ from pathlib import Path
 
 import numpy as np
 
-from t2s_env.datasets import LIVE_TASKS, DatasetSpec, live_task_split
+from t2s_env.datasets import LIVE_TASKS, V0_TASKS, DatasetSpec, live_task_split
 from t2s_env.rewards.store import RewardStore
 from t2s_env.space import PAPER_SPACE
 from t2s_env.task2vec import Task2VecConfig
+
+TASKS = {t: LIVE_TASKS[t] for t in V0_TASKS}
+"""The table's tasks: the eight of ``Task2Sim-CPU-v0`` (the later live tasks are not in it)."""
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "results" / "cpu_table"
@@ -96,11 +99,11 @@ def import_measurements(csv_path: Path, store: RewardStore) -> int:
 
     new = 0
     for r in read_measurements(csv_path):
-        if r["task"] not in LIVE_TASKS:
+        if r["task"] not in TASKS:
             sys.exit(f"{csv_path}: task {r['task']!r} is not one of the live tasks")
         key = EvaluationKey(r["task"], r["config"], "embedded", r["simulator_version"],
                             r["recipe"], int(r["seed"]))  # fmt: skip
-        dataset = DatasetSpec.parse(LIVE_TASKS[r["task"]]).identity
+        dataset = DatasetSpec.parse(TASKS[r["task"]]).identity
         evaluation = Evaluation(
             key, float(r["accuracy"]), details={"dataset": dataset, "imported_from": str(csv_path)},
             created=float(r.get("created") or 0.0), backbone=r["backbone"],
@@ -116,7 +119,7 @@ def read_measurements(path: Path) -> list[dict[str, str]]:
 
 def table_arrays(rows: list[dict[str, str]]) -> dict[str, np.ndarray]:
     """The CSV rows as the packaged arrays: ``reward[t, s, c]``, NaN where not measured."""
-    tasks = list(LIVE_TASKS)
+    tasks = list(TASKS)
     keys = PAPER_SPACE.all_keys()
     seeds = sorted({int(r["seed"]) for r in rows})
     reward = np.full((len(tasks), len(seeds), len(keys)), np.nan)
@@ -132,9 +135,9 @@ def embed(store_path: Path) -> None:
 
     config = Task2VecConfig(**EMBEDDING, device="cpu")  # type: ignore[arg-type]
     source = LiveRewardSource(
-        list(LIVE_TASKS), recipe="cpu", store=store_path, embeddings=config, progress=False
+        list(TASKS), recipe="cpu", store=store_path, embeddings=config, progress=False
     )
-    for task in LIVE_TASKS:
+    for task in TASKS:
         t0 = time.process_time()
         vector = source.embedding(task)
         print(f"{task}: |v| = {np.linalg.norm(vector):.4g} ({time.process_time() - t0:.1f} CPU s)")
@@ -177,7 +180,7 @@ def package(store_path: Path, out: Path, dest: Path) -> None:
     store = RewardStore(store_path)
     config = dataclasses.asdict(Task2VecConfig(**EMBEDDING, device="cpu"))  # type: ignore[arg-type]
     vectors = []
-    for task, spec in LIVE_TASKS.items():
+    for task, spec in TASKS.items():
         method = json.dumps(
             {"dataset": DatasetSpec.parse(spec).identity, "task2vec": config}, sort_keys=True
         )
@@ -203,7 +206,7 @@ def package(store_path: Path, out: Path, dest: Path) -> None:
             str(n): int(c)
             for n, c in zip(*np.unique(measured.sum(axis=1), return_counts=True), strict=True)
         },  # fmt: skip
-        "tasks": dict(LIVE_TASKS),
+        "tasks": dict(TASKS),
         "task2vec": {
             **EMBEDDING,
             "procedure": "reference (t2s_env.task2vec defaults otherwise)",
@@ -212,7 +215,7 @@ def package(store_path: Path, out: Path, dest: Path) -> None:
         "source": "benchmarks/results/cpu_table/measurements.csv",
         "built_by": "python benchmarks/cpu_table.py package",
     }
-    split = {k: list(v) for k, v in live_task_split().items()}
+    split = {k: list(v) for k, v in live_task_split(V0_TASKS).items()}
     np.savez_compressed(dest / "cpu_table.npz", **arrays,
                         embedding=np.stack(vectors).astype(np.float32))  # fmt: skip
     (dest / "cpu_table.json").write_text(

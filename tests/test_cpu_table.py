@@ -16,7 +16,7 @@ from gymnasium.vector import AutoresetMode, SyncVectorEnv
 import t2s_env
 from t2s_env import Task2SimEnv, Task2SimVectorEnv
 from t2s_env.data import DataFileError, ReplicateTable, load_cpu_table, read_replicate_table
-from t2s_env.datasets import LIVE_TASKS, live_task_split
+from t2s_env.datasets import V0_TASKS, live_task_split
 from t2s_env.rewards import ReplicateRewardSource
 from t2s_env.space import PAPER_SPACE
 
@@ -146,12 +146,12 @@ def test_vector_env_matches_sync_vector_env_on_replicates():
 
 def test_packaged_table_loads_with_its_provenance():
     table = load_cpu_table()
-    assert table.tasks == tuple(LIVE_TASKS)
+    assert table.tasks == V0_TASKS
     assert table.keys == tuple(KEYS)
     assert table.reward.shape == (8, len(table.seeds), 256) and table.embedding.shape == (8, 9600)
     assert np.isfinite(table.reward).any(axis=1).all()  # every cell measured at least once
     assert {k: set(v) for k, v in table.split.items()} == {
-        k: set(v) for k, v in live_task_split().items()
+        k: set(v) for k, v in live_task_split(V0_TASKS).items()
     }
     p = table.provenance
     for field in ("recipe", "simulator_version", "commit", "machine", "measured", "task2vec"):
@@ -182,8 +182,8 @@ def test_cpu_env_passes_both_env_checkers(tasks):
         warnings.simplefilter("error")
         check_env(env.unwrapped, skip_render_check=True)
         sb3_check_env(gym.make(t2s_env.CPU_ENV_ID, tasks=tasks).unwrapped, warn=True)
-    split = live_task_split()
-    assert set(env.unwrapped.tasks) == (set(LIVE_TASKS) if tasks == "all" else set(split[tasks]))
+    split = live_task_split(V0_TASKS)
+    assert set(env.unwrapped.tasks) == (set(V0_TASKS) if tasks == "all" else set(split[tasks]))
 
 
 def test_cpu_env_samples_replicates_deterministically():
@@ -294,7 +294,7 @@ def test_cli_trains_and_evaluates_on_the_cpu_table(tmp_path, capsys):
                  "--loto", "none", "--out", str(tmp_path / "cmp"), "--no-progress"]) == 0  # fmt: skip
     res = json.loads((tmp_path / "cmp.json").read_text())
     best = 100 * ReplicateRewardSource().rewards
-    seen = [list(LIVE_TASKS).index(t) for t in live_task_split()["seen"]]
+    seen = [V0_TASKS.index(t) for t in live_task_split(V0_TASKS)["seen"]]
     assert res["settings"]["reward_source"] == "replicates"
     assert res["agents"]["oracle"]["seen_mean"] == pytest.approx(best[seen].max(axis=1).mean())
 

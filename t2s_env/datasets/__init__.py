@@ -1,5 +1,6 @@
 """Downstream tasks as data: an image folder, a torchvision dataset, scikit-learn's digits,
-Fashion-MNIST, their few-shot variants and class subsets, and the named live tasks.
+Fashion-MNIST, their few-shot variants, class subsets and transformations, and the named live
+tasks.
 
 A spec string (``digits``, ``fashion-mnist?shots=20&test=2000``, ``folder:/path``,
 ``torchvision:SVHN:/root``, ``fmnist-tops``) or a
@@ -31,7 +32,12 @@ from t2s_env.datasets.fashion_mnist import (
     read_idx,
 )
 from t2s_env.datasets.folder import IMAGE_EXTENSIONS, load_folder_task
-from t2s_env.datasets.live_tasks import LIVE_TASKS, live_task_split
+from t2s_env.datasets.live_tasks import (
+    LIVE_TASKS,
+    V0_TASKS,
+    live_task_families,
+    live_task_split,
+)
 from t2s_env.datasets.spec import DatasetSpec, known_datasets, load_dataset
 from t2s_env.datasets.torchvision_tasks import (
     TORCHVISION_TASKS,
@@ -39,12 +45,15 @@ from t2s_env.datasets.torchvision_tasks import (
     known_torchvision_tasks,
     load_torchvision_task,
 )
+from t2s_env.datasets.transforms import TRANSFORMS
 
 __all__ = [
     "DEBIAN_PACKAGE",
     "IMAGE_EXTENSIONS",
     "LIVE_TASKS",
     "TORCHVISION_TASKS",
+    "TRANSFORMS",
+    "V0_TASKS",
     "DatasetError",
     "DatasetSpec",
     "DownstreamTask",
@@ -52,6 +61,7 @@ __all__ = [
     "TorchvisionTask",
     "balanced_indices",
     "find_fashion_mnist_root",
+    "live_task_families",
     "live_task_split",
     "load_fashion_mnist_task",
     "per_class_indices",

@@ -115,6 +115,21 @@ class ImageSet(Sequence):
             name or self.name, self.classes, self._all_labels, self._load, self._indices[idx]
         )
 
+    def map(self, fn: Callable[[np.ndarray, int], np.ndarray]) -> ImageSet:
+        """This split with every image passed through ``fn(uint8 (H, W, 3) image, source
+        index)`` as it is read (the index says which source item it is, for seeded draws).
+
+        >>> ims = ImageSet("toy", ["a"], np.zeros(3, int), lambda j: np.full((2, 2), j, np.uint8))
+        >>> ims.map(lambda im, j: im + 10)[2][0][0, 0].tolist()
+        [12, 12, 12]
+        """
+        base_load = self._load
+
+        def load(j: int) -> np.ndarray:
+            return fn(to_rgb_array(base_load(j)), j)
+
+        return ImageSet(self.name, self.classes, self._all_labels, load, self._indices)
+
     def balanced_sample(self, n: int, seed: int = 0) -> ImageSet:
         """A seeded, class-balanced sample of ``n`` items (all of them, shuffled, if fewer)."""
         return self.subset(balanced_indices(self.labels, n, seed), f"{self.name}[balanced {n}]")

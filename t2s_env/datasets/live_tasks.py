@@ -1,11 +1,13 @@
 """The project's named live tasks: downstream tasks every CPU user has without a download.
 
-Few-shot variants and class subsets of scikit-learn's digits (bundled) and Fashion-MNIST
-(Debian's ``dataset-fashion-mnist``), each a spec string with its settings
+Few-shot variants, class subsets and transformed versions of scikit-learn's digits (bundled)
+and Fashion-MNIST (Debian's ``dataset-fashion-mnist``), each a spec string with its settings
 (:mod:`t2s_env.datasets.spec`), so ``DatasetSpec.parse("fmnist-tops")`` is one fixed task.
 They play the role of the paper's 20 tasks for the live pipeline: the seen tasks train a policy,
-the unseen ones test its transfer. The split keeps both sources and both kinds of variant
-(all classes, class subsets) on each side.
+the unseen ones test its transfer.
+
+The first eight (:data:`V0_TASKS`, the rows of the packaged ``Task2Sim-CPU-v0`` table) are
+plain: few-shot variants and class subsets, both sources and both kinds on each side.
 
 | task            | source        | classes                          | shots | test  | split  |
 |-----------------|---------------|----------------------------------|-------|-------|--------|
@@ -18,14 +20,56 @@ the unseen ones test its transfer. The split keeps both sources and both kinds o
 | `fmnist-wear`   | Fashion-MNIST | trouser, dress, bag              | 20    | 900   | unseen |
 | `digits-5to9`   | digits        | 5-9                              | 10    | 175   | unseen |
 
-Test sets are class-balanced samples of each source's test split (digits: the seeded 20 %
-stratified split, about 36 images a class), fixed by the spec's seed (0).
+The other sixteen come in eight transformation *families*
+(:mod:`t2s_env.datasets.transforms`), one per simulator knob: each family's images differ from
+the plain ones in a way one knob's variation plausibly teaches a backbone to ignore, which is
+the hypothesis of the family (to be measured, not assumed). Every family has a seen member
+(Fashion-MNIST: all 10 classes, 20 shots, 1,000 test images; digits: all 10 classes, 10 shots,
+800 test images of a 50 % stratified split) and an unseen one (the same source, fewer shots, and
+seed 1: another memory, test set and per-image draws).
 
->>> sorted(live_task_split()["unseen"])
+| family (setting)   | seen             | unseen                  | knob that should help it |
+|--------------------|------------------|-------------------------|--------------------------|
+| `rotate=random`    | `fmnist-rotate`  | `fmnist-rotate-10shot`  | `pose_rot` (object rotation) |
+| `blur=1.5`         | `fmnist-blur`    | `fmnist-blur-10shot`    | `blur` |
+| `clutter=0.7`      | `fmnist-clutter` | `fmnist-clutter-10shot` | `backgr` (backgrounds) |
+| `texture=0.8`      | `fmnist-texture` | `fmnist-texture-10shot` | `materials` |
+| `zoom=0.4`         | `digits-zoom`    | `digits-zoom-5shot`     | `pose_scale` (object distance) |
+| `tint=1`           | `digits-tint`    | `digits-tint-5shot`     | `lighting_color` |
+| `shade=0.9`        | `digits-shade`   | `digits-shade-5shot`    | `lighting_dir` |
+| `brightness=0.7`   | `digits-bright`  | `digits-bright-5shot`   | `lighting_intensity` |
+
+The plain tasks are the eight-member family ``plain``. Test sets are class-balanced samples of
+each source's test split, fixed by the spec's seed: about 1,000 images where the source allows
+(binomial standard error about 1.5 points at 75 %), and each scores in about 1-2 s at 32 px on
+one core.
+
+>>> sorted(live_task_split(V0_TASKS)["unseen"])
 ['digits-5to9', 'fmnist-5shot', 'fmnist-wear']
+>>> live_task_families()["fmnist-rotate-10shot"], live_task_families()["fmnist-tops"]
+('rotate', 'plain')
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+
+V0_TASKS = (
+    "fmnist-20shot",
+    "fmnist-tops",
+    "fmnist-shoes",
+    "digits-10shot",
+    "digits-0to4",
+    "fmnist-5shot",
+    "fmnist-wear",
+    "digits-5to9",
+)
+"""The eight tasks of the packaged ``Task2Sim-CPU-v0`` table (its rows, in order)."""
+
+_FM = "fashion-mnist?shots=20&test=1000"
+_FM_UNSEEN = "fashion-mnist?shots=10&test=1000&seed=1"
+_DG = "digits?test_fraction=0.5&shots=10&test=800"
+_DG_UNSEEN = "digits?test_fraction=0.5&shots=5&test=800&seed=1"
 
 LIVE_TASKS: dict[str, str] = {
     "fmnist-20shot": "fashion-mnist?shots=20&test=2000",
@@ -36,15 +80,49 @@ LIVE_TASKS: dict[str, str] = {
     "fmnist-5shot": "fashion-mnist?shots=5&test=2000",
     "fmnist-wear": "fashion-mnist?classes=1+3+8&shots=20&test=900",
     "digits-5to9": "digits?classes=5+6+7+8+9&shots=10&test=175",
+    "fmnist-rotate": _FM + "&rotate=random",
+    "fmnist-blur": _FM + "&blur=1.5",
+    "fmnist-clutter": _FM + "&clutter=0.7",
+    "fmnist-texture": _FM + "&texture=0.8",
+    "digits-zoom": _DG + "&zoom=0.4",
+    "digits-tint": _DG + "&tint=1",
+    "digits-shade": _DG + "&shade=0.9",
+    "digits-bright": _DG + "&brightness=0.7",
+    "fmnist-rotate-10shot": _FM_UNSEEN + "&rotate=random",
+    "fmnist-blur-10shot": _FM_UNSEEN + "&blur=1.5",
+    "fmnist-clutter-10shot": _FM_UNSEEN + "&clutter=0.7",
+    "fmnist-texture-10shot": _FM_UNSEEN + "&texture=0.8",
+    "digits-zoom-5shot": _DG_UNSEEN + "&zoom=0.4",
+    "digits-tint-5shot": _DG_UNSEEN + "&tint=1",
+    "digits-shade-5shot": _DG_UNSEEN + "&shade=0.9",
+    "digits-bright-5shot": _DG_UNSEEN + "&brightness=0.7",
 }
 """Name -> spec string of every named live task."""
 
-_UNSEEN = ("fmnist-5shot", "fmnist-wear", "digits-5to9")
+_UNSEEN = (
+    "fmnist-5shot",
+    "fmnist-wear",
+    "digits-5to9",
+    *(t for t in LIVE_TASKS if t.endswith(("-10shot", "-5shot")) and t not in V0_TASKS),
+)
 
 
-def live_task_split() -> dict[str, tuple[str, ...]]:
-    """``{"seen": (5 names), "unseen": (3 names)}``, like :func:`t2s_env.data.load_task_split`."""
+def live_task_split(tasks: Iterable[str] | None = None) -> dict[str, tuple[str, ...]]:
+    """``{"seen": names, "unseen": names}`` of the live tasks (or of those among ``tasks``, in
+    :data:`LIVE_TASKS` order), like :func:`t2s_env.data.load_task_split`."""
+    keep = set(LIVE_TASKS if tasks is None else tasks)
+    unknown = sorted(keep - set(LIVE_TASKS))
+    if unknown:
+        raise ValueError(f"not live tasks: {', '.join(unknown)}; known: {', '.join(LIVE_TASKS)}")
     return {
-        "seen": tuple(t for t in LIVE_TASKS if t not in _UNSEEN),
-        "unseen": _UNSEEN,
+        "seen": tuple(t for t in LIVE_TASKS if t in keep and t not in _UNSEEN),
+        "unseen": tuple(t for t in LIVE_TASKS if t in keep and t in _UNSEEN),
     }
+
+
+def live_task_families() -> dict[str, str]:
+    """Every live task's transformation family: its transformations' settings joined by
+    ``+`` (``"rotate"``), or ``"plain"``."""
+    from t2s_env.datasets.spec import DatasetSpec
+
+    return {name: DatasetSpec.parse(spec).family for name, spec in LIVE_TASKS.items()}

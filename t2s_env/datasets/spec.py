@@ -22,6 +22,12 @@ store binds a task name to exactly one task):
 | `test=2000`     | the test split is a fixed class-balanced sample of 2,000 images      |
 | `seed=1`        | seed of the samples above and of the stratified split                |
 | `test_fraction` | test share of the stratified split, for sources without one          |
+| `rotate=random`, `blur=1.5`, ... | transform every image (:mod:`~t2s_env.datasets.transforms`) |
+
+Transformations (zoom, rotate, clutter, texture, shade, brightness, tint, invert, blur, noise)
+apply to the memory and the test images alike, drawn per image from the spec's seed; an
+unknown setting, a value that is not a number or one outside its range is a one-line
+:class:`DatasetError` naming the setting.
 
 >>> spec = DatasetSpec.parse("torchvision:svhn:/data/svhn")
 >>> spec.kind, spec.name, str(spec.root), str(spec)
@@ -35,6 +41,11 @@ store binds a task name to exactly one task):
 >>> task = few.load()
 >>> len(task.train), len(task.test), task.classes
 (10, 60, ('0', '1'))
+>>> turned = DatasetSpec.parse("digits?shots=5&rotate=random&blur=1")
+>>> turned.transforms, str(turned)
+((('rotate', 'random'), ('blur', 1.0)), 'digits?shots=5&rotate=random&blur=1')
+>>> turned.load().train[0][0].shape  # upsampled to 32 px before it is transformed
+(32, 32, 3)
 """
 
 from __future__ import annotations
@@ -44,9 +55,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
+
 from t2s_env.datasets.base import (
     DatasetError,
     DownstreamTask,
+    ImageSet,
     balanced_indices,
     per_class_indices,
 )
@@ -59,12 +73,20 @@ from t2s_env.datasets.torchvision_tasks import (
     known_torchvision_tasks,
     load_torchvision_task,
 )
+from t2s_env.datasets.transforms import (
+    TRANSFORMS,
+    Value,
+    apply_transforms,
+    format_value,
+    parse_transforms,
+)
 
 Kind = Literal["digits", "fashion-mnist", "folder", "torchvision"]
 KINDS = ("digits", "fashion-mnist", "folder", "torchvision")
 
-SETTINGS = ("classes", "shots", "test", "seed", "test_fraction")
-"""The keys a spec's ``?key=value`` suffix may set."""
+SETTINGS = ("classes", "shots", "test", "seed", "test_fraction", *TRANSFORMS)
+"""The keys a spec's ``?key=value`` suffix may set (the sampling ones, then the
+transformations of :data:`~t2s_env.datasets.transforms.TRANSFORMS`)."""
 
 _FASHION_NAMES = ("fashion-mnist", "fmnist")
 
@@ -125,6 +147,9 @@ class DatasetSpec:
             ``None``: the whole train split.
         test_size: The test split is a seeded class-balanced sample of this many images.
             ``None``: the whole test split.
+        transforms: ``(setting, value)`` transformations of every image, in the order they
+            are applied (:func:`~t2s_env.datasets.transforms.parse_transforms`), drawn per
+            image from :attr:`seed`.
     """
 
     kind: Kind
@@ -136,6 +161,7 @@ class DatasetSpec:
     classes: tuple[int, ...] | None = None
     shots: int | None = None
     test_size: int | None = None
+    transforms: tuple[tuple[str, Value], ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -154,11 +180,32 @@ class DatasetSpec:
             if not ids or len(set(ids)) != len(ids) or any(int(c) != c or c < 0 for c in ids):
                 raise DatasetError(f"classes must be distinct class indices >= 0, got {ids}")
             object.__setattr__(self, "classes", tuple(int(c) for c in ids))
+        given = dict(self.transforms)
+        if len(given) != len(self.transforms):
+            raise DatasetError(f"transforms name a setting twice: {self.transforms}")
+        checked = parse_transforms({k: format_value(v) for k, v in given.items()})
+        unknown = sorted(set(given) - set(TRANSFORMS))
+        if unknown:
+            raise DatasetError(
+                f"unknown transformation(s) {', '.join(unknown)}; known: {', '.join(TRANSFORMS)}"
+            )
+        object.__setattr__(self, "transforms", checked)
 
     @property
     def few_shot(self) -> bool:
         """Whether the spec samples or subsets the source (classes, shots or test size)."""
         return self.classes is not None or self.shots is not None or self.test_size is not None
+
+    @property
+    def family(self) -> str:
+        """The names of the spec's transformations joined by ``+`` (``"rotate+blur"``), or
+        ``"plain"``: which family of live tasks it belongs to."""
+        return "+".join(k for k, _ in self.transforms) or "plain"
+
+    @property
+    def derived(self) -> bool:
+        """Whether the task differs from its source: sampled, subset or transformed."""
+        return self.few_shot or bool(self.transforms)
 
     def _settings(self, *, split: bool) -> str:
         parts = []
@@ -168,6 +215,7 @@ class DatasetSpec:
             parts.append(f"shots={self.shots}")
         if self.test_size is not None:
             parts.append(f"test={self.test_size}")
+        parts.extend(f"{k}={format_value(v)}" for k, v in self.transforms)
         if split and self.test_fraction != 0.2:
             parts.append(f"test_fraction={self.test_fraction:g}")
         if split and self.seed != 0:
@@ -211,8 +259,9 @@ class DatasetSpec:
         if "classes" in settings:
             raw = settings["classes"].replace(",", "+").split("+")
             opts["classes"] = tuple(_int_setting("classes", c) for c in raw if c.strip())
+        opts["transforms"] = parse_transforms(settings)
         spec = cls._parse_source(base, opts)
-        if spec.few_shot:
+        if spec.derived:
             spec = replace(spec, name=spec.name + spec._settings(split=False))
         return spec
 
@@ -280,10 +329,11 @@ class DatasetSpec:
         """Resolve the spec to the task's train and test splits (reads labels, not images).
 
         The class subset is taken first, then the per-class train sample and the test sample
-        (both seeded by :attr:`seed`); a sample larger than its split is an error.
+        (both seeded by :attr:`seed`); a sample larger than its split is an error. The
+        transformations apply to the images of both splits as they are read.
         """
         task = self._load_source()
-        if not self.few_shot:
+        if not self.derived:
             return task
         train, test = task.train, task.test
         if self.classes is not None:
@@ -305,11 +355,21 @@ class DatasetSpec:
                     f"{self.name}: test={self.test_size} but the test split has {len(test)} images"
                 )
             test = test.subset(balanced_indices(test.labels, self.test_size, self.seed))
+        if self.transforms:
+            train, test = self._transformed(train, 0), self._transformed(test, 1)
         return DownstreamTask(
             self.name,
             train.subset(range(len(train)), f"{self.name}/train"),
             test.subset(range(len(test)), f"{self.name}/test"),
         )
+
+    def _transformed(self, images: ImageSet, split: int) -> ImageSet:
+        transforms, seed = self.transforms, self.seed
+
+        def transform(image: np.ndarray, index: int) -> np.ndarray:
+            return apply_transforms(image, transforms, seed=seed, split=split, index=index)
+
+        return images.map(transform)
 
     def _load_source(self) -> DownstreamTask:
         if self.kind == "digits":
