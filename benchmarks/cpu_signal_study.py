@@ -39,12 +39,16 @@ PLAIN_SETTINGS = {"shots", "test", "classes", "seed", "test_fraction"}
 """Spec settings that pick a sample, not a transformation of the images."""
 
 
-def task_family(spec: str) -> str:
-    """``source/transformation``: the spec's source and its settings beyond the sample's
-    (``fashion-mnist?rotate=30&shots=20`` -> ``fashion-mnist/rotate``; none: ``/plain``)."""
-    source, _, query = spec.partition("?")
-    extra = sorted({k for k, _ in parse_qsl(query)} - PLAIN_SETTINGS)
-    return f"{source}/{'+'.join(extra) or 'plain'}"
+def task_family(name: str, spec: str) -> str:
+    """The task's transformation family (``live_task_families()`` for a named live task; else
+    the spec's settings beyond the sample's: ``fashion-mnist?rotate=30&shots=20`` ->
+    ``rotate``; none: ``plain``)."""
+    from t2s_env.datasets.live_tasks import LIVE_TASKS, live_task_families
+
+    if LIVE_TASKS.get(name) == spec:
+        return live_task_families()[name]
+    _, _, query = spec.partition("?")
+    return "+".join(sorted({k for k, _ in parse_qsl(query)} - PLAIN_SETTINGS)) or "plain"
 
 
 def mean_se(values: np.ndarray) -> dict[str, float]:
@@ -110,7 +114,7 @@ def analyse(records: Sequence[dict], recipe_id: str | None, unseen: Sequence[str
     per_task = {}
     for i, t in enumerate(tasks):
         per_task[t] = {
-            "family": task_family(specs[t]),
+            "family": task_family(t, specs[t]),
             "split": "unseen" if t in unseen else "seen",
             "untrained_mean": round(float(base[i]), 3),
             "median_config_mean": round(float(np.median(means[i])), 3),
@@ -143,7 +147,9 @@ def analyse(records: Sequence[dict], recipe_id: str | None, unseen: Sequence[str
             unseen_out["per_task_minus_fixed_chosen_on_seen"] = mean_se(diff)
             unseen_out["best_fixed_chosen_on_seen"] = mean_se(seen["best_fixed"][is_unseen])
         gap = unseen_out["per_task_minus_fixed"]
-        unseen_out["target_gap_ge_2_and_2_se"] = bool(gap["mean"] >= 2 and gap["mean"] >= 2 * gap["se"])
+        unseen_out["target_gap_ge_2_and_2_se"] = bool(
+            gap["mean"] >= 2 and gap["mean"] >= 2 * gap["se"]
+        )
         out["unseen_tasks"] = unseen_out
     names, effects = main_effects(acc, configs)
     families = sorted({v["family"] for v in per_task.values()})
@@ -248,7 +254,9 @@ def markdown(s: dict, command: str) -> str:
     for k in m["knobs"]:
         cells = []
         for f in fams:
-            per_seed = "/".join(f"{e[k]:+.1f}" for e in m["families"][f]["effect_per_seed"].values())
+            per_seed = "/".join(
+                f"{e[k]:+.1f}" for e in m["families"][f]["effect_per_seed"].values()
+            )
             cells.append(f"{m['families'][f]['effect'][k]:+.2f} ({per_seed})")
         spread = m["seed_spread"][k] if m["seed_spread"] else "-"
         lines.append(f"| {k} | " + " | ".join(cells) + f" | {spread} |")
@@ -257,7 +265,7 @@ def markdown(s: dict, command: str) -> str:
         f"Knobs whose family effects change sign beyond the seed spread: "
         f"{', '.join(m['sign_changes_beyond_seed_spread']) or 'none'}.",
         "",
-        f"Families: " + "; ".join(f"{f}: {', '.join(v['tasks'])}" for f, v in m["families"].items()),
+        "Families: " + "; ".join(f"{f}: {', '.join(v['tasks'])}" for f, v in m["families"].items()),
         "",
         f"Made by `{command}`.",
         "",

@@ -102,6 +102,15 @@ def test_recipe_ids_of_the_first_presets_are_pinned():
     assert cpu.replace(feature_layers=("layer3", "layer4")).id != cpu.id
 
 
+def test_cpu2_recipe_is_a_new_version_beside_cpu():
+    cpu2, cpu = get_recipe("cpu2"), get_recipe("cpu")
+    assert cpu2.id.startswith("cpu2@") and cpu2.id != cpu.id
+    assert cpu2.arch in NARROW_RESNETS and cpu2.total_images == 10_000
+    assert cpu2.grayscale and cpu2.feature_layers == ("layer3", "layer4")
+    assert cpu2.to_dict()["feature_layers"] == ["layer3", "layer4"]  # JSON-ready
+    assert not cpu.grayscale and cpu.feature_layers == ("layer4",)
+
+
 def test_later_recipe_fields_name_their_bad_values():
     cpu = get_recipe("cpu")
     for bad in [("layer5",), (), ("layer4", "layer4"), ["layer4"], "layer4"]:

@@ -10,6 +10,7 @@ recipe never reuses measurements of the old one.
 | `tiny`  | ResNet-18 | 10 x 12 @ 32 px   | 1      | CPU   | seconds (tests)        |
 | `smoke` | ResNet-18 | 10 x 100 @ 32 px  | 10     | CPU   | about a minute         |
 | `cpu`   | ResNet-18, 1/4 width | 100 x 20 @ 32 px | 10 | CPU (one core) | about 30 CPU seconds |
+| `cpu2`  | ResNet-10, 1/4 width, grayscale | 50 x 200 @ 32 px | 2 | CPU (one core) | about 30 CPU seconds |
 | `small` | ResNet-18 | 100 x 40 @ 64 px  | 30     | GPU   | minutes                |
 | `paper` | ResNet-50 | 100 x 400 @ 224 px| 100    | GPU   | hours (see benchmarks) |
 
@@ -181,6 +182,13 @@ RECIPES: dict[str, Recipe] = {
         # configuration of a seed shares its initialisation, data order and augmentation draws.
         Recipe("cpu", arch="resnet18_w32", classes=100, images_per_class=20, resolution=32,
                epochs=10, batch_size=128, lr=2e-3, warmup_epochs=1.0),
+        # The second CPU recipe (benchmarks/cpu_signal_study.py): ResNet-10 at 1/4 width, 50
+        # classes x 200 images (5x the distinct images of `cpu`) for 2 epochs, trained on the
+        # renders' luminance (the live tasks are grayscale); the k-NN reads the pooled outputs
+        # of the last two stages. About 25 CPU seconds of render + pre-training.
+        Recipe("cpu2", arch="resnet10_w32", classes=50, images_per_class=200, resolution=32,
+               epochs=2, batch_size=128, lr=2e-3, warmup_epochs=0.2, grayscale=True,
+               feature_layers=("layer3", "layer4")),
         Recipe("small", classes=None, images_per_class=40, resolution=64, epochs=30,
                batch_size=128, warmup_epochs=5.0, randaugment=True, mixup_alpha=0.8,
                cutmix_alpha=1.0, label_smoothing=0.1, amp=True, num_workers=8),
