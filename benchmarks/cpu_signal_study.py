@@ -34,6 +34,13 @@ from t2s_env.rewards.signal import cross_seed_selection
 from t2s_env.space import PAPER_SPACE
 
 RESULTS = Path(__file__).parent / "results"
+HYPOTHESES = {
+    "rotate": "pose_rot", "blur": "blur", "clutter": "backgr", "texture": "materials",
+    "zoom": "pose_scale", "tint": "lighting_color", "shade": "lighting_dir",
+    "brightness": "lighting_intensity",
+}  # fmt: skip
+"""Each transformation family's hypothesis: the knob that should help it
+(``t2s_env/datasets/live_tasks.py``)."""
 UNTRAINED = "untrained"
 PLAIN_SETTINGS = {"shots", "test", "classes", "seed", "test_fraction"}
 """Spec settings that pick a sample, not a transformation of the images."""
@@ -162,6 +169,23 @@ def analyse(records: Sequence[dict], recipe_id: str | None, unseen: Sequence[str
             "effect_per_seed": {str(s): dict(zip(names, effects[rows, j].mean(axis=0).round(2).tolist(), strict=True))
                                 for j, s in enumerate(seeds)},
         }  # fmt: skip
+    hypotheses = {}
+    for f, knob in HYPOTHESES.items():
+        rows = [i for i, t in enumerate(tasks) if per_task[t]["family"] == f]
+        if not rows or knob not in names:
+            continue
+        source = specs[tasks[rows[0]]].partition("?")[0]
+        plain = [i for i, t in enumerate(tasks)
+                 if per_task[t]["family"] == "plain" and specs[t].startswith(source)]  # fmt: skip
+        k = names.index(knob)
+        hypotheses[f] = {
+            "knob": knob,
+            "effect_in_family": round(float(effects[rows, :, k].mean()), 2),
+            "effect_per_seed": effects[rows, :, k].mean(axis=0).round(2).tolist(),
+            f"effect_on_plain_{source}": None
+            if not plain
+            else round(float(effects[plain, :, k].mean()), 2),
+        }
     # the seed-to-seed spread of an effect: half the |difference| of its two seeds' estimates,
     # averaged over the tasks (a noise scale for reading the table)
     spread = np.abs(effects[:, 0] - effects[:, 1]).mean(axis=0) / 2 if len(seeds) >= 2 else None
@@ -174,7 +198,7 @@ def analyse(records: Sequence[dict], recipe_id: str | None, unseen: Sequence[str
     out["main_effects"] = {
         "knobs": names, "families": fam,
         "seed_spread": None if spread is None else dict(zip(names, spread.round(2).tolist(), strict=True)),
-        "sign_changes_beyond_seed_spread": changes,
+        "sign_changes_beyond_seed_spread": changes, "hypotheses": hypotheses,
     }  # fmt: skip
     return out
 
@@ -260,6 +284,13 @@ def markdown(s: dict, command: str) -> str:
             cells.append(f"{m['families'][f]['effect'][k]:+.2f} ({per_seed})")
         spread = m["seed_spread"][k] if m["seed_spread"] else "-"
         lines.append(f"| {k} | " + " | ".join(cells) + f" | {spread} |")
+    lines += ["", "Each family's hypothesis (the knob that should help it): its effect on the "
+              "family (per seed), and on the plain tasks of the same source:", ""]  # fmt: skip
+    for f, h in m["hypotheses"].items():
+        plain = next(v for k, v in h.items() if k.startswith("effect_on_plain_"))
+        lines.append(f"- `{f}` / `{h['knob']}`: {h['effect_in_family']:+.2f} "
+                     f"({'/'.join(f'{e:+.1f}' for e in h['effect_per_seed'])}); plain "
+                     f"{'-' if plain is None else f'{plain:+.2f}'}")  # fmt: skip
     lines += [
         "",
         f"Knobs whose family effects change sign beyond the seed spread: "
