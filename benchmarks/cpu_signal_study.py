@@ -101,6 +101,8 @@ def main_effects(acc: np.ndarray, configs: Sequence[str]) -> tuple[list[str], np
     """Least-squares main effect (points) of each knob, per task and seed: ``(tasks, seeds, knobs)``."""
     names, x = knob_matrix(configs)
     design = np.column_stack([np.ones(len(configs)), x])
+    if np.linalg.matrix_rank(design) < design.shape[1]:
+        raise ValueError(f"{len(configs)} configurations do not separate the {len(names)} knobs")
     coef = np.linalg.lstsq(design, acc.reshape(-1, len(configs)).T, rcond=None)[0]
     return names, coef[1:].T.reshape(acc.shape[0], acc.shape[1], len(names))
 
@@ -158,7 +160,11 @@ def analyse(records: Sequence[dict], recipe_id: str | None, unseen: Sequence[str
             gap["mean"] >= 2 and gap["mean"] >= 2 * gap["se"]
         )
         out["unseen_tasks"] = unseen_out
-    names, effects = main_effects(acc, configs)
+    try:
+        names, effects = main_effects(acc, configs)
+    except ValueError as exc:
+        out["main_effects"] = {"not_estimable": str(exc)}
+        return out
     families = sorted({v["family"] for v in per_task.values()})
     fam = {}
     for f in families:
@@ -264,6 +270,9 @@ def markdown(s: dict, command: str) -> str:
             f"{pm(u['fixed_minus_untrained'])}",
         ]
     m = s["main_effects"]
+    if "not_estimable" in m:
+        return "\n".join([*lines, "", f"Main effects: {m['not_estimable']}.", "",
+                           f"Made by `{command}`.", ""])  # fmt: skip
     fams = list(m["families"])
     lines += [
         "",

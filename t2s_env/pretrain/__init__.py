@@ -2,7 +2,7 @@
 
 >>> from t2s_env.pretrain import RECIPES
 >>> sorted(RECIPES)
-['cpu', 'paper', 'small', 'smoke', 'tiny']
+['cpu', 'cpu2', 'paper', 'small', 'smoke', 'tiny']
 """
 
 from t2s_env.pretrain.augment import IMAGENET_MEAN, IMAGENET_STD, normalise
