@@ -97,14 +97,39 @@ def knob_matrix(configs: Sequence[str]) -> tuple[list[str], np.ndarray]:
     return [k.name for k in knobs], np.array(rows)
 
 
-def main_effects(acc: np.ndarray, configs: Sequence[str]) -> tuple[list[str], np.ndarray]:
-    """Least-squares main effect (points) of each knob, per task and seed: ``(tasks, seeds, knobs)``."""
+def main_effects(acc: np.ndarray, configs: Sequence[str]) -> tuple[list[str], np.ndarray, str]:
+    """Main effect (points) of each knob, per task and seed: ``(tasks, seeds, knobs)``, and how.
+
+    Least squares over every configuration (each knob on/off at once) when the configurations
+    separate the knobs; else the one-at-a-time contrasts of the study's design, for the knobs
+    whose four configurations were measured: ``((alone on - all off) + (all on - alone off)) / 2``
+    (NaN for the others).
+    """
     names, x = knob_matrix(configs)
     design = np.column_stack([np.ones(len(configs)), x])
-    if np.linalg.matrix_rank(design) < design.shape[1]:
-        raise ValueError(f"{len(configs)} configurations do not separate the {len(names)} knobs")
-    coef = np.linalg.lstsq(design, acc.reshape(-1, len(configs)).T, rcond=None)[0]
-    return names, coef[1:].T.reshape(acc.shape[0], acc.shape[1], len(names))
+    if np.linalg.matrix_rank(design) == design.shape[1]:
+        coef = np.linalg.lstsq(design, acc.reshape(-1, len(configs)).T, rcond=None)[0]
+        effects = coef[1:].T.reshape(acc.shape[0], acc.shape[1], len(names))
+        return names, effects, f"least squares over {len(configs)} configurations"
+    rows = {tuple(r): i for i, r in enumerate(x.astype(int).tolist())}
+    off, on = tuple([0] * len(names)), tuple([1] * len(names))
+    effects = np.full((acc.shape[0], acc.shape[1], len(names)), np.nan)
+    for k in range(len(names)):
+        alone_on = tuple(int(i == k) for i in range(len(names)))
+        alone_off = tuple(int(i != k) for i in range(len(names)))
+        idx = [rows.get(c) for c in (alone_on, off, on, alone_off)]
+        if None not in idx:
+            a, b, c, d = (acc[..., i] for i in idx)
+            effects[..., k] = ((a - b) + (c - d)) / 2
+    keep = ~np.isnan(effects).all(axis=(0, 1))
+    if not keep.any():
+        raise ValueError(f"{len(configs)} configurations do not separate any knob")
+    names, effects = [n for n, k in zip(names, keep, strict=True) if k], effects[..., keep]
+    return (
+        names,
+        effects,
+        "one-at-a-time contrasts (the configurations do not yet separate every knob by least squares)",
+    )
 
 
 def analyse(records: Sequence[dict], recipe_id: str | None, unseen: Sequence[str]) -> dict:
@@ -161,7 +186,7 @@ def analyse(records: Sequence[dict], recipe_id: str | None, unseen: Sequence[str
         )
         out["unseen_tasks"] = unseen_out
     try:
-        names, effects = main_effects(acc, configs)
+        names, effects, method = main_effects(acc, configs)
     except ValueError as exc:
         out["main_effects"] = {"not_estimable": str(exc)}
         return out
@@ -204,7 +229,7 @@ def analyse(records: Sequence[dict], recipe_id: str | None, unseen: Sequence[str
     out["main_effects"] = {
         "knobs": names, "families": fam,
         "seed_spread": None if spread is None else dict(zip(names, spread.round(2).tolist(), strict=True)),
-        "sign_changes_beyond_seed_spread": changes, "hypotheses": hypotheses,
+        "sign_changes_beyond_seed_spread": changes, "hypotheses": hypotheses, "method": method,
     }  # fmt: skip
     return out
 
@@ -276,8 +301,9 @@ def markdown(s: dict, command: str) -> str:
     fams = list(m["families"])
     lines += [
         "",
-        "## Main effects per family (points; least squares, every knob on/off at once)",
+        "## Main effects per family (points)",
         "",
+        f"Estimated by {m['method']}.",
         "Mean over the family's tasks and the seeds; in brackets the two seeds' estimates. "
         "Seed spread: half the seed-to-seed difference of a task's estimate, averaged over tasks.",
         "",
