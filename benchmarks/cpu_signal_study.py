@@ -355,7 +355,9 @@ def main() -> None:
     records = [json.loads(x) for x in results.read_text().splitlines() if x.strip()]
     summary = analyse(records, args.recipe_id, args.unseen)
     out = Path(args.out) if args.out else results.with_suffix("")
-    command = f"python benchmarks/cpu_signal_study.py --results {args.results}"
+    command = f"python benchmarks/cpu_signal_study.py --results {args.results}" + (
+        f" --preamble {args.preamble}" if args.preamble else ""
+    )
     text = markdown(summary, command)
     if args.preamble:
         head, _, rest = text.partition("\n\n")
