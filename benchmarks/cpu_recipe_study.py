@@ -182,6 +182,8 @@ def run(args: argparse.Namespace) -> None:
     # configurations it reached: each figure of the report can be computed at any time.
     todo = [(UNTRAINED, s) for s in args.seeds]
     todo += [(c, s) for c, s in itertools.product(configs, args.seeds)]
+    index, _, count = (args.shard or "0/1").partition("/")
+    todo = todo[int(index) :: int(count)]  # shard i/n: every n-th evaluation from the i-th
     print(f"recipe {recipe.id}; tasks {list(tasks)}; {len(todo)} evaluations planned", flush=True)
     for config, seed in todo:
         done = [
@@ -554,6 +556,8 @@ def main() -> None:
     r.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     r.add_argument("--results", default=str(RESULTS / "cpu_recipe_study.jsonl"))
     r.add_argument("--keep-backbones", help="folder to save trained backbones in (rescoring)")
+    r.add_argument("--shard", help="I/N: run every N-th planned evaluation from the I-th (one "
+                   "process per shard, the same results file)")  # fmt: skip
     p = sub.add_parser("report", help="write the figures from the results file")
     p.add_argument("--results", default=str(RESULTS / "cpu_recipe_study.jsonl"))
     p.add_argument("--recipe-id", help="recipe id to analyse (default: the most frequent)")

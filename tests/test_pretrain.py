@@ -91,6 +91,65 @@ def test_cpu_recipe_is_documented_and_validated():
         recipe.replace(arch="resnet18_w7")
 
 
+def test_recipe_ids_of_the_first_presets_are_pinned():
+    # The store keys on these ids: Task2Sim-CPU-v0 was measured with `cpu@d1a84dd4e7`. Fields
+    # added later count in the id only off their defaults.
+    assert get_recipe("cpu").id == "cpu@d1a84dd4e7"
+    assert get_recipe("tiny").id == "tiny@e0bb72cd13"
+    assert get_recipe("paper").id == "paper@daf1e4e2d0"
+    cpu = get_recipe("cpu")
+    assert cpu.replace(grayscale=True).id != cpu.id
+    assert cpu.replace(feature_layers=("layer3", "layer4")).id != cpu.id
+
+
+def test_cpu2_recipe_is_a_new_version_beside_cpu():
+    cpu2, cpu = get_recipe("cpu2"), get_recipe("cpu")
+    assert cpu2.id.startswith("cpu2@") and cpu2.id != cpu.id
+    assert cpu2.arch in NARROW_RESNETS and cpu2.total_images == 10_000
+    assert cpu2.grayscale and cpu2.feature_layers == ("layer3", "layer4")
+    assert cpu2.to_dict()["feature_layers"] == ["layer3", "layer4"]  # JSON-ready
+    assert not cpu.grayscale and cpu.feature_layers == ("layer4",)
+
+
+def test_later_recipe_fields_name_their_bad_values():
+    cpu = get_recipe("cpu")
+    for bad in [("layer5",), (), ("layer4", "layer4"), ["layer4"], "layer4"]:
+        with pytest.raises(ValueError, match="feature_layers must be"):
+            cpu.replace(feature_layers=bad)
+    with pytest.raises(ValueError, match="grayscale must be True or False"):
+        cpu.replace(grayscale=1)
+
+
+def test_grayscale_recipe_trains_on_luminance():
+    from t2s_env.pretrain.train import luminance
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 255, (40, 32, 32, 3), dtype=np.uint8)
+    gray = luminance(images)
+    assert gray.shape == images.shape and (gray[..., 0] == gray[..., 2]).all()
+    labels = np.arange(40) % 4
+    recipe = get_recipe("tiny").replace(classes=4, images_per_class=10)
+    weights = [
+        train_backbone(x, labels, r, seed=0, device="cpu", progress=False).model.conv1.weight
+        for x, r in ((images, recipe.replace(grayscale=True)), (gray, recipe), (images, recipe))
+    ]
+    assert torch.equal(weights[0], weights[1]) and not torch.equal(weights[0], weights[2])
+
+
+def test_stage_features_concatenate_normalised_pooled_stages():
+    model = build_backbone("resnet18_w16", 10, seed=0).eval()
+    images = torch.randint(0, 255, (5, 3, 32, 32), dtype=torch.uint8)
+    last = extract_features(model, images, progress=False)
+    both = extract_features(model, images, progress=False, layers=("layer3", "layer4"))
+    assert last.shape == (5, 128) and both.shape == (5, 64 + 128)
+    # two unit vectors side by side, normalised again: each stage weighs the same
+    assert torch.allclose(both.norm(dim=1), torch.ones(5))
+    assert torch.allclose(both[:, :64].norm(dim=1), torch.full((5,), 0.5**0.5))
+    assert torch.allclose(both[:, 64:] * 2**0.5, last, atol=1e-6)
+    with pytest.raises(ValueError, match="layers must name ResNet stages"):
+        extract_features(model, images, progress=False, layers=("fc",))
+
+
 @pytest.mark.slow
 def test_cpu_recipe_end_to_end_on_a_tiny_budget():
     # The `cpu` recipe's network, optimiser and evaluation on the embedded simulator and digits,

@@ -299,3 +299,52 @@ def test_cli_render_grid(tmp_path):
 
     assert Image.open(out).size == (64, 64)
     assert main(["render", "--config", "9_9", "--grid", str(out)]) == 2
+
+
+def test_process_wide_geometry_cache_changes_no_pixel(monkeypatch):
+    # Object instances are sampled once per process and shared by every simulator (a pool's job
+    # unpickles a fresh one): renders from a cold cache, a warm one and an unpickled copy are
+    # the same bytes, and a warm render builds nothing.
+    import pickle
+    from collections import OrderedDict
+
+    from t2s_env.simulator import embedded as emb
+
+    monkeypatch.setattr(emb, "_GEOMETRY", OrderedDict())
+    sim = EmbeddedSimulator(device="cpu")
+    cold = render(sim, DOMAIN_RANDOMIZATION_KEY, n=3, classes=4, seed=3)
+    assert {k[0] for k in emb._GEOMETRY} == {0, 1, 2, 3}
+    monkeypatch.setattr(emb, "sample_object", lambda *a, **k: pytest.fail("rebuilt an instance"))
+    copy = pickle.loads(pickle.dumps(sim))
+    assert len(copy._cache) == 0  # a copy carries no geometry
+    for other in (sim, EmbeddedSimulator(device="cpu"), copy):
+        warm = render(other, DOMAIN_RANDOMIZATION_KEY, n=3, classes=4, seed=3)
+        assert np.array_equal(warm.images, cold.images)
+
+
+def test_geometry_cache_keeps_to_its_memory_budget(monkeypatch):
+    from collections import OrderedDict
+
+    from t2s_env.simulator import embedded as emb
+
+    monkeypatch.setattr(emb, "_GEOMETRY", OrderedDict())
+    one = emb._point_set_bytes(emb._shared_points(OBJECT_CLASSES[0], 0, 0, 1024))
+    monkeypatch.setattr(emb, "GEOMETRY_CACHE_BYTES", 2 * one)
+    for instance in range(3):
+        emb._shared_points(OBJECT_CLASSES[1], 1, instance, 1024)
+    assert list(emb._GEOMETRY) == [(1, 1, 1024), (1, 2, 1024)]  # the oldest went first
+
+
+def test_part_places_its_surface_as_before():
+    # A part's rotation and offset are made once; the points are the same bits as computing
+    # them per call (surface @ rotation.T + at).
+    import torch
+
+    from t2s_env.simulator.geometry import Part, rotation, superquadric
+
+    part = Part(superquadric(1.0, 0.5, 0.7, 0.4, 1.3, taper=0.2), at=(0.1, -0.2, 0.3),
+                rot=(10.0, 20.0, -30.0))  # fmt: skip
+    u, v = torch.rand(50, dtype=torch.float64), torch.rand(50, dtype=torch.float64)
+    m = torch.as_tensor(rotation(10.0, 20.0, -30.0), dtype=torch.float64)
+    expected = part.surface(u, v) @ m.T + torch.tensor((0.1, -0.2, 0.3), dtype=torch.float64)
+    assert torch.equal(part(u, v), expected)

@@ -1,4 +1,5 @@
-"""Features for the k-NN evaluation: the backbone's pooled penultimate layer, L2-normalised."""
+"""Features for the k-NN evaluation: the backbone's pooled penultimate layer, L2-normalised (or
+several stages' pooled outputs, each L2-normalised, concatenated and normalised again)."""
 
 from __future__ import annotations
 
@@ -32,11 +33,13 @@ def extract_features(
     device: str | torch.device | None = None,
     progress: bool = True,
     desc: str = "features",
+    layers: Sequence[str] = ("layer4",),
 ) -> torch.Tensor:
     """L2-normalised pooled penultimate features ``float32 (N, D)`` (on the CPU).
 
     ``images`` is ``uint8 (N, 3, R, R)`` (see :func:`prepare_images`); ``model`` a torchvision
-    ResNet (its classifier is skipped).
+    ResNet (its classifier is skipped). ``layers`` names the stages read (``layer1`` ...
+    ``layer4``); the default is the pooled penultimate layer.
 
     >>> from t2s_env.pretrain import build_backbone
     >>> model = build_backbone("resnet18", 10, seed=0)
@@ -45,7 +48,8 @@ def extract_features(
     (torch.Size([3, 512]), True)
     """
     device = torch.device(device) if device is not None else next(model.parameters()).device
-    body = trunk(model).to(device).eval()
+    layers = tuple(layers)
+    body = (trunk(model) if layers == ("layer4",) else _Stages(model, layers)).to(device).eval()
     chunks = []
     for start in tqdm(
         range(0, len(images), batch_size), desc=desc, disable=not progress, leave=False
@@ -57,3 +61,27 @@ def extract_features(
     if not chunks:
         raise ValueError("no images to extract features from")
     return torch.cat(chunks)
+
+
+class _Stages(nn.Module):
+    """A ResNet's pooled stage outputs, each L2-normalised, concatenated: ``(N, sum D_i)``."""
+
+    def __init__(self, model: nn.Module, layers: tuple[str, ...]) -> None:
+        super().__init__()
+        unknown = [x for x in layers if x not in ("layer1", "layer2", "layer3", "layer4")]
+        if not layers or unknown:
+            raise ValueError(f"layers must name ResNet stages layer1..layer4, got {layers!r}")
+        self.model, self.layers = model, layers
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        m = self.model
+        x = m.maxpool(m.relu(m.bn1(m.conv1(x))))
+        pooled = []
+        for name in ("layer1", "layer2", "layer3", "layer4"):
+            x = getattr(m, name)(x)
+            if name in self.layers:
+                f = torch.flatten(torch.nn.functional.adaptive_avg_pool2d(x, 1), 1)
+                pooled.append(torch.nn.functional.normalize(f.float(), dim=1))
+            if len(pooled) == len(self.layers):
+                break  # the later stages are not read
+        return torch.cat(pooled, dim=1)

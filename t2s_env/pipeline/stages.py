@@ -107,12 +107,13 @@ def score_model(
     device: torch.device,
     progress: bool = True,
 ) -> tuple[float, dict[str, float]]:
-    """The 5-NN accuracy of ``model``'s pooled features on ``task``, and the seconds taken
+    """The 5-NN accuracy of ``model``'s pooled features (``recipe.feature_layers``) on ``task``, and the seconds taken
     (``features``, ``knn``)."""
     model = model.to(device)
     t0 = time.perf_counter()
-    train_f = extract_features(model, task.train, device=device, progress=progress)
-    test_f = extract_features(model, task.test, device=device, progress=progress)
+    layers = recipe.feature_layers
+    train_f = extract_features(model, task.train, device=device, progress=progress, layers=layers)
+    test_f = extract_features(model, task.test, device=device, progress=progress, layers=layers)
     t1 = time.perf_counter()
     accuracy = knn_accuracy(
         train_f, task.train_labels, test_f, task.test_labels, task.num_classes,

@@ -10,6 +10,7 @@ recipe never reuses measurements of the old one.
 | `tiny`  | ResNet-18 | 10 x 12 @ 32 px   | 1      | CPU   | seconds (tests)        |
 | `smoke` | ResNet-18 | 10 x 100 @ 32 px  | 10     | CPU   | about a minute         |
 | `cpu`   | ResNet-18, 1/4 width | 100 x 20 @ 32 px | 10 | CPU (one core) | about 30 CPU seconds |
+| `cpu2`  | ResNet-10, 1/4 width, grayscale | 50 x 200 @ 32 px | 2 | CPU (one core) | about 30 CPU seconds |
 | `small` | ResNet-18 | 100 x 40 @ 64 px  | 30     | GPU   | minutes                |
 | `paper` | ResNet-50 | 100 x 400 @ 224 px| 100    | GPU   | hours (see benchmarks) |
 
@@ -77,6 +78,11 @@ class Recipe:
     """Cap on the task's training images used as k-NN memory (class-balanced sample)."""
     knn_test_max: int | None = None
     """Cap on the task's test images evaluated (class-balanced sample)."""
+    grayscale: bool = False
+    """Pre-train on the rendered images' luminance (ITU-R 601, in all three channels)."""
+    feature_layers: tuple[str, ...] = ("layer4",)
+    """The ResNet stages whose pooled outputs the k-NN reads: each L2-normalised, concatenated,
+    normalised again (``("layer4",)``: the pooled penultimate layer)."""
 
     def __post_init__(self) -> None:
         if not self.name or "@" in self.name:
@@ -110,6 +116,19 @@ class Recipe:
             raise ValueError(f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
         if self.num_workers < 0:
             raise ValueError(f"num_workers must be >= 0, got {self.num_workers}")
+        layers = self.feature_layers
+        if (
+            not isinstance(layers, tuple)
+            or not layers
+            or any(x not in FEATURE_LAYERS for x in layers)
+            or len(set(layers)) != len(layers)
+        ):
+            raise ValueError(
+                f"feature_layers must be a non-empty tuple of distinct names from "
+                f"{FEATURE_LAYERS}, got {layers!r}"
+            )
+        if not isinstance(self.grayscale, bool):
+            raise ValueError(f"grayscale must be True or False, got {self.grayscale!r}")
         for field in ("knn_train_max", "knn_test_max"):
             value = getattr(self, field)
             if value is not None and value < 1:
@@ -128,14 +147,27 @@ class Recipe:
 
     @property
     def id(self) -> str:
-        """``name@hash``: the store key; changes whenever any field changes."""
-        blob = json.dumps(self.to_dict(), sort_keys=True).encode()
+        """``name@hash``: the store key; changes whenever any field changes.
+
+        A field added after the first recipes (:data:`_LATER_FIELDS`) counts only when it is off
+        its default, so the ids of recipes that do not use it stay what they were."""
+        fields = {
+            k: v for k, v in self.to_dict().items()
+            if k not in _LATER_FIELDS or v != _LATER_FIELDS[k]
+        }  # fmt: skip
+        blob = json.dumps(fields, sort_keys=True).encode()
         return f"{self.name}@{hashlib.sha256(blob).hexdigest()[:10]}"
 
     def replace(self, **changes: object) -> Recipe:
         """A copy with ``changes`` (validated)."""
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
+
+FEATURE_LAYERS = ("layer1", "layer2", "layer3", "layer4")
+"""The ResNet stages :attr:`Recipe.feature_layers` may name."""
+
+_LATER_FIELDS: dict[str, object] = {"grayscale": False, "feature_layers": ["layer4"]}
+"""Fields added after the first recipes, and their defaults as :meth:`Recipe.to_dict` writes them."""
 
 RECIPES: dict[str, Recipe] = {
     r.name: r
@@ -150,6 +182,13 @@ RECIPES: dict[str, Recipe] = {
         # configuration of a seed shares its initialisation, data order and augmentation draws.
         Recipe("cpu", arch="resnet18_w32", classes=100, images_per_class=20, resolution=32,
                epochs=10, batch_size=128, lr=2e-3, warmup_epochs=1.0),
+        # The second CPU recipe (benchmarks/cpu_signal_study.py): ResNet-10 at 1/4 width, 50
+        # classes x 200 images (5x the distinct images of `cpu`) for 2 epochs, trained on the
+        # renders' luminance (the live tasks are grayscale); the k-NN reads the pooled outputs
+        # of the last two stages. About 25 CPU seconds of render + pre-training.
+        Recipe("cpu2", arch="resnet10_w32", classes=50, images_per_class=200, resolution=32,
+               epochs=2, batch_size=128, lr=2e-3, warmup_epochs=0.2, grayscale=True,
+               feature_layers=("layer3", "layer4")),
         Recipe("small", classes=None, images_per_class=40, resolution=64, epochs=30,
                batch_size=128, warmup_epochs=5.0, randaugment=True, mixup_alpha=0.8,
                cutmix_alpha=1.0, label_smoothing=0.1, amp=True, num_workers=8),

@@ -88,6 +88,17 @@ def render_dataset(
     return images, labels
 
 
+def luminance(images: np.ndarray) -> np.ndarray:
+    """``uint8 (N, H, W, 3)`` images as their ITU-R 601 luminance, rounded, in all three channels.
+
+    >>> luminance(np.array([[[[255, 0, 0], [10, 20, 30]]]], dtype=np.uint8))[0, 0].tolist()
+    [[76, 76, 76], [18, 18, 18]]
+    """
+    y = images.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    y = np.clip(np.rint(y), 0, 255).astype(np.uint8)
+    return np.repeat(y[..., None], 3, axis=-1)
+
+
 def _param_groups(model: nn.Module, weight_decay: float) -> list[dict]:
     # No decay on biases and norm weights (the usual AdamW practice, DeiT/timm).
     decay = [p for p in model.parameters() if p.ndim > 1]
@@ -119,6 +130,8 @@ def train_backbone(
     """Train ``recipe.arch`` from scratch to classify ``images`` (``uint8 (N, H, W, 3)``)."""
     device = torch.device(device) if device is not None else default_device()
     labels = np.asarray(labels, dtype=np.int64)
+    if recipe.grayscale:
+        images = luminance(images)
     num_classes = int(labels.max()) + 1
     model = build_backbone(recipe.arch, max(num_classes, 2), seed).to(device)
     cuda = device.type == "cuda"

@@ -222,14 +222,17 @@ class Part:
     at: tuple[float, float, float] = (0.0, 0.0, 0.0)
     rot: tuple[float, float, float] = (0.0, 0.0, 0.0)
     slot: int = 0
-    _matrix: np.ndarray = field(init=False, repr=False, compare=False)
+    _matrix: torch.Tensor = field(init=False, repr=False, compare=False)
+
+    _offset: torch.Tensor = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_matrix", rotation(*self.rot))
+        m = torch.as_tensor(rotation(*self.rot), dtype=torch.float64)
+        object.__setattr__(self, "_matrix", m.T)  # made once: a part is evaluated ~10 times
+        object.__setattr__(self, "_offset", torch.tensor(self.at, dtype=torch.float64))
 
     def __call__(self, u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-        m = torch.as_tensor(self._matrix, dtype=torch.float64)
-        return self.surface(u, v) @ m.T + torch.tensor(self.at, dtype=torch.float64)
+        return self.surface(u, v) @ self._matrix + self._offset
 
 
 @dataclass(frozen=True)

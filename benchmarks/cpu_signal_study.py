@@ -1,0 +1,371 @@
+"""Signal study of a CPU recipe on the live tasks, scored on held-out seeds.
+
+The measurements come from ``cpu_recipe_study.py run`` (one JSON line per pre-trained backbone
+scored on every task, and each seed's untrained backbone). This step reads them and reports,
+every figure from :func:`t2s_env.rewards.signal.cross_seed_selection` (choose on one seed, grade
+on the other; standard errors over tasks x seed folds):
+
+- section 1 of the issue: whether pre-training pays: the cross-seed best fixed configuration
+  against the untrained backbone over all tasks, and on how many tasks the median configuration
+  beats the untrained backbone;
+- per task: the cross-seed per-task best, the best fixed configuration and the untrained backbone;
+- on the unseen tasks: per-task best against best fixed (chosen on the unseen tasks themselves,
+  and chosen on the seen tasks, as an agent would), with standard errors;
+- each knob's main effect per task family (least squares over the configurations, on/off of
+  every knob at once, per seed): which effects change sign or size between families.
+
+    python benchmarks/cpu_recipe_study.py run --recipe cpu2 --n-configs 32 --seeds 0 1 \\
+        --results benchmarks/results/cpu2_signal_study.jsonl --keep-backbones /tmp/cpu2 \\
+        --shard 0/2   # and --shard 1/2 in a second process
+    python benchmarks/cpu_signal_study.py --results benchmarks/results/cpu2_signal_study.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+import numpy as np
+
+from t2s_env.rewards.signal import cross_seed_selection
+from t2s_env.space import PAPER_SPACE
+
+RESULTS = Path(__file__).parent / "results"
+HYPOTHESES = {
+    "rotate": "pose_rot", "blur": "blur", "clutter": "backgr", "texture": "materials",
+    "zoom": "pose_scale", "tint": "lighting_color", "shade": "lighting_dir",
+    "brightness": "lighting_intensity",
+}  # fmt: skip
+"""Each transformation family's hypothesis: the knob that should help it
+(``t2s_env/datasets/live_tasks.py``)."""
+UNTRAINED = "untrained"
+PLAIN_SETTINGS = {"shots", "test", "classes", "seed", "test_fraction"}
+"""Spec settings that pick a sample, not a transformation of the images."""
+
+
+def task_family(name: str, spec: str) -> str:
+    """The task's transformation family (``live_task_families()`` for a named live task; else
+    the spec's settings beyond the sample's: ``fashion-mnist?rotate=30&shots=20`` ->
+    ``rotate``; none: ``plain``)."""
+    from t2s_env.datasets.live_tasks import LIVE_TASKS, live_task_families
+
+    if LIVE_TASKS.get(name) == spec:
+        return live_task_families()[name]
+    _, _, query = spec.partition("?")
+    return "+".join(sorted({k for k, _ in parse_qsl(query)} - PLAIN_SETTINGS)) or "plain"
+
+
+def mean_se(values: np.ndarray) -> dict[str, float]:
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    se = float(np.std(v, ddof=1) / np.sqrt(len(v))) if len(v) > 1 else float("nan")
+    return {"mean": round(float(np.mean(v)), 3), "se": round(se, 3), "n": int(len(v))}
+
+
+def load(records: Sequence[dict], recipe_id: str | None):
+    """The complete block: ``acc (tasks, seeds, configs)``, ``untrained (tasks, seeds)``."""
+    if recipe_id is None:
+        ids = [r["recipe"] for r in records]
+        recipe_id = max(set(ids), key=ids.count)
+    latest = {(r["config"], r["seed"]): r for r in records if r["recipe"] == recipe_id}
+    seeds = sorted({s for c, s in latest if c == UNTRAINED})
+    configs = [c for c in dict.fromkeys(c for c, _ in latest)
+               if c != UNTRAINED and all((c, s) in latest for s in seeds)]  # fmt: skip
+    specs: dict[str, str] = {}
+    for r in latest.values():
+        specs.update(r.get("task_specs", {}))
+    tasks = [t for t in specs
+             if all(t in latest[c, s]["accuracy"] for c in [*configs, UNTRAINED] for s in seeds)]  # fmt: skip
+    acc = np.array([[[latest[c, s]["accuracy"][t] for c in configs] for s in seeds]
+                    for t in tasks])  # fmt: skip
+    untrained = np.array([[latest[UNTRAINED, s]["accuracy"][t] for s in seeds] for t in tasks])
+    cpu = [r["cpu_seconds"] + min(r["task_cpu_seconds"].values()) for r in latest.values()
+           if r["config"] != UNTRAINED and r["config"] in configs]  # fmt: skip
+    return recipe_id, tasks, specs, seeds, configs, acc, untrained, cpu
+
+
+def knob_matrix(configs: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """``(knobs that vary, (configs, knobs) 0/1 indicators: off its first option or not)``."""
+    knobs = [k for k in PAPER_SPACE.knobs if len(k.options) > 1]
+    rows = []
+    for key in configs:
+        cfg = PAPER_SPACE.key_to_dict(key)
+        rows.append([float(str(cfg[k.name]) != str(k.options[0])) for k in knobs])
+    return [k.name for k in knobs], np.array(rows)
+
+
+def main_effects(acc: np.ndarray, configs: Sequence[str]) -> tuple[list[str], np.ndarray, str]:
+    """Main effect (points) of each knob, per task and seed: ``(tasks, seeds, knobs)``, and how.
+
+    Least squares over every configuration (each knob on/off at once) when the configurations
+    separate the knobs; else the one-at-a-time contrasts of the study's design, for the knobs
+    whose four configurations were measured: ``((alone on - all off) + (all on - alone off)) / 2``
+    (NaN for the others).
+    """
+    names, x = knob_matrix(configs)
+    design = np.column_stack([np.ones(len(configs)), x])
+    if np.linalg.matrix_rank(design) == design.shape[1]:
+        coef = np.linalg.lstsq(design, acc.reshape(-1, len(configs)).T, rcond=None)[0]
+        effects = coef[1:].T.reshape(acc.shape[0], acc.shape[1], len(names))
+        return names, effects, f"least squares over {len(configs)} configurations"
+    rows = {tuple(r): i for i, r in enumerate(x.astype(int).tolist())}
+    off, on = tuple([0] * len(names)), tuple([1] * len(names))
+    effects = np.full((acc.shape[0], acc.shape[1], len(names)), np.nan)
+    for k in range(len(names)):
+        alone_on = tuple(int(i == k) for i in range(len(names)))
+        alone_off = tuple(int(i != k) for i in range(len(names)))
+        idx = [rows.get(c) for c in (alone_on, off, on, alone_off)]
+        if None not in idx:
+            a, b, c, d = (acc[..., i] for i in idx)
+            effects[..., k] = ((a - b) + (c - d)) / 2
+    keep = ~np.isnan(effects).all(axis=(0, 1))
+    if not keep.any():
+        raise ValueError(f"{len(configs)} configurations do not separate any knob")
+    names, effects = [n for n, k in zip(names, keep, strict=True) if k], effects[..., keep]
+    return (
+        names,
+        effects,
+        "one-at-a-time contrasts (the configurations do not yet separate every knob by least squares)",
+    )
+
+
+def analyse(records: Sequence[dict], recipe_id: str | None, unseen: Sequence[str]) -> dict:
+    recipe_id, tasks, specs, seeds, configs, acc, untrained, cpu = load(records, recipe_id)
+    if len(configs) < 3 or len(seeds) < 2:
+        raise SystemExit(f"need >= 3 configurations x 2 seeds; have {len(configs)} x {len(seeds)}")
+    out: dict[str, object] = {
+        "recipe": recipe_id, "seeds": seeds, "configurations": len(configs),
+        "config_keys": configs, "tasks": tasks,
+        "median_cpu_seconds_per_evaluation": round(float(np.median(cpu)), 2),
+        "max_cpu_seconds_per_evaluation": round(float(np.max(cpu)), 2),
+    }  # fmt: skip
+    sel = cross_seed_selection(acc, untrained=untrained)
+    means = acc.mean(axis=1)  # (tasks, configs), over seeds
+    base = untrained.mean(axis=1)
+    per_task = {}
+    for i, t in enumerate(tasks):
+        per_task[t] = {
+            "family": task_family(t, specs[t]),
+            "split": "unseen" if t in unseen else "seen",
+            "untrained_mean": round(float(base[i]), 3),
+            "median_config_mean": round(float(np.median(means[i])), 3),
+            "configs_above_untrained": int(np.sum(means[i] > base[i])),
+            "cross_seed_per_task_best": round(float(np.nanmean(sel["per_task_best"][i])), 3),
+            "cross_seed_best_fixed": round(float(np.nanmean(sel["best_fixed"][i])), 3),
+            "cross_seed_untrained": round(float(np.nanmean(sel["untrained"][i])), 3),
+            "mean_of_max": round(float(sel["mean_of_max"][i]), 3),
+        }
+    out["per_task"] = per_task
+    median_beats = sum(v["median_config_mean"] > v["untrained_mean"] for v in per_task.values())
+    summary = {k: {"mean": round(v["mean"], 3), "se": round(v["se"], 3)}
+               for k, v in sel["summary"].items()}  # fmt: skip
+    out["all_tasks"] = {
+        **summary,
+        "fixed_choice": {str(s): configs[c] for s, c in sel["fixed_choice"].items()},
+        "median_config_beats_untrained_on": median_beats,
+        "target_fixed_minus_untrained_ge_3": summary["fixed_minus_untrained"]["mean"] >= 3,
+        "target_median_beats_on_half": median_beats >= len(tasks) / 2,
+    }
+    is_unseen = np.array([t in unseen for t in tasks])
+    if is_unseen.any():
+        own = cross_seed_selection(acc[is_unseen], untrained=untrained[is_unseen])
+        unseen_out = {k: {"mean": round(v["mean"], 3), "se": round(v["se"], 3)}
+                      for k, v in own["summary"].items()}  # fmt: skip
+        unseen_out["fixed_choice"] = {str(s): configs[c] for s, c in own["fixed_choice"].items()}
+        if (~is_unseen).any():  # best fixed chosen on the seen tasks, graded on the unseen ones
+            seen = cross_seed_selection(acc, untrained=untrained, fixed_from=~is_unseen)
+            diff = seen["per_task_best"][is_unseen] - seen["best_fixed"][is_unseen]
+            unseen_out["per_task_minus_fixed_chosen_on_seen"] = mean_se(diff)
+            unseen_out["best_fixed_chosen_on_seen"] = mean_se(seen["best_fixed"][is_unseen])
+        gap = unseen_out["per_task_minus_fixed"]
+        unseen_out["target_gap_ge_2_and_2_se"] = bool(
+            gap["mean"] >= 2 and gap["mean"] >= 2 * gap["se"]
+        )
+        out["unseen_tasks"] = unseen_out
+    try:
+        names, effects, method = main_effects(acc, configs)
+    except ValueError as exc:
+        out["main_effects"] = {"not_estimable": str(exc)}
+        return out
+    families = sorted({v["family"] for v in per_task.values()})
+    fam = {}
+    for f in families:
+        rows = [i for i, t in enumerate(tasks) if per_task[t]["family"] == f]
+        fam[f] = {
+            "tasks": [tasks[i] for i in rows],
+            "effect": dict(zip(names, effects[rows].mean(axis=(0, 1)).round(2).tolist(), strict=True)),
+            "effect_per_seed": {str(s): dict(zip(names, effects[rows, j].mean(axis=0).round(2).tolist(), strict=True))
+                                for j, s in enumerate(seeds)},
+        }  # fmt: skip
+    hypotheses = {}
+    for f, knob in HYPOTHESES.items():
+        rows = [i for i, t in enumerate(tasks) if per_task[t]["family"] == f]
+        if not rows or knob not in names:
+            continue
+        source = specs[tasks[rows[0]]].partition("?")[0]
+        plain = [i for i, t in enumerate(tasks)
+                 if per_task[t]["family"] == "plain" and specs[t].startswith(source)]  # fmt: skip
+        k = names.index(knob)
+        hypotheses[f] = {
+            "knob": knob,
+            "effect_in_family": round(float(effects[rows, :, k].mean()), 2),
+            "effect_per_seed": effects[rows, :, k].mean(axis=0).round(2).tolist(),
+            f"effect_on_plain_{source}": None
+            if not plain
+            else round(float(effects[plain, :, k].mean()), 2),
+        }
+    # the seed-to-seed spread of an effect: half the |difference| of its two seeds' estimates,
+    # averaged over the tasks (a noise scale for reading the table)
+    spread = np.abs(effects[:, 0] - effects[:, 1]).mean(axis=0) / 2 if len(seeds) >= 2 else None
+    changes = []
+    for k, name in enumerate(names):
+        values = [fam[f]["effect"][name] for f in families]
+        noise = float(spread[k]) if spread is not None else 0.0
+        if max(values) > noise and min(values) < -noise:
+            changes.append(name)
+    out["main_effects"] = {
+        "knobs": names, "families": fam,
+        "seed_spread": None if spread is None else dict(zip(names, spread.round(2).tolist(), strict=True)),
+        "sign_changes_beyond_seed_spread": changes, "hypotheses": hypotheses, "method": method,
+    }  # fmt: skip
+    return out
+
+
+def markdown(s: dict, command: str) -> str:
+    a, u = s["all_tasks"], s.get("unseen_tasks")
+
+    def pm(d: Mapping) -> str:
+        return f"{d['mean']:+.2f} ± {d['se']:.2f}"
+
+    lines = [
+        f"# CPU signal study: recipe `{s['recipe']}` on the live tasks",
+        "",
+        f"{s['configurations']} configurations x seeds {s['seeds']}, {len(s['tasks'])} tasks, "
+        f"with the untrained backbone of each seed as a row. Median CPU seconds per new "
+        f"evaluation (render + pre-train + features + k-NN on one task, one thread): "
+        f"{s['median_cpu_seconds_per_evaluation']} (max {s['max_cpu_seconds_per_evaluation']}).",
+        "Every selection is made on one seed and graded on the other "
+        "(`t2s_env.rewards.signal.cross_seed_selection`); ± is one standard error over tasks x "
+        "seed folds. Points of 5-NN accuracy.",
+        "",
+        "## Does pre-training pay? (all tasks)",
+        "",
+        f"- best fixed configuration minus untrained backbone: {pm(a['fixed_minus_untrained'])} "
+        f"(target >= +3: {'met' if a['target_fixed_minus_untrained_ge_3'] else 'not met'})",
+        f"- per-task best minus untrained: {pm(a['per_task_minus_untrained'])}",
+        f"- the median configuration beats the untrained backbone on "
+        f"{a['median_config_beats_untrained_on']} of {len(s['tasks'])} tasks (target: at least "
+        f"half: {'met' if a['target_median_beats_on_half'] else 'not met'})",
+        f"- best fixed chosen per fold: {a['fixed_choice']}",
+        "",
+        "## Per task (held-out seed)",
+        "",
+        "| task | family | split | untrained | median config | configs above untrained | "
+        "per-task best | best fixed | per-task best - best fixed | mean of max (optimistic) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for t, v in s["per_task"].items():
+        lines.append(
+            f"| {t} | {v['family']} | {v['split']} | {v['cross_seed_untrained']:.2f} | "
+            f"{v['median_config_mean']:.2f} | {v['configs_above_untrained']}/{s['configurations']}"
+            f" | {v['cross_seed_per_task_best']:.2f} | {v['cross_seed_best_fixed']:.2f} | "
+            f"{v['cross_seed_per_task_best'] - v['cross_seed_best_fixed']:+.2f} | "
+            f"{v['mean_of_max']:.2f} |"
+        )
+    if u:
+        lines += [
+            "",
+            "## Unseen tasks",
+            "",
+            f"- per-task best minus best fixed (chosen on the unseen tasks): "
+            f"{pm(u['per_task_minus_fixed'])} (target >= 2 points and >= 2 SE: "
+            f"{'met' if u['target_gap_ge_2_and_2_se'] else 'not met'})",
+        ]
+        if "per_task_minus_fixed_chosen_on_seen" in u:
+            lines.append(
+                f"- per-task best minus best fixed chosen on the seen tasks: "
+                f"{pm(u['per_task_minus_fixed_chosen_on_seen'])}"
+            )
+        lines += [
+            f"- per-task best {pm(u['per_task_best'])}, best fixed {pm(u['best_fixed'])}, "
+            f"untrained {pm(u['untrained'])}; best fixed minus untrained "
+            f"{pm(u['fixed_minus_untrained'])}",
+        ]
+    m = s["main_effects"]
+    if "not_estimable" in m:
+        return "\n".join([*lines, "", f"Main effects: {m['not_estimable']}.", "",
+                           f"Made by `{command}`.", ""])  # fmt: skip
+    fams = list(m["families"])
+    lines += [
+        "",
+        "## Main effects per family (points)",
+        "",
+        f"Estimated by {m['method']}.",
+        "Mean over the family's tasks and the seeds; in brackets the two seeds' estimates. "
+        "Seed spread: half the seed-to-seed difference of a task's estimate, averaged over tasks.",
+        "",
+        "| knob | " + " | ".join(fams) + " | seed spread |",
+        "|---|" + "---|" * (len(fams) + 1),
+    ]
+    for k in m["knobs"]:
+        cells = []
+        for f in fams:
+            per_seed = "/".join(
+                f"{e[k]:+.1f}" for e in m["families"][f]["effect_per_seed"].values()
+            )
+            cells.append(f"{m['families'][f]['effect'][k]:+.2f} ({per_seed})")
+        spread = m["seed_spread"][k] if m["seed_spread"] else "-"
+        lines.append(f"| {k} | " + " | ".join(cells) + f" | {spread} |")
+    lines += ["", "Each family's hypothesis (the knob that should help it): its effect on the "
+              "family (per seed), and on the plain tasks of the same source:", ""]  # fmt: skip
+    for f, h in m["hypotheses"].items():
+        plain = next(v for k, v in h.items() if k.startswith("effect_on_plain_"))
+        lines.append(f"- `{f}` / `{h['knob']}`: {h['effect_in_family']:+.2f} "
+                     f"({'/'.join(f'{e:+.1f}' for e in h['effect_per_seed'])}); plain "
+                     f"{'-' if plain is None else f'{plain:+.2f}'}")  # fmt: skip
+    lines += [
+        "",
+        f"Knobs whose family effects change sign beyond the seed spread: "
+        f"{', '.join(m['sign_changes_beyond_seed_spread']) or 'none'}.",
+        "",
+        "Families: " + "; ".join(f"{f}: {', '.join(v['tasks'])}" for f, v in m["families"].items()),
+        "",
+        f"Made by `{command}`.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--results", default=str(RESULTS / "cpu2_signal_study.jsonl"))
+    parser.add_argument("--recipe-id", help="recipe id to analyse (default: the most frequent)")
+    parser.add_argument("--unseen", nargs="*", help="unseen task names (default: the package's)")
+    parser.add_argument("--out", help="report path without suffix (default: beside --results)")
+    parser.add_argument("--preamble", help="a markdown file put after the title (pilots)")
+    args = parser.parse_args()
+    if args.unseen is None:
+        from t2s_env.datasets.live_tasks import live_task_split
+
+        args.unseen = list(live_task_split()["unseen"])
+    results = Path(args.results)
+    records = [json.loads(x) for x in results.read_text().splitlines() if x.strip()]
+    summary = analyse(records, args.recipe_id, args.unseen)
+    out = Path(args.out) if args.out else results.with_suffix("")
+    command = f"python benchmarks/cpu_signal_study.py --results {args.results}" + (
+        f" --preamble {args.preamble}" if args.preamble else ""
+    )
+    text = markdown(summary, command)
+    if args.preamble:
+        head, _, rest = text.partition("\n\n")
+        text = head + "\n\n" + Path(args.preamble).read_text().strip() + "\n\n" + rest
+    out.with_suffix(".json").write_text(json.dumps(summary, indent=1) + "\n")
+    out.with_suffix(".md").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
