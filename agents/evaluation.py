@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import importlib
 import importlib.metadata
+import inspect
 import math
 import os
 import sys
@@ -341,25 +342,137 @@ class Entry:
     """Training epochs of an agent on the training tasks (unused by advisors)."""
 
 
+class PluginError(ValueError):
+    """A plug-in agent or advisor (``package.module:factory``) cannot be used: its module does
+    not import, its factory fails or takes no ``seed``, or what it builds is neither an agent nor
+    an advisor. The message names the entry and the problem, in one line."""
+
+
 def _import_factory(path: str) -> Callable[..., Any]:
+    """The factory named ``package.module:factory``; every failure of the import (a syntax
+    error, an exception, ``sys.exit`` while importing) is a :class:`PluginError`."""
     module, sep, attr = path.partition(":")
     if not sep or not module or not attr:
-        raise ValueError(f"an outside agent is named package.module:factory, got {path!r}")
+        raise PluginError(f"an outside agent is named package.module:factory, got {path!r}")
     if os.getcwd() not in sys.path:  # as ``python -m`` would: modules of the working folder
         sys.path.insert(0, os.getcwd())
     try:
-        factory = getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError) as exc:
-        raise ValueError(f"cannot import {path!r}: {exc}") from exc
+        mod = importlib.import_module(module)
+    except SyntaxError as exc:
+        raise PluginError(
+            f"{path}: module {module!r} has a syntax error ({exc.msg}, {exc.filename} line "
+            f"{exc.lineno})"
+        ) from exc
+    except ImportError as exc:
+        raise PluginError(f"{path}: cannot import module {module!r}: {exc}") from exc
+    except SystemExit as exc:
+        raise PluginError(
+            f"{path}: importing module {module!r} called sys.exit({exc.code!r})"
+        ) from exc
+    except Exception as exc:  # noqa: BLE001 (any failure of foreign code is the plug-in's)
+        raise PluginError(
+            f"{path}: importing module {module!r} raised {type(exc).__name__}: {exc}"
+        ) from exc
+    factory = getattr(mod, attr, None)
+    if factory is None:
+        raise PluginError(f"{path}: module {module!r} has no attribute {attr!r}")
     if not callable(factory):
-        raise ValueError(f"{path!r} is not callable (a factory taking seed=...)")
+        raise PluginError(
+            f"{path} is a {type(factory).__name__}, not a factory (a callable taking seed=...)"
+        )
+    _check_seed_parameter(factory, path)
     return factory
+
+
+def _check_seed_parameter(factory: Callable[..., Any], source: str) -> None:
+    try:
+        params = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):  # no signature to read (some builtins): calling tells
+        return
+    kinds = {p.kind for p in params}
+    named = {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    if "seed" not in named and inspect.Parameter.VAR_KEYWORD not in kinds:
+        raise PluginError(
+            f"{source}: the factory takes no seed parameter; write it as factory(seed) (or "
+            "factory(seed=0)) returning a fresh agent or advisor"
+        )
+
+
+def _call(source: str, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)`` with any failure of the plug-in raised as a :class:`PluginError`
+    naming ``source``; the project's own errors inside it keep their type."""
+    try:
+        return fn(*args, **kwargs)
+    except (KeyboardInterrupt, PluginError):
+        raise
+    except SystemExit as exc:
+        raise PluginError(f"{source}: {what} called sys.exit({exc.code!r})") from exc
+    except Exception as exc:  # noqa: BLE001 (any failure of foreign code is the plug-in's)
+        raise PluginError(f"{source}: {what} raised {type(exc).__name__}: {exc}") from exc
+
+
+def _check_built(obj: Any, source: str) -> str:
+    """``"advisor"`` or ``"agent"`` for what a factory built, checked against the protocols
+    (every method there and callable; an agent's ``name`` a string, its ``kind`` one of
+    :data:`agents.base.KINDS`) before any work; else a :class:`PluginError`."""
+    from agents.base import KINDS
+
+    what = f"{source} built an object of type {type(obj).__name__}"
+    if is_advisor(obj):
+        return "advisor"
+    methods = ("act", "learn", "save", "load")
+    missing = [m for m in methods if not callable(getattr(obj, m, None))]
+    if missing == list(methods):
+        raise PluginError(
+            f"{what}, which is neither an agent (name, kind, act, learn, save, load) nor an "
+            "advisor (fit, suggest, answer)"
+        )
+    if missing:
+        raise PluginError(f"{what}, which lacks the Agent methods {missing}")
+    name, kind = getattr(obj, "name", None), getattr(obj, "kind", None)
+    if not isinstance(name, str) or not name:
+        raise PluginError(f"{what} whose name {name!r} is not a non-empty string")
+    if kind not in KINDS:
+        raise PluginError(f"{what} whose kind {kind!r} is not one of {list(KINDS)}")
+    epochs = getattr(obj, "epochs", 256)
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise PluginError(f"{what} whose epochs {epochs!r} is not an integer >= 1")
+    return "agent"
+
+
+def _guarded(obj: Any, source: str) -> Any:
+    """``obj`` (a plug-in's agent or advisor) behind a stand-in whose methods raise
+    :class:`PluginError` naming the plug-in when they fail, so a bug in foreign code is reported
+    as such, in one line. Attributes are read and written through; the stand-in's class has
+    every public attribute of ``obj`` (runtime protocol checks see them)."""
+
+    def method(attr: str) -> Callable[..., Any]:
+        def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+            return _call(source, f"its {attr}()", getattr(obj, attr), *args, **kwargs)
+
+        return call
+
+    def through(attr: str) -> property:
+        return property(lambda self: getattr(obj, attr), lambda self, v: setattr(obj, attr, v))
+
+    namespace: dict[str, Any] = {"__repr__": lambda self: f"<{source}: {obj!r}>"}
+    for attr in dir(obj):
+        if attr.startswith("_"):
+            continue
+        try:
+            value = getattr(obj, attr)
+        except Exception:  # noqa: BLE001 (a property that fails: read through, fails when used)
+            value = None
+        namespace[attr] = method(attr) if callable(value) else through(attr)
+    return type(f"Plugin{type(obj).__name__}", (), namespace)()
 
 
 def resolve_entry(spec: str | Callable[..., Any]) -> Entry:
     """An :class:`Entry` from an advisor name (:data:`agents.advisor.ADVISORS`), an agent name
     (:data:`agents.AGENTS`), ``package.module:factory`` or a factory: ``factory(seed=...)``
-    returns an advisor (``fit``/``suggest``/``answer``) or an agent (``act``/``learn``).
+    returns an advisor (``fit``/``suggest``/``answer``) or an agent (``act``/``learn``/``save``/
+    ``load``, a ``name`` and a ``kind``). A plug-in is imported, called once with ``seed=0`` and
+    its object checked here, before any work; every failure is a :class:`PluginError`.
 
     >>> resolve_entry("gp").kind, resolve_entry("best-fixed").kind
     ('advisor', 'agent')
@@ -381,21 +494,21 @@ def resolve_entry(spec: str | Callable[..., Any]) -> Entry:
     elif callable(spec):
         factory = spec
         source = f"{getattr(spec, '__module__', '?')}:{getattr(spec, '__qualname__', spec)}"
+        _check_seed_parameter(factory, source)
     else:
         raise ValueError(f"an entry is a name, package.module:factory or a factory, got {spec!r}")
-    probe = factory(seed=0)
-    if is_advisor(probe):
-        kind = "advisor"
-    elif callable(getattr(probe, "act", None)) and callable(getattr(probe, "learn", None)):
-        kind = "agent"
-    else:
-        raise ValueError(
-            f"{source} built {type(probe).__name__}, which is neither an advisor (fit, suggest, "
-            "answer) nor an agent (act, learn)"
-        )
-    name = str(getattr(probe, "name", source))
+
+    def make(seed: int) -> Any:
+        obj = _call(source, f"the factory (seed={seed})", factory, seed=seed)
+        if _call(source, "checking its object", _check_built, obj, source) != kind:
+            raise PluginError(f"{source}: the factory built an {kind} for seed 0, not seed {seed}")
+        return _guarded(obj, source)
+
+    probe = _call(source, "the factory (seed=0)", factory, seed=0)
+    kind = _call(source, "checking its object", _check_built, probe, source)
+    name = str(probe.name) if isinstance(getattr(probe, "name", None), str) else source
     epochs = int(getattr(probe, "epochs", 256))
-    return Entry(name, kind, lambda seed: factory(seed=seed), source, epochs)
+    return Entry(name or source, kind, make, source, epochs)
 
 
 def _distinct_names(entries: list[Entry]) -> list[Entry]:

@@ -24,7 +24,7 @@ import os
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +84,45 @@ def torch_device(text: str) -> str:
             f"must be a torch device such as cpu, cuda or cuda:0 (or auto), got {text!r}"
         ) from None
     return text
+
+
+def parse_list(text: str, option: str, item: Callable[[str], Any], what: str) -> list[Any]:
+    """A comma-separated list of ``option``, each item read by ``item`` (which raises
+    ``ValueError`` or ``ArgumentTypeError`` on a bad one); an empty list, an empty item
+    (``1,,2``, ``1,``) or a bad item is a :class:`UsageError` naming it.
+
+    >>> parse_list("0, 1,4", "--budgets", int, "integers >= 0")
+    [0, 1, 4]
+    """
+    pieces = [p.strip() for p in text.split(",")]
+    if not text.strip() or any(not p for p in pieces):
+        raise UsageError(
+            f"{option} {text!r} has an empty item; give comma-separated {what} (e.g. 0,1,2)"
+        )
+    out = []
+    for p in pieces:
+        try:
+            out.append(item(p))
+        except (ValueError, argparse.ArgumentTypeError):
+            raise UsageError(
+                f"{option} {text!r}: {p!r} is not one of the {what} it takes"
+            ) from None
+    return out
+
+
+def option_name(dest: str) -> str:
+    """``loto_seeds`` -> ``--loto-seeds``."""
+    return "--" + dest.replace("_", "-")
+
+
+def refuse_unused(args: argparse.Namespace, dests: Sequence[str], why: str) -> None:
+    """A :class:`UsageError` if the command line gave any of the options ``dests``, which have
+    no effect here (``why`` says when they would): a silently ignored option hides a mistake.
+    Options given are the ``args.given`` that :func:`agents.cli.main` records."""
+    given = [d for d in dests if d in getattr(args, "given", ())]
+    if given:
+        names = ", ".join(option_name(d) for d in given)
+        raise UsageError(f"{names} {'has' if len(given) == 1 else 'have'} no effect {why}")
 
 
 # -- inputs ------------------------------------------------------------------------------------
