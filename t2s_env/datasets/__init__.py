@@ -39,11 +39,13 @@ from t2s_env.datasets.torchvision_tasks import (
     known_torchvision_tasks,
     load_torchvision_task,
 )
+from t2s_env.datasets.validate import MAX_IMAGE_PIXELS, check_task, open_image
 
 __all__ = [
     "DEBIAN_PACKAGE",
     "IMAGE_EXTENSIONS",
     "LIVE_TASKS",
+    "MAX_IMAGE_PIXELS",
     "TORCHVISION_TASKS",
     "DatasetError",
     "DatasetSpec",
@@ -51,6 +53,7 @@ __all__ = [
     "ImageSet",
     "TorchvisionTask",
     "balanced_indices",
+    "check_task",
     "find_fashion_mnist_root",
     "live_task_split",
     "load_fashion_mnist_task",
@@ -62,5 +65,6 @@ __all__ = [
     "load_digits_task",
     "load_folder_task",
     "load_torchvision_task",
+    "open_image",
     "stratified_split",
 ]

@@ -59,6 +59,7 @@ from t2s_env.datasets.torchvision_tasks import (
     known_torchvision_tasks,
     load_torchvision_task,
 )
+from t2s_env.datasets.validate import check_task
 
 Kind = Literal["digits", "fashion-mnist", "folder", "torchvision"]
 KINDS = ("digits", "fashion-mnist", "folder", "torchvision")
@@ -284,7 +285,7 @@ class DatasetSpec:
         """
         task = self._load_source()
         if not self.few_shot:
-            return task
+            return check_task(task)
         train, test = task.train, task.test
         if self.classes is not None:
             if max(self.classes) >= len(task.classes):
@@ -305,10 +306,12 @@ class DatasetSpec:
                     f"{self.name}: test={self.test_size} but the test split has {len(test)} images"
                 )
             test = test.subset(balanced_indices(test.labels, self.test_size, self.seed))
-        return DownstreamTask(
-            self.name,
-            train.subset(range(len(train)), f"{self.name}/train"),
-            test.subset(range(len(test)), f"{self.name}/test"),
+        return check_task(
+            DownstreamTask(
+                self.name,
+                train.subset(range(len(train)), f"{self.name}/train"),
+                test.subset(range(len(test)), f"{self.name}/test"),
+            )
         )
 
     def _load_source(self) -> DownstreamTask:
