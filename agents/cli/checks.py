@@ -231,16 +231,18 @@ def recovery_path(name: str) -> Path:
 
 
 def write_output(path: Path, option: str, write: Callable[[Path], None]) -> Path:
-    """``write(path)``; if that fails (the disk filled up, the folder went away), ``write`` to a
-    :func:`recovery_path` instead and raise a :class:`UsageError` naming both."""
+    """``write(tmp)`` to a temporary file then moved over ``path`` (:func:`t2s_env.files.
+    write_atomic`: a symlink at ``path`` is replaced, never followed); if that fails (the disk
+    filled up, the folder went away), to a :func:`recovery_path` instead and raise a
+    :class:`UsageError` naming both."""
+    from t2s_env.files import write_atomic
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write(path)
-        return path
+        return write_atomic(path, write)  # never half a file, never through a symlink
     except OSError as exc:
         spare = recovery_path(path.name)
         try:
-            write(spare)
+            write_atomic(spare, write)
         except OSError as exc2:
             raise UsageError(
                 f"cannot write {option} {path} ({exc}) nor the recovery file {spare} ({exc2}); "

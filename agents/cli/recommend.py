@@ -106,6 +106,7 @@ def load_policy(path: str | Path | Traversable | None) -> tuple[Any, str]:
     The checkpoint's ``__meta__`` names the agent; :func:`agents.load_agent` rebuilds it.
     """
     from agents import load_agent
+    from t2s_env.data import TASK2VEC_DIM
 
     if path is None:
         path = default_policy_path()
@@ -118,7 +119,7 @@ def load_policy(path: str | Path | Traversable | None) -> tuple[Any, str]:
             f"no policy checkpoint at {path}; pass --policy with an agent checkpoint written by "
             "t2s train (or agent.save)"
         )
-    agent = load_agent(path)
+    agent = load_agent(path, obs_dim=TASK2VEC_DIM)  # checked: shapes, and an answer
     return agent, f"{agent.name} ({path})"
 
 
@@ -364,6 +365,7 @@ def run_budget(args: argparse.Namespace, vector: np.ndarray, spec: DatasetSpec, 
     """``--budget``: the advisor's loop with live rewards, then the kept configuration's backbone."""
     from agents.advisor import fit_on_table
     from agents.advisor.plot import plot_budget_run
+    from t2s_env.files import write_text_atomic
     from t2s_env.rewards.live import LiveRewardSource
     from t2s_env.space import PAPER_SPACE
 
@@ -398,7 +400,7 @@ def run_budget(args: argparse.Namespace, vector: np.ndarray, spec: DatasetSpec, 
         "runs": [{"key": k, "accuracy": a, "from_store": c}
                  for k, a, c in zip(run.keys, run.accuracies, run.from_store, strict=True)],
     }  # fmt: skip
-    (args.out_dir / "budget_runs.json").write_text(json.dumps(record, indent=2) + "\n")
+    write_text_atomic(args.out_dir / "budget_runs.json", json.dumps(record, indent=2) + "\n")
     print(f"runs: {args.out_dir / 'budget_runs.json'}; plot: {plot}")
     r = pretrain(
         PAPER_SPACE.key_to_dict(run.keep), spec, args.recipe, simulator, args.out_dir,

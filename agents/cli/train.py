@@ -20,6 +20,8 @@ from agents.cli import UsageError
 from agents.cli.checks import at_least, input_file, output_dir, read_json_file
 
 LIVE_ENV = "Task2Sim-Live-v0"
+RUN_FILES = ("run.json", "checkpoint.npz", "history.json", "trainer_state.json")
+"""The files of a run folder that ``t2s train`` writes (atomically) and reads back."""
 
 
 def split_tasks(text: str) -> list[str]:
@@ -98,6 +100,13 @@ def read_run_info(run_dir: str | Path, option: str) -> dict[str, Any]:
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise UsageError(f"{option} {run_dir} is not a folder; give a run folder of t2s train")
+    for name in RUN_FILES:  # a link out of the folder would be read, and written through
+        f = run_dir / name
+        if f.is_symlink() and run_dir.resolve() not in f.resolve().parents:
+            raise UsageError(
+                f"{option} {run_dir}: {name} is a symlink to {f.resolve()}, outside the run "
+                "folder; a run folder holds its own files (copy them in)"
+            )
     path = input_file(run_dir / "run.json", option, "a run folder of t2s train (with run.json)")
     info = read_json_file(path, option, "a t2s run record")
     what = f"{option}: {path} is not a t2s run record"
@@ -226,6 +235,8 @@ def run(args: argparse.Namespace) -> int:
     from agents import DEFAULT_EPOCHS, make_agent
     from agents.base import load_checkpoint
     from agents.training import check_agent_for_env, run_name, train
+    from t2s_env.data import TASK2VEC_DIM
+    from t2s_env.files import write_text_atomic
 
     if args.resume:
         run_dir = Path(args.resume)
@@ -237,7 +248,7 @@ def run(args: argparse.Namespace) -> int:
             probe = make_agent(
                 info["agent"], seed=info["seed"], overrides=info["overrides"] or None
             )
-            load_checkpoint(probe, run_dir / "checkpoint.npz")
+            load_checkpoint(probe, run_dir / "checkpoint.npz", obs_dim=TASK2VEC_DIM)
         created = False
     else:
         if args.agent is None:
@@ -276,7 +287,7 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
-        (run_dir / "run.json").write_text(json.dumps(info, indent=2))
+        write_text_atomic(run_dir / "run.json", json.dumps(info, indent=2))
         result = train(
             agent,
             env,
