@@ -50,7 +50,12 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from t2s_env.envs.rendering import ConfigurationPicture, check_render_mode
-from t2s_env.envs.task2sim import TaskSelection, normalised_embeddings, resolve_tasks
+from t2s_env.envs.task2sim import (
+    TaskSelection,
+    check_env_args,
+    normalised_embeddings,
+    resolve_tasks,
+)
 from t2s_env.rewards import (
     ReplicateRewardSource,
     RewardSource,
@@ -150,8 +155,7 @@ class Task2SimVectorEnv(VectorEnv):
     ) -> None:
         if not isinstance(num_envs, numbers.Integral) or num_envs < 1:
             raise ValueError(f"num_envs must be an integer >= 1, got {num_envs!r}")
-        if not (np.isfinite(noise_std) and noise_std >= 0):
-            raise ValueError(f"noise_std must be a finite number >= 0, got {noise_std}")
+        check_env_args(noise_std, discrete)
         if max_episode_steps is not None and not (
             isinstance(max_episode_steps, numbers.Integral) and max_episode_steps >= 1
         ):
