@@ -115,13 +115,16 @@ def option_name(dest: str) -> str:
     return "--" + dest.replace("_", "-")
 
 
-def refuse_unused(args: argparse.Namespace, dests: Sequence[str], why: str) -> None:
+def refuse_unused(
+    args: argparse.Namespace, dests: Sequence[str], why: str, positional: Sequence[str] = ()
+) -> None:
     """A :class:`UsageError` if the command line gave any of the options ``dests``, which have
     no effect here (``why`` says when they would): a silently ignored option hides a mistake.
-    Options given are the ``args.given`` that :func:`agents.cli.main` records."""
+    Options given are the ``args.given`` that :func:`agents.cli.main` records; ``positional``
+    names the dests that are positional arguments (shown in capitals)."""
     given = [d for d in dests if d in getattr(args, "given", ())]
     if given:
-        names = ", ".join(option_name(d) for d in given)
+        names = ", ".join(d.upper() if d in positional else option_name(d) for d in given)
         raise UsageError(f"{names} {'has' if len(given) == 1 else 'have'} no effect {why}")
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from agents.cli.checks import at_least, output_file, torch_device, write_output
+from agents.cli.checks import at_least, output_file, refuse_unused, torch_device, write_output
 
 
 def add_task2vec_args(p: argparse.ArgumentParser) -> None:
@@ -138,6 +138,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.nearest == 0:
+        refuse_unused(args, ["metric"], "with --nearest 0 (no tasks are listed)")
     out = output_file(args.out, "--out", suffix=".npz")
     emb = embed_from_args(args)
     write_output(Path(out), "--out", emb.save)

@@ -43,6 +43,7 @@ from agents.cli.checks import (
     output_dir,
     output_file,
     read_embedding,
+    refuse_unused,
     write_output,
 )
 from agents.cli.embed import add_task2vec_args, embed_from_args
@@ -414,6 +415,7 @@ def run_budget(args: argparse.Namespace, vector: np.ndarray, spec: DatasetSpec, 
 
 
 def run(args: argparse.Namespace) -> int:
+    _refuse_unused_options(args)
 
     policy, policy_name = load_policy(args.policy)
     prob_policy = None
@@ -466,3 +468,28 @@ def run(args: argparse.Namespace) -> int:
             f"report: {args.out_dir / 'report.json'}"
         )
     return 0
+
+
+TASK2VEC_OPTIONS = (
+    "probe", "n_images", "max_samples", "batch_size", "image_size", "head_epochs", "batch_norm",
+    "sampling", "seed", "probe_seed", "offline",
+)  # fmt: skip
+"""The options that shape a Task2Vec embedding (unused when ``--embedding`` gives one)."""
+
+
+def _refuse_unused_options(args: argparse.Namespace) -> None:
+    """Options the chosen mode would silently ignore are refused before any work."""
+    if args.embedding:
+        refuse_unused(args, TASK2VEC_OPTIONS, "with --embedding (the embedding is given)")
+        if not args.pretrain:
+            refuse_unused(
+                args, ["download", "split_seed", "device"],
+                "with --embedding and without --pretrain (the dataset is not read)",
+            )  # fmt: skip
+    if not args.pretrain:
+        refuse_unused(
+            args, ["recipe", "simulator", "out_dir", "pretrain_seed", "advisor", "store"],
+            "without --pretrain",
+        )  # fmt: skip
+    elif args.budget is None:
+        refuse_unused(args, ["advisor", "store"], "without --budget")

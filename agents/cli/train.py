@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from agents.cli import UsageError
-from agents.cli.checks import at_least, input_file, output_dir, read_json_file
+from agents.cli.checks import (
+    at_least,
+    input_file,
+    output_dir,
+    read_json_file,
+    refuse_unused,
+    torch_device,
+)
 
 LIVE_ENV = "Task2Sim-Live-v0"
 RUN_FILES = ("run.json", "checkpoint.npz", "history.json", "trainer_state.json")
@@ -178,6 +185,24 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+LIVE_OPTIONS = (
+    "tasks", "recipe", "store", "simulator", "pretrain_seed", "device", "task2vec_probe",
+    "task2vec_images", "task2vec_image_size",
+)  # fmt: skip
+"""The options of a live run (``run.json`` keeps them; a resumed run reads them from there)."""
+
+
+def _refuse_unused_options(args: argparse.Namespace) -> None:
+    """Options the chosen mode would silently ignore are refused before any work."""
+    if args.resume:
+        refuse_unused(
+            args, ["agent", "env", "seed", "set", "logdir", *LIVE_OPTIONS],
+            "with --resume (the run folder's run.json holds them)", positional=["agent"],
+        )  # fmt: skip
+    elif args.env.split(":")[-1] != LIVE_ENV:
+        refuse_unused(args, [*LIVE_OPTIONS, "max_evaluations"], f"without --env {LIVE_ENV}")
+
+
 def live_settings(args: argparse.Namespace) -> dict[str, Any]:
     """The live env's settings from the command line (checked; written to ``run.json``)."""
     from t2s_env.rewards.live import default_store_path
@@ -188,6 +213,18 @@ def live_settings(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError(
             f"--max-evaluations must be >= 1 (each is a pre-training), got {args.max_evaluations}"
         )
+    for option, value, low in (
+        ("--pretrain-seed", args.pretrain_seed, 0),
+        ("--task2vec-images", args.task2vec_images, 1),
+        ("--task2vec-image-size", args.task2vec_image_size, 16),
+    ):
+        if value is not None and value < low:
+            raise UsageError(f"{option} must be an integer >= {low}, got {value}")
+    if args.device is not None:
+        try:
+            torch_device(args.device)
+        except argparse.ArgumentTypeError as exc:
+            raise UsageError(f"--device {exc}") from None
     store = Path(args.store).expanduser() if args.store else default_store_path()
     return {
         "tasks": split_tasks(args.tasks),
@@ -238,6 +275,7 @@ def run(args: argparse.Namespace) -> int:
     from t2s_env.data import TASK2VEC_DIM
     from t2s_env.files import write_text_atomic
 
+    _refuse_unused_options(args)
     if args.resume:
         run_dir = Path(args.resume)
         info = read_run_info(run_dir, "--resume")
@@ -275,6 +313,8 @@ def run(args: argparse.Namespace) -> int:
         output_dir(args.logdir, "--logdir")
         run_dir = Path(args.logdir) / run_name(env_id, args.agent, args.seed)
         created = not run_dir.exists()
+    if args.resume and args.max_evaluations is not None and "live" not in info:
+        raise UsageError(f"--max-evaluations has no effect: {args.resume} is not a live run")
     if args.resume and args.max_evaluations is not None and "live" in info:
         if args.max_evaluations < 1:
             raise UsageError(f"--max-evaluations must be >= 1, got {args.max_evaluations}")
