@@ -18,8 +18,10 @@ integral float). The entries of ``final_obs`` are read-only views of the env's o
 index) in ``final_info``.
 
 Sub-env ``i`` of ``reset(seed=s)`` draws from its own generator seeded ``s + i``, exactly like a
-:class:`~t2s_env.envs.Task2SimEnv` reset with seed ``s + i``, so the two give the same tasks and
-rewards (tested).
+:class:`~t2s_env.envs.Task2SimEnv` reset with seed ``s + i``: given the same actions, the two
+give the same tasks, observations and rewards, measurement noise (``noise_std``) and seed
+replicates included, when the single env is reset (without a seed) after each of its steps, as
+the vector env's same-step autoreset does (tested).
 
 >>> import gymnasium as gym
 >>> envs = gym.make_vec("t2s_env:Task2Sim-Seen-v0", num_envs=4, vectorization_mode="vector_entry_point")
