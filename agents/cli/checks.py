@@ -86,7 +86,9 @@ def torch_device(text: str) -> str:
     return text
 
 
-def parse_list(text: str, option: str, item: Callable[[str], Any], what: str) -> list[Any]:
+def parse_list(
+    text: str, option: str, item: Callable[[str], Any], what: str, example: str = "0,1,2"
+) -> list[Any]:
     """A comma-separated list of ``option``, each item read by ``item`` (which raises
     ``ValueError`` or ``ArgumentTypeError`` on a bad one); an empty list, an empty item
     (``1,,2``, ``1,``) or a bad item is a :class:`UsageError` naming it.
@@ -97,7 +99,7 @@ def parse_list(text: str, option: str, item: Callable[[str], Any], what: str) ->
     pieces = [p.strip() for p in text.split(",")]
     if not text.strip() or any(not p for p in pieces):
         raise UsageError(
-            f"{option} {text!r} has an empty item; give comma-separated {what} (e.g. 0,1,2)"
+            f"{option} {text!r} has an empty item; give comma-separated {what} (e.g. {example})"
         )
     out = []
     for p in pieces:

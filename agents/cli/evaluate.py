@@ -81,10 +81,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _names(text: str, option: str) -> list[str]:
-    names = [n.strip() for n in text.split(",") if n.strip()]
-    if not names:
+    names = [n.strip() for n in text.split(",")]
+    if not any(names):
         raise UsageError(f"{option} {text!r} names no agent; give comma-separated agent names")
-    return names
+    return parse_list(text, option, str, "agent names", example="dr,ucb1")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -184,8 +184,12 @@ def _budget_options(args: argparse.Namespace) -> tuple[list[int], list[float], l
         return text
 
     budgets = parse_list(args.budgets, "--budgets", at_least(0), "integers >= 0")
-    noise = parse_list(args.noise, "--noise", non_negative_float, "finite numbers >= 0")
-    splits = parse_list(args.splits, "--splits", split_name, f"split names {list(SPLITS)}")
+    noise = parse_list(
+        args.noise, "--noise", non_negative_float, "finite numbers >= 0", example="0,0.01"
+    )
+    splits = parse_list(
+        args.splits, "--splits", split_name, f"split names {list(SPLITS)}", example="loto"
+    )
     for option, items in (("--budgets", budgets), ("--noise", noise), ("--splits", splits)):
         if len(set(items)) != len(items):
             raise UsageError(f"{option} names an item twice: {items}")
