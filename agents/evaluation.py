@@ -14,10 +14,7 @@ from __future__ import annotations
 import datetime
 import importlib
 import importlib.metadata
-import inspect
 import math
-import os
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -29,6 +26,7 @@ from tqdm.auto import tqdm
 from agents import DEFAULT_EPOCHS, make_agent
 from agents.advisor.base import is_advisor
 from agents.base import Agent, check_positive, query
+from agents.plugins import PluginError, call_plugin, check_seed_parameter, import_factory
 from agents.training import train
 from t2s_env.envs import Task2SimEnv
 from t2s_env.rewards import ReplicateRewardSource, RewardSource, TableRewardSource
@@ -342,75 +340,6 @@ class Entry:
     """Training epochs of an agent on the training tasks (unused by advisors)."""
 
 
-class PluginError(ValueError):
-    """A plug-in agent or advisor (``package.module:factory``) cannot be used: its module does
-    not import, its factory fails or takes no ``seed``, or what it builds is neither an agent nor
-    an advisor. The message names the entry and the problem, in one line."""
-
-
-def _import_factory(path: str) -> Callable[..., Any]:
-    """The factory named ``package.module:factory``; every failure of the import (a syntax
-    error, an exception, ``sys.exit`` while importing) is a :class:`PluginError`."""
-    module, sep, attr = path.partition(":")
-    if not sep or not module or not attr:
-        raise PluginError(f"an outside agent is named package.module:factory, got {path!r}")
-    if os.getcwd() not in sys.path:  # as ``python -m`` would: modules of the working folder
-        sys.path.insert(0, os.getcwd())
-    try:
-        mod = importlib.import_module(module)
-    except SyntaxError as exc:
-        raise PluginError(
-            f"{path}: module {module!r} has a syntax error ({exc.msg}, {exc.filename} line "
-            f"{exc.lineno})"
-        ) from exc
-    except ImportError as exc:
-        raise PluginError(f"{path}: cannot import module {module!r}: {exc}") from exc
-    except SystemExit as exc:
-        raise PluginError(
-            f"{path}: importing module {module!r} called sys.exit({exc.code!r})"
-        ) from exc
-    except Exception as exc:  # noqa: BLE001 (any failure of foreign code is the plug-in's)
-        raise PluginError(
-            f"{path}: importing module {module!r} raised {type(exc).__name__}: {exc}"
-        ) from exc
-    factory = getattr(mod, attr, None)
-    if factory is None:
-        raise PluginError(f"{path}: module {module!r} has no attribute {attr!r}")
-    if not callable(factory):
-        raise PluginError(
-            f"{path} is a {type(factory).__name__}, not a factory (a callable taking seed=...)"
-        )
-    _check_seed_parameter(factory, path)
-    return factory
-
-
-def _check_seed_parameter(factory: Callable[..., Any], source: str) -> None:
-    try:
-        params = inspect.signature(factory).parameters.values()
-    except (TypeError, ValueError):  # no signature to read (some builtins): calling tells
-        return
-    kinds = {p.kind for p in params}
-    named = {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
-    if "seed" not in named and inspect.Parameter.VAR_KEYWORD not in kinds:
-        raise PluginError(
-            f"{source}: the factory takes no seed parameter; write it as factory(seed) (or "
-            "factory(seed=0)) returning a fresh agent or advisor"
-        )
-
-
-def _call(source: str, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """``fn(*args, **kwargs)`` with any failure of the plug-in raised as a :class:`PluginError`
-    naming ``source``; the project's own errors inside it keep their type."""
-    try:
-        return fn(*args, **kwargs)
-    except (KeyboardInterrupt, PluginError):
-        raise
-    except SystemExit as exc:
-        raise PluginError(f"{source}: {what} called sys.exit({exc.code!r})") from exc
-    except Exception as exc:  # noqa: BLE001 (any failure of foreign code is the plug-in's)
-        raise PluginError(f"{source}: {what} raised {type(exc).__name__}: {exc}") from exc
-
-
 def _check_built(obj: Any, source: str) -> str:
     """``"advisor"`` or ``"agent"`` for what a factory built, checked against the protocols
     (every method there and callable; an agent's ``name`` a string, its ``kind`` one of
@@ -448,7 +377,7 @@ def _guarded(obj: Any, source: str) -> Any:
 
     def method(attr: str) -> Callable[..., Any]:
         def call(self: Any, *args: Any, **kwargs: Any) -> Any:
-            return _call(source, f"its {attr}()", getattr(obj, attr), *args, **kwargs)
+            return call_plugin(source, f"its {attr}()", getattr(obj, attr), *args, **kwargs)
 
         return call
 
@@ -490,22 +419,23 @@ def resolve_entry(spec: str | Callable[..., Any]) -> Entry:
                 f"unknown agent or advisor {spec!r}; choose from {sorted(AGENTS)} (agents), "
                 f"{sorted(ADVISORS)} (advisors) or name one as package.module:factory"
             )
-        factory, source = _import_factory(spec), spec
+        factory, source = import_factory(spec), spec
+        check_seed_parameter(factory, source)
     elif callable(spec):
         factory = spec
         source = f"{getattr(spec, '__module__', '?')}:{getattr(spec, '__qualname__', spec)}"
-        _check_seed_parameter(factory, source)
+        check_seed_parameter(factory, source)
     else:
         raise ValueError(f"an entry is a name, package.module:factory or a factory, got {spec!r}")
 
     def make(seed: int) -> Any:
-        obj = _call(source, f"the factory (seed={seed})", factory, seed=seed)
-        if _call(source, "checking its object", _check_built, obj, source) != kind:
+        obj = call_plugin(source, f"the factory (seed={seed})", factory, seed=seed)
+        if call_plugin(source, "checking its object", _check_built, obj, source) != kind:
             raise PluginError(f"{source}: the factory built an {kind} for seed 0, not seed {seed}")
         return _guarded(obj, source)
 
-    probe = _call(source, "the factory (seed=0)", factory, seed=0)
-    kind = _call(source, "checking its object", _check_built, probe, source)
+    probe = call_plugin(source, "the factory (seed=0)", factory, seed=0)
+    kind = call_plugin(source, "checking its object", _check_built, probe, source)
     name = str(probe.name) if isinstance(getattr(probe, "name", None), str) else source
     epochs = int(getattr(probe, "epochs", 256))
     return Entry(name or source, kind, make, source, epochs)

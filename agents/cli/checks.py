@@ -18,7 +18,6 @@ argparse.ArgumentTypeError: must be an integer >= 1, got '0'
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import tempfile
@@ -273,16 +272,13 @@ def load_simulator(spec: str | None, option: str = "--simulator") -> Any:
             f"{option} must be 'default' or package.module:factory (e.g. mypkg.sims:MySim), "
             f"got {spec!r}"
         )
+    from agents.plugins import PluginError, call_plugin, import_factory
+
     try:
-        factory = getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError) as exc:
-        raise UsageError(f"{option}: cannot import simulator factory {spec!r}: {exc}") from exc
-    if not callable(factory):
-        raise UsageError(f"{option}: {spec!r} is a {type(factory).__name__}, not a factory")
-    try:
-        sim = factory()
-    except TypeError as exc:
-        raise UsageError(f"{option}: {spec!r}() cannot be called without arguments: {exc}") from exc
+        factory = import_factory(spec)
+        sim = call_plugin(spec, "the factory, called without arguments,", factory)
+    except PluginError as exc:
+        raise UsageError(f"{option}: {exc}") from exc
     if not isinstance(sim, Simulator):
         raise UsageError(
             f"{option}: {spec!r}() returned a {type(sim).__name__}, not a Simulator (it needs "
