@@ -177,13 +177,17 @@ def make_agent(
     return agent_spec(name).make(seed, space, overrides)
 
 
-def load_agent(path: str | Path, space: KnobSpace = PAPER_SPACE) -> Agent:
+def load_agent(
+    path: str | Path, space: KnobSpace = PAPER_SPACE, obs_dim: int | None = None
+) -> Agent:
     """The agent saved at ``path`` (by ``agent.save``), built from the name in its file.
 
     As SB3's ``BaseAlgorithm.load``: the checkpoint names the agent, its spec builds it and the
     agent restores its hyperparameters, statistics and RNG from the file. A file that is not
     such a checkpoint (damaged, crafted, another kind of npz, an unknown agent) raises
     :class:`~agents.base.CheckpointError` naming it; a missing one ``FileNotFoundError``.
+    With ``obs_dim`` the loaded agent is tried on an observation of that size
+    (:func:`~agents.base.load_checkpoint`).
     """
     try:
         with np.load(path, allow_pickle=False) as npz:
@@ -196,7 +200,7 @@ def load_agent(path: str | Path, space: KnobSpace = PAPER_SPACE) -> Agent:
     if not isinstance(name, str) or name not in AGENTS:
         raise CheckpointError(f"{path} holds an agent named {name!r}; known: {sorted(AGENTS)}")
     agent = AGENTS[name].make(seed=seed, space=space)
-    load_checkpoint(agent, path)
+    load_checkpoint(agent, path, obs_dim)
     return agent
 
 

@@ -22,6 +22,8 @@ from typing import Any, Literal, Protocol, runtime_checkable
 import gymnasium as gym
 import numpy as np
 
+from t2s_env.files import write_atomic
+
 AgentKind = Literal["context-free", "contextual", "oracle"]
 """``context-free``: ignores what the task is like (at most tells tasks apart);
 ``contextual``: maps the Task2Vec vector to a configuration, so it can answer unseen tasks;
@@ -114,10 +116,12 @@ class CheckpointError(ValueError):
 
 def write_state(path: str | Path, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
     """Write an agent state: ``arrays`` and a JSON ``meta`` dict in one ``.npz`` file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as f:  # a file object keeps numpy from appending ".npz"
-        np.savez(f, __meta__=np.array(json.dumps(meta)), **arrays)
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as f:  # a file object keeps numpy from appending ".npz"
+            np.savez(f, __meta__=np.array(json.dumps(meta)), **arrays)
+
+    write_atomic(path, write)  # never half a file, never through a symlink
 
 
 def read_state(path: str | Path, name: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -143,17 +147,47 @@ def read_state(path: str | Path, name: str) -> tuple[dict[str, Any], dict[str, n
     return meta, arrays
 
 
-def load_checkpoint(agent: Agent, path: str | Path) -> None:
-    """``agent.load(path)``, with any failure to make sense of the file's content raised as a
-    :class:`CheckpointError` naming the file (a crafted file may hold arrays of any shape)."""
+def load_checkpoint(agent: Agent, path: str | Path, obs_dim: int | None = None) -> None:
+    """The one reader of agent checkpoints: ``agent.load(path)`` (each agent checks the shapes,
+    types and ranges of what it restores), with any failure to make sense of the file's
+    content raised as a :class:`CheckpointError` naming the file (a crafted file may hold
+    arrays of any shape).
+
+    With ``obs_dim`` (the size of the env's observations) the loaded agent is also tried: its
+    memory must hold observations of that size, and its answer to a unit observation must be
+    an action of its space. The trial may draw from the agent's RNG: give ``obs_dim`` when the
+    agent is loaded to be checked or to answer, not to resume training bit for bit."""
     try:
         agent.load(path)
+        if obs_dim is not None:
+            _try_loaded(agent, obs_dim)
     except (CheckpointError, FileNotFoundError):
         raise
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError, RuntimeError) as exc:
+    except (
+        KeyError, TypeError, ValueError, IndexError, AttributeError, RuntimeError, OverflowError,
+        ZeroDivisionError, FloatingPointError,
+    ) as exc:  # fmt: skip
         raise CheckpointError(
             f"{path} is not a usable {agent.name} checkpoint: {type(exc).__name__}: {exc}"
         ) from exc
+
+
+def _try_loaded(agent: Agent, obs_dim: int) -> None:
+    memory = getattr(agent, "memory", None)
+    stored = getattr(memory, "obs", None)
+    if stored is not None and len(stored) and stored.shape[1] != obs_dim:
+        raise ValueError(
+            f"its memory holds observations of {stored.shape[1]} numbers; the env's have {obs_dim}"
+        )
+    obs = np.full((1, obs_dim), 1 / np.sqrt(obs_dim))
+    with np.errstate(all="raise"):
+        action = np.asarray(agent.act(obs, deterministic=True))
+    space = getattr(agent, "space", None)
+    nvec = np.asarray(space.nvec) if space is not None else None
+    if nvec is not None and (
+        action.shape != (1, len(nvec)) or np.any((action < 0) | (action >= nvec))
+    ):
+        raise ValueError(f"its answer {action.tolist()} is not an action of its space")
 
 
 def rng_state(rng: np.random.Generator) -> dict[str, Any]:

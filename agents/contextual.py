@@ -93,8 +93,19 @@ class LinUCBAgent(MemoryAgent):
     def set_extra_state(self, arrays):
         self._proj = None
         if "a_inv" in arrays:
-            self._context(np.zeros((1, int(arrays["dim"]))))
-            self._a_inv, self._b = arrays["a_inv"].copy(), arrays["b"].copy()
+            dim = np.asarray(arrays["dim"])
+            if dim.shape != () or dim.dtype.kind not in "iu" or not 1 <= int(dim) <= 10**6:
+                raise ValueError(f"dim must be one integer in [1, 1e6], got {dim!r}")
+            self._context(np.zeros((1, int(dim))))
+            a_inv, b = np.asarray(arrays["a_inv"]), np.asarray(arrays["b"])
+            if a_inv.shape != self._a_inv.shape or b.shape != self._b.shape:
+                raise ValueError(
+                    f"a_inv and b have shapes {a_inv.shape}, {b.shape}; expected "
+                    f"{self._a_inv.shape}, {self._b.shape}"
+                )
+            if not (np.all(np.isfinite(a_inv)) and np.all(np.isfinite(b))):
+                raise ValueError("a_inv and b must be finite")
+            self._a_inv, self._b = a_inv.astype(np.float64), b.astype(np.float64)
 
 
 @dataclass(frozen=True)

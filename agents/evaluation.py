@@ -21,8 +21,6 @@ import datetime
 import importlib
 import importlib.metadata
 import math
-import os
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -34,6 +32,7 @@ from tqdm.auto import tqdm
 from agents import DEFAULT_EPOCHS, make_agent
 from agents.advisor.base import is_advisor
 from agents.base import Agent, check_positive, query
+from agents.plugins import PluginError, call_plugin, check_seed_parameter, import_factory
 from agents.training import train
 from t2s_env.envs import Task2SimEnv
 from t2s_env.rewards import (
@@ -509,25 +508,68 @@ class Entry:
     """Training epochs of an agent on the training tasks (unused by advisors)."""
 
 
-def _import_factory(path: str) -> Callable[..., Any]:
-    module, sep, attr = path.partition(":")
-    if not sep or not module or not attr:
-        raise ValueError(f"an outside agent is named package.module:factory, got {path!r}")
-    if os.getcwd() not in sys.path:  # as ``python -m`` would: modules of the working folder
-        sys.path.insert(0, os.getcwd())
-    try:
-        factory = getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError) as exc:
-        raise ValueError(f"cannot import {path!r}: {exc}") from exc
-    if not callable(factory):
-        raise ValueError(f"{path!r} is not callable (a factory taking seed=...)")
-    return factory
+def _check_built(obj: Any, source: str) -> str:
+    """``"advisor"`` or ``"agent"`` for what a factory built, checked against the protocols
+    (every method there and callable; an agent's ``name`` a string, its ``kind`` one of
+    :data:`agents.base.KINDS`) before any work; else a :class:`PluginError`."""
+    from agents.base import KINDS
+
+    what = f"{source} built an object of type {type(obj).__name__}"
+    if is_advisor(obj):
+        return "advisor"
+    methods = ("act", "learn", "save", "load")
+    missing = [m for m in methods if not callable(getattr(obj, m, None))]
+    if missing == list(methods):
+        raise PluginError(
+            f"{what}, which is neither an agent (name, kind, act, learn, save, load) nor an "
+            "advisor (fit, suggest, answer)"
+        )
+    if missing:
+        raise PluginError(f"{what}, which lacks the Agent methods {missing}")
+    name, kind = getattr(obj, "name", None), getattr(obj, "kind", None)
+    if not isinstance(name, str) or not name:
+        raise PluginError(f"{what} whose name {name!r} is not a non-empty string")
+    if kind not in KINDS:
+        raise PluginError(f"{what} whose kind {kind!r} is not one of {list(KINDS)}")
+    epochs = getattr(obj, "epochs", 256)
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise PluginError(f"{what} whose epochs {epochs!r} is not an integer >= 1")
+    return "agent"
+
+
+def _guarded(obj: Any, source: str) -> Any:
+    """``obj`` (a plug-in's agent or advisor) behind a stand-in whose methods raise
+    :class:`PluginError` naming the plug-in when they fail, so a bug in foreign code is reported
+    as such, in one line. Attributes are read and written through; the stand-in's class has
+    every public attribute of ``obj`` (runtime protocol checks see them)."""
+
+    def method(attr: str) -> Callable[..., Any]:
+        def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+            return call_plugin(source, f"its {attr}()", getattr(obj, attr), *args, **kwargs)
+
+        return call
+
+    def through(attr: str) -> property:
+        return property(lambda self: getattr(obj, attr), lambda self, v: setattr(obj, attr, v))
+
+    namespace: dict[str, Any] = {"__repr__": lambda self: f"<{source}: {obj!r}>"}
+    for attr in dir(obj):
+        if attr.startswith("_"):
+            continue
+        try:
+            value = getattr(obj, attr)
+        except Exception:  # noqa: BLE001 (a property that fails: read through, fails when used)
+            value = None
+        namespace[attr] = method(attr) if callable(value) else through(attr)
+    return type(f"Plugin{type(obj).__name__}", (), namespace)()
 
 
 def resolve_entry(spec: str | Callable[..., Any]) -> Entry:
     """An :class:`Entry` from an advisor name (:data:`agents.advisor.ADVISORS`), an agent name
     (:data:`agents.AGENTS`), ``package.module:factory`` or a factory: ``factory(seed=...)``
-    returns an advisor (``fit``/``suggest``/``answer``) or an agent (``act``/``learn``).
+    returns an advisor (``fit``/``suggest``/``answer``) or an agent (``act``/``learn``/``save``/
+    ``load``, a ``name`` and a ``kind``). A plug-in is imported, called once with ``seed=0`` and
+    its object checked here, before any work; every failure is a :class:`PluginError`.
 
     >>> resolve_entry("gp").kind, resolve_entry("best-fixed").kind
     ('advisor', 'agent')
@@ -545,25 +587,26 @@ def resolve_entry(spec: str | Callable[..., Any]) -> Entry:
                 f"unknown agent or advisor {spec!r}; choose from {sorted(AGENTS)} (agents), "
                 f"{sorted(ADVISORS)} (advisors) or name one as package.module:factory"
             )
-        factory, source = _import_factory(spec), spec
+        factory, source = import_factory(spec), spec
+        check_seed_parameter(factory, source)
     elif callable(spec):
         factory = spec
         source = f"{getattr(spec, '__module__', '?')}:{getattr(spec, '__qualname__', spec)}"
+        check_seed_parameter(factory, source)
     else:
         raise ValueError(f"an entry is a name, package.module:factory or a factory, got {spec!r}")
-    probe = factory(seed=0)
-    if is_advisor(probe):
-        kind = "advisor"
-    elif callable(getattr(probe, "act", None)) and callable(getattr(probe, "learn", None)):
-        kind = "agent"
-    else:
-        raise ValueError(
-            f"{source} built {type(probe).__name__}, which is neither an advisor (fit, suggest, "
-            "answer) nor an agent (act, learn)"
-        )
-    name = str(getattr(probe, "name", source))
+
+    def make(seed: int) -> Any:
+        obj = call_plugin(source, f"the factory (seed={seed})", factory, seed=seed)
+        if call_plugin(source, "checking its object", _check_built, obj, source) != kind:
+            raise PluginError(f"{source}: the factory built an {kind} for seed 0, not seed {seed}")
+        return _guarded(obj, source)
+
+    probe = call_plugin(source, "the factory (seed=0)", factory, seed=0)
+    kind = call_plugin(source, "checking its object", _check_built, probe, source)
+    name = str(probe.name) if isinstance(getattr(probe, "name", None), str) else source
     epochs = int(getattr(probe, "epochs", 256))
-    return Entry(name, kind, lambda seed: factory(seed=seed), source, epochs)
+    return Entry(name or source, kind, make, source, epochs)
 
 
 def _distinct_names(entries: list[Entry]) -> list[Entry]:

@@ -95,9 +95,24 @@ class TaskMemory:
         return {"mem_obs": self.obs, "mem_sums": self.sums, "mem_counts": self.counts}
 
     def set_state(self, arrays: dict[str, np.ndarray]) -> None:
-        self.obs = np.asarray(arrays["mem_obs"], dtype=np.float64)
-        self.sums = np.asarray(arrays["mem_sums"], dtype=np.float64)
-        self.counts = np.asarray(arrays["mem_counts"], dtype=np.int64)
+        """Restore :meth:`state`'s arrays, checked: ``mem_obs`` ``(R, D)``, ``mem_sums`` and
+        ``mem_counts`` ``(R, n_configs)``, finite, counts whole numbers >= 0 (``ValueError``)."""
+        obs, sums, counts = (np.asarray(arrays[k]) for k in ("mem_obs", "mem_sums", "mem_counts"))
+        rows = obs.shape[0] if obs.ndim == 2 else -1
+        expected = (rows, self.n_configs)
+        if obs.ndim != 2 or sums.shape != expected or counts.shape != expected:
+            raise ValueError(
+                f"the memory arrays have shapes {obs.shape}, {sums.shape}, {counts.shape}; "
+                f"expected (rows, dim), (rows, {self.n_configs}), (rows, {self.n_configs})"
+            )
+        if counts.dtype.kind not in "iu" or (counts.size and counts.min() < 0):
+            raise ValueError("the memory's counts must be whole numbers >= 0")
+        for name, a in (("observations", obs), ("reward sums", sums)):
+            if a.dtype.kind not in "fiu" or not np.all(np.isfinite(a)):
+                raise ValueError(f"the memory's {name} must be finite numbers")
+        self.obs = obs.astype(np.float64)
+        self.sums = sums.astype(np.float64)
+        self.counts = counts.astype(np.int64)
         if self.obs.size == 0:
             self.obs = np.zeros((0, 0))
             self.sums = self.sums.reshape(0, self.n_configs)

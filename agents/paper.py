@@ -453,11 +453,38 @@ class Task2SimAgent:
         self.epoch = int(meta["epoch"])
         if meta["dim"] is None:
             return
-        self._init(int(meta["dim"]))  # re-draws W1_init from the seed (not stored: 30 MB)
-        self.p = {k: arrays[f"p_{k}"].copy() for k in self.p}
-        self.buf = {k: arrays[f"buf_{k}"].copy() for k in self.buf}
+        dim = meta["dim"]
+        if isinstance(dim, bool) or not isinstance(dim, int) or not 1 <= dim <= 10**6:
+            raise ValueError(f"dim must be an integer in [1, 1e6], got {dim!r}")
+        self._init(dim)  # re-draws W1_init from the seed (not stored: 30 MB)
+        self.p = {k: _checked(arrays[f"p_{k}"], v.shape, f"p_{k}") for k, v in self.p.items()}
+        self.buf = {
+            k: _checked(arrays[f"buf_{k}"], v.shape, f"buf_{k}") for k, v in self.buf.items()
+        }
         self.s, self.buf_s = float(meta["s"]), float(meta["buf_s"])
-        self._basis_rows(arrays["basis"])
-        self.coef, self.buf_coef = arrays["coef"].copy(), arrays["buf_coef"].copy()
+        basis = np.asarray(arrays["basis"])
+        if basis.ndim != 2 or basis.shape[1] != dim or not np.all(np.isfinite(basis)):
+            raise ValueError(f"basis has shape {basis.shape}, expected (rows, {dim}), finite")
+        self._basis_rows(basis.astype(np.float64))
+        rows = (len(self.basis), self.config.hidden)
+        self.coef = _checked(arrays["coef"], rows, "coef")
+        self.buf_coef = _checked(arrays["buf_coef"], rows, "buf_coef")
         self.best = {int(r): (float(v), np.array(a, np.int64)) for r, v, a in meta["best"]}
         self.measured = {(int(r), int(c)): float(v) for r, c, v in meta["measured"]}
+        for r, (_, action) in self.best.items():
+            if (
+                not 0 <= r < rows[0]
+                or action.shape != (len(self.space.nvec),)
+                or np.any((action < 0) | (action >= self.space.nvec))
+            ):
+                raise ValueError(f"the best action of basis row {r} is not an action of the space")
+        if any(not (0 <= r < rows[0] and 0 <= c < self.space.size) for r, c in self.measured):
+            raise ValueError("a measured (row, configuration) is out of range")
+
+
+def _checked(array: np.ndarray, shape: tuple[int, ...], name: str) -> np.ndarray:
+    """A float32 copy of a saved parameter, which must have ``shape`` and be finite."""
+    a = np.asarray(array)
+    if a.shape != tuple(shape) or a.dtype.kind != "f" or not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} has shape {a.shape} ({a.dtype}), expected {tuple(shape)}, finite")
+    return a.astype(np.float32)

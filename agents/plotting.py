@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from t2s_env.files import write_atomic
+
 BUDGETS = (
     ("reward_queries", "reward queries (log scale)"),
     ("distinct_evaluations", "distinct (task, configuration) evaluations (log scale)"),
@@ -101,7 +103,7 @@ def heatmap_rows(
 
 def _save(fig: Any, path: Path, written: list[Path]) -> None:
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    write_atomic(path, lambda p: fig.savefig(p, dpi=120))
     written.append(path)
 
 

@@ -50,6 +50,7 @@ from agents.base import (
     rng_state,
     set_rng_state,
 )
+from t2s_env.files import write_text_atomic
 
 
 class EvaluationBudgetSpent(RuntimeError):
@@ -376,8 +377,8 @@ def _checkpoint(run: _Run, epoch: int) -> None:
     run.agent.save(run.run_dir / "checkpoint.npz")
     state = {"epoch": epoch, "rng": rng_state(run.rng), "log": run.log.state(),
              "history": run.history}  # fmt: skip
-    (run.run_dir / "trainer_state.json").write_text(json.dumps(state))
-    (run.run_dir / "history.json").write_text(json.dumps(run.history))
+    write_text_atomic(run.run_dir / "trainer_state.json", json.dumps(state))
+    write_text_atomic(run.run_dir / "history.json", json.dumps(run.history))
 
 
 def train(

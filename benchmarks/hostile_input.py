@@ -150,7 +150,63 @@ def make_files(root: Path) -> dict[str, str]:
         f[name] = root / name
         shutil.copytree(f["run"], f[name])
         edit(f[name])
+    round3_files(root, f)
     return {k: str(v) for k, v in f.items()}
+
+
+VICTIMS = "victims"
+"""Files outside every destination that symlinks in the inputs point to: none may change."""
+
+
+def round3_files(root: Path, f: dict[str, Path]) -> None:
+    """Issue 26's inputs: image folders (a decompression bomb, one class, an undecodable file),
+    run folders whose files are symlinks out of the folder, checkpoints of the wrong shape."""
+    import struct
+    import zlib
+
+    from PIL import Image
+
+    from agents.base import read_state, write_state
+
+    def folder(name: str, counts: dict[str, int]) -> Path:
+        for cls, n in counts.items():
+            (root / name / cls).mkdir(parents=True)
+            for i in range(n):
+                img = np.full((8, 8, 3), 30 * i, np.uint8)
+                Image.fromarray(img).save(root / name / cls / f"{i}.png")
+        f[name] = root / name
+        return root / name
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    bomb = b"\x89PNG\r\n\x1a\n" + chunk(
+        b"IHDR", struct.pack(">IIBBBBB", 40000, 40000, 1, 0, 0, 0, 0)
+    )
+    bomb += chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+    (folder("img_bomb", {"a": 3, "b": 3}) / "a" / "big.png").write_bytes(bomb)
+    folder("img_one_class", {"only": 6})
+    (folder("img_broken", {"a": 3, "b": 3}) / "b" / "bad.jpg").write_bytes(b"\xff\xd8 not a jpeg")
+    folder("img_one_image", {"a": 1, "b": 1})
+    victims = root / VICTIMS
+    victims.mkdir()
+    for name in ("history.json", "checkpoint.npz", "trainer_state.json", "run.json"):
+        victim = victims / name
+        shutil.copy(f["run"] / name, victim)
+        f[f"run_link_{name.split('.')[0]}"] = link = root / f"run_link_{name.split('.')[0]}"
+        shutil.copytree(f["run"], link)
+        (link / name).unlink()
+        (link / name).symlink_to(victim)
+    meta, arrays = read_state(f["run"] / "checkpoint.npz", "dr")
+    for key in ("mem_obs", "mem_sums", "mem_counts"):
+        f[f"run_shape_{key}"] = run = root / f"run_shape_{key}"
+        shutil.copytree(f["run"], run)
+        write_state(run / "checkpoint.npz", meta, {**arrays, key: arrays[key][:, :10]})
+    meta, arrays = read_state(f["policy"], "ucb1")
+    f["policy_shape"] = root / "policy_shape.npz"
+    write_state(f["policy_shape"], meta, {**arrays, "mem_counts": np.zeros((3, 7), np.int64)})
 
 
 def sb3_zip_with_payload(marker: str) -> bytes:
@@ -319,7 +375,182 @@ CLI_CASES: list[tuple[str, list[str]]] = [
     ("recommend", ["recommend", "digits", "--embedding", "{emb}", "--pretrain", "--simulator",
                    TOY, "--out-dir", "{text}"]),  # fmt: skip
     ("recommend", ["recommend", "digits", "--embedding", "{emb}", "--pretrain-seed", "-1"]),
+    # -- round 3 (issue 26): malformed lists and options without effect
+    *[("evaluate", ["evaluate", *a]) for a in (
+        ["--budgets", "1,,2"], ["--budgets", "1,2,"], ["--budgets", ",1"], ["--budgets", "2,2"],
+        ["--budgets", "1;2"], ["--budgets", "999"], ["--budgets", "1", "--noise", "0,,0.1"],
+        ["--budgets", "1", "--noise", "nan"], ["--budgets", "1", "--splits", "loto,"],
+        ["--budgets", "1", "--splits", "loto,loto"], ["--budgets", "1", "--splits", "bogus"],
+        ["--noise", "0.01"], ["--splits", "loto"], ["--splits", "seen-unseen"],
+        ["--budgets", "1", "--loto", "none"], ["--budgets", "1", "--loto-seeds", "2"],
+        ["--quick", "--seeds", "3"], ["--quick", "--loto", "all"], ["--loto", "none", "--loto-seeds", "2"],
+        ["--agents", "dr,", "--quick"], ["--agents", ",dr", "--quick"])],
+    *[("train", ["train", *a]) for a in (
+        ["ucb1", "--recipe", "tiny"], ["ucb1", "--store", "{root}/s.sqlite"], ["ucb1", "--simulator", TOY],
+        ["ucb1", "--pretrain-seed", "3"], ["ucb1", "--device", "cpu"], ["ucb1", "--task2vec-probe", "random"],
+        ["ucb1", "--task2vec-images", "10"], ["ucb1", "--max-evaluations", "3"],
+        ["--resume", "{run}", "--seed", "3"], ["dr", "--resume", "{run}"],
+        ["--resume", "{run}", "--env", "Task2Sim-All-v0"], ["--resume", "{run}", "--set", "x=1"],
+        ["--resume", "{run}", "--logdir", "{root}/elsewhere"], ["--resume", "{run}", "--max-evaluations", "2"],
+        ["ucb1", "--env", "Task2Sim-Live-v0", "--tasks", "digits", "--pretrain-seed", "-1"],
+        ["ucb1", "--env", "Task2Sim-Live-v0", "--tasks", "digits", "--task2vec-images", "0"],
+        ["ucb1", "--env", "Task2Sim-Live-v0", "--tasks", "digits", "--device", "bogus"])],
+    *[("recommend", ["recommend", "digits", *a]) for a in (
+        ["--embedding", "{emb}", "--probe", "random"], ["--embedding", "{emb}", "--n-images", "5"],
+        ["--embedding", "{emb}", "--download"], ["--recipe", "tiny"], ["--simulator", TOY],
+        ["--out-dir", "{root}/r"], ["--pretrain-seed", "2"], ["--advisor", "gp"],
+        ["--embedding", "{emb}", "--pretrain", "--advisor", "gp"])],
+    ("sweep", ["sweep", "--tasks", "digits", "--address", "auto"]),
+    ("sweep", ["sweep", "--tasks", "digits", "--max-retries", "2"]),
+    ("sweep", ["sweep", "--tasks", "digits", "--executor", "ray", "--device", "cpu"]),
+    ("embed", ["embed", "digits", "--out", "{root}/e.npz", "--nearest", "0", "--metric", "cosine"]),
+    # -- round 3: images and the task rules, the same in every command
+    *[(cmd, argv) for n in ("img_bomb", "img_one_class", "img_broken", "img_one_image") for cmd, argv in (
+        ("embed", ["embed", "folder:{" + n + "}", "--out", "{root}/e.npz", "--probe", "random",
+                   "--n-images", "8", "--image-size", "16", "--head-epochs", "0"]),
+        ("sweep", ["sweep", "--tasks", "folder:{" + n + "}", "--configs", DR, "--recipe", "tiny",
+                   "--simulator", TOY, "--store", "{root}/s.sqlite"]),
+        ("recommend", ["recommend", "folder:{" + n + "}", "--probe", "random", "--n-images", "8",
+                       "--image-size", "16", "--head-epochs", "0"]))],
+    # -- round 3: run files linked out of the run folder, checkpoints of the wrong shape
+    *[(cmd, [cmd, *pre, "{" + n + "}", *post]) for n in (
+        "run_link_history", "run_link_checkpoint", "run_link_trainer_state", "run_link_run",
+        "run_shape_mem_obs", "run_shape_mem_sums", "run_shape_mem_counts") for cmd, pre, post in (
+        ("train", ["--resume"], ["--no-progress"]), ("plot", [], ["--out", "{root}/plots"]))],
+    ("recommend", ["recommend", "digits", "--policy", "{policy_shape}", "--embedding", "{emb}"]),
+    *[("recommend", ["recommend", "digits", "--policy", "{run_shape_" + k + "}/checkpoint.npz",
+                     "--embedding", "{emb}"]) for k in ("mem_obs", "mem_sums", "mem_counts")],
 ]  # fmt: skip
+
+PLUGIN_MODULES = {
+    "plug_syntax": "def factory(seed:\n",
+    "plug_raises": "raise RuntimeError('boom at import')\n",
+    "plug_exit0": "import sys\nsys.exit(0)\n",
+    "plug_exit3": "raise SystemExit(3)\n",
+    "plug_missing_dep": "import nosuchpackage_t2s\n",
+    "plug_factories": """
+import numpy as np
+
+
+class Agent:
+    name = "plug"
+    kind = "context-free"
+
+    def __init__(self, seed):
+        self.seed = seed
+
+    def act(self, obs, deterministic=False):
+        return np.ones((len(obs), 8), np.int64)
+
+    def learn(self, obs, actions, rewards):
+        return {}
+
+    def save(self, path):
+        pass
+
+    def load(self, path):
+        pass
+
+
+class NoSave(Agent):
+    save = None
+
+
+class BadKind(Agent):
+    kind = "psychic"
+
+
+class NoName(Agent):
+    name = 3
+
+
+class ActFails(Agent):
+    def act(self, obs, deterministic=False):
+        return {}["missing"]
+
+
+class BadAnswer(Agent):
+    def act(self, obs, deterministic=False):
+        return np.full((len(obs), 8), 99)
+
+
+class Advisor:
+    def fit(self, *a):
+        pass
+
+    def suggest(self, *a):
+        raise ZeroDivisionError("advisor bug")
+
+    def answer(self, *a):
+        return "x"
+
+
+def raises(seed):
+    raise RuntimeError("factory boom")
+
+
+def exits(seed):
+    raise SystemExit(0)
+
+
+def no_seed():
+    return Agent(0)
+
+
+def positional_only(s, /):
+    return Agent(s)
+
+
+def not_agent(seed):
+    return object()
+
+
+def no_save(seed):
+    return NoSave(seed)
+
+
+def bad_kind(seed):
+    return BadKind(seed)
+
+
+def no_name(seed):
+    return NoName(seed)
+
+
+def act_fails(seed):
+    return ActFails(seed)
+
+
+def bad_answer(seed):
+    return BadAnswer(seed)
+
+
+def advisor(seed):
+    return Advisor()
+
+
+def returns_none(seed):
+    return None
+
+
+value = 3
+""",
+}
+"""Plug-in agents as a user (or an attacker) might write them (``--agents module:factory``)."""
+
+PLUGIN_CASES = [
+    "plug_syntax:factory", "plug_raises:factory", "plug_exit0:factory", "plug_exit3:factory",
+    "plug_missing_dep:factory", "plug_factories:nope", "plug_factories:value",
+    *[f"plug_factories:{n}" for n in (
+        "raises", "exits", "no_seed", "positional_only", "not_agent", "no_save", "bad_kind",
+        "no_name", "act_fails", "bad_answer", "advisor", "returns_none")],
+    "os:system", "sys:exit", "builtins:dict", "subprocess:run", ":", "plug_factories:",
+]  # fmt: skip
+CLI_CASES += [("evaluate", ["evaluate", "--agents", p, "--quick", "--no-progress", "--out",
+                            "{root}/e"]) for p in PLUGIN_CASES]  # fmt: skip
+CLI_CASES += [("evaluate", ["evaluate", "--agents", p, "--budgets", "0,1", "--splits", "seen-unseen",
+                            "--seeds", "1", "--no-progress", "--out", "{root}/e"])
+              for p in ("plug_factories:advisor", "plug_factories:act_fails", "plug_exit0:f")]  # fmt: skip
 
 
 def tree(root: Path) -> list[str]:
@@ -355,9 +586,27 @@ def run_cli(argv: list[str], subprocess_mode: bool, env: dict) -> tuple[int | No
     return rc, err.getvalue(), exc
 
 
+def kind_of(group: str, argv: list[str]) -> str:
+    text = " ".join(argv)
+    if any(p in argv for p in PLUGIN_CASES):
+        return "plug-in agent"
+    if "{img_" in text:
+        return "image folder"
+    if "{run_link" in text or "{run_shape" in text or "{policy_shape}" in text:
+        return "run folder or checkpoint"
+    if "{" not in text or group in ("render", "evaluate"):
+        return "command line"
+    return "damaged or crafted file"
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
 def cli_cases(files: dict[str, str], subprocess_mode: bool) -> list[dict]:
     root, marker = Path(files["root"]), Path(files["root"]) / "MARKER"
     env = {**os.environ, "PYTHONPATH": f"{ROOT}:{files['toy_dir']}", "OMP_NUM_THREADS": "1"}
+    victims = snapshot(root / VICTIMS)
     rows = []
     for group, argv in CLI_CASES:
         args = [a.format(**files) for a in argv]
@@ -366,10 +615,13 @@ def cli_cases(files: dict[str, str], subprocess_mode: bool) -> list[dict]:
         verdict = classify_cli(rc, err, exc)
         if tree(root) != before and verdict == "clean error":
             verdict = "data lost"  # a partial output or an empty run folder left behind
+        if snapshot(root / VICTIMS) != victims:
+            verdict = "data lost"  # a file outside the destination was written (through a link)
+            for name, blob in victims.items():
+                (root / VICTIMS / name).write_bytes(blob)
         line = err.strip().splitlines()[-1] if err.strip() else repr(exc)
         line = line.replace(files["root"], "<inputs>")
-        rows.append({"kind": "command line" if "{" not in " ".join(argv) or group in (
-            "render", "evaluate") else "damaged or crafted file", "group": group,
+        rows.append({"kind": kind_of(group, argv), "group": group,
                      "argv": argv, "verdict": verdict, "rc": rc, "message": line[:300],
                      "code_executed": marker.exists()})  # fmt: skip
         marker.unlink(missing_ok=True)
@@ -438,6 +690,12 @@ def store_cases(root: Path) -> list[dict]:
         "schema version 99": lambda p: sql(
             good("g6").rename(p) or p, ("UPDATE meta SET value = '99'",)
         ),
+        "schema version not a number": lambda p: sql(
+            good("g7").rename(p) or p, ("UPDATE meta SET value = 'one'",)
+        ),
+        "schema version empty": lambda p: sql(
+            good("g8").rename(p) or p, ("UPDATE meta SET value = ''",)
+        ),
         "a directory": lambda p: p.mkdir(),
         "a missing folder": lambda p: None,
     }
@@ -458,7 +716,7 @@ def store_cases(root: Path) -> list[dict]:
                 verdict = "unnamed error"
         except Exception as exc:  # noqa: BLE001
             verdict, message = "traceback", f"{type(exc).__name__}: {exc}"
-        if name.startswith("foreign") or name in ("text file",):
+        if name.startswith(("foreign", "schema version")) or name in ("text file",):
             if path.read_bytes() != before:
                 verdict = "data lost"  # a file the store must leave alone was modified
         elif verdict == "wrong exit 0" and name in ("pickle as an embedding",):
@@ -490,7 +748,14 @@ def table_cases(root: Path) -> list[dict]:
         "NaN accuracy": dict(tasks=tasks, keys=keys, accuracy=np.where(acc > 50, np.nan, acc)),
         "accuracy above 100": dict(tasks=tasks, keys=keys, accuracy=acc * 10),
         "negative accuracy": dict(tasks=tasks, keys=keys, accuracy=-acc),
-        "fractions, not percent?": dict(tasks=tasks, keys=keys, accuracy=acc.astype(np.int64)),
+        "integer percentages": dict(tasks=tasks, keys=keys, accuracy=acc.astype(np.int64)),
+        "fractions, not percent": dict(tasks=tasks, keys=keys, accuracy=acc / 100),
+        "one task in fractions": dict(
+            tasks=tasks, keys=keys, accuracy=np.where(np.arange(20)[:, None] == 3, acc / 100, acc)
+        ),
+        "empty task name": dict(
+            tasks=np.where(tasks == tasks[2], "", tasks), keys=keys, accuracy=acc
+        ),
         "wrong shape": dict(tasks=tasks, keys=keys, accuracy=acc[:, :10]),
         "transposed": dict(tasks=tasks, keys=keys, accuracy=acc.T),
         "1-D accuracy": dict(tasks=tasks, keys=keys, accuracy=acc.ravel()),
@@ -525,14 +790,149 @@ def table_cases(root: Path) -> list[dict]:
             verdict, message = "clean error", str(exc)
         except Exception as exc:  # noqa: BLE001
             verdict, message = "traceback", f"{type(exc).__name__}: {exc}"
-        if name == "fractions, not percent?" and verdict == "wrong exit 0":
-            verdict = "clean error"  # integer percentages are refused by dtype: counted above
         message = message.replace(str(root), "<inputs>")
         rows.append({"kind": "malformed table", "group": "table", "argv": [name],
                      "verdict": verdict, "message": message[:300],
                      "code_executed": marker.exists()})  # fmt: skip
         marker.unlink(missing_ok=True)
         shutil.rmtree(path) if path.is_dir() else path.unlink()
+    return rows
+
+
+def tampered_package_cases(root: Path) -> list[dict]:
+    """The packaged data files tampered with in a copy of the package (``t2s_env.data`` reads
+    the copy): ``t2s info`` (and ``--table cpu``) must stop with a named error. In-process."""
+    import t2s_env.data as data
+
+    folder = root / "package_data"
+    shutil.copytree(Path(data.__file__).parent, folder)
+    pristine = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+    loaders = [data.load_reward_table, data.load_task2vec, data.load_cpu_table,
+               data.load_task_split, data.load_knob_records, data.load_object_classes]  # fmt: skip
+
+    def npz(name: str, **changes) -> None:
+        with np.load(folder / name) as z:
+            arrays = {k: z[k] for k in z.files}
+        arrays.update(changes)
+        arrays = {k: v for k, v in arrays.items() if v is not None}
+        with open(folder / name, "wb") as fh:
+            np.savez(fh, **arrays)
+
+    def arr(name: str, key: str) -> np.ndarray:
+        with np.load(folder / name) as z:
+            return z[key]
+
+    def js(name: str, value) -> None:
+        (folder / name).write_text(json.dumps(value))
+
+    cases = {
+        "reward table as fractions": (["info"], lambda: npz(
+            "reward_table.npz", accuracy=arr("reward_table.npz", "accuracy") / 100)),
+        "reward table above 100": (["info"], lambda: npz(
+            "reward_table.npz", accuracy=arr("reward_table.npz", "accuracy") * 2)),
+        "reward table one row of fractions": (["info"], lambda: npz(
+            "reward_table.npz", accuracy=np.vstack([arr("reward_table.npz", "accuracy")[:19],
+                                                    arr("reward_table.npz", "accuracy")[19:] / 100]))),
+        "task2vec cut to 10 numbers": (["info"], lambda: npz(
+            "task2vec.npz", embedding=arr("task2vec.npz", "embedding")[:, :10])),
+        "task2vec one row of zeros": (["info"], lambda: npz(
+            "task2vec.npz", embedding=np.vstack([np.zeros((1, 9600), np.float32),
+                                                 arr("task2vec.npz", "embedding")[1:]]))),
+        "task2vec negative": (["info"], lambda: npz(
+            "task2vec.npz", embedding=-arr("task2vec.npz", "embedding"))),
+        "task2vec missing": (["info"], lambda: (folder / "task2vec.npz").unlink()),
+        "cpu table without seeds": (["info", "--table", "cpu"], lambda: npz(
+            "cpu_table.npz", seeds=arr("cpu_table.npz", "seeds")[:0],
+            reward=arr("cpu_table.npz", "reward")[:, :0])),
+        "cpu table without a seeds array": (["info", "--table", "cpu"], lambda: npz(
+            "cpu_table.npz", seeds=None)),
+        "cpu table in percent": (["info", "--table", "cpu"], lambda: npz(
+            "cpu_table.npz", reward=arr("cpu_table.npz", "reward") * 100)),
+        "cpu table duplicate seeds": (["info", "--table", "cpu"], lambda: npz(
+            "cpu_table.npz", seeds=np.zeros_like(arr("cpu_table.npz", "seeds")))),
+        "cpu table embedding cut": (["info", "--table", "cpu"], lambda: npz(
+            "cpu_table.npz", embedding=arr("cpu_table.npz", "embedding")[:, :10])),
+        "cpu table split not a list": (["info", "--table", "cpu"], lambda: js(
+            "cpu_table.json", {"split": {"seen": "digits"}})),
+        "task split names a task twice": (["info"], lambda: js(
+            "tasks.json", {"seen": ["SVHN", "SVHN"], "unseen": ["CUB"]})),
+        "task split of numbers": (["info"], lambda: js("tasks.json", {"seen": [1], "unseen": []})),
+    }  # fmt: skip
+    rows = []
+    real_path = data.data_path
+    data.data_path = lambda name: folder / name
+    try:
+        for name, (argv, tamper) in cases.items():
+            for loader in loaders:
+                loader.cache_clear()
+            tamper()
+            rc, err, exc = run_cli(argv, False, {})
+            verdict = classify_cli(rc, err, exc)
+            line = err.strip().splitlines()[-1] if err.strip() else repr(exc)
+            rows.append({"kind": "tampered packaged data", "group": "data", "argv": [name],
+                         "verdict": verdict, "message": line.replace(str(root), "<inputs>")[:300],
+                         "code_executed": False})  # fmt: skip
+            for p in folder.iterdir():
+                p.unlink()
+            for n, blob in pristine.items():
+                (folder / n).write_bytes(blob)
+    finally:
+        data.data_path = real_path
+        for loader in loaders:
+            loader.cache_clear()
+    return rows
+
+
+def env_api_cases() -> list[dict]:
+    """The env API misused: a named ``ValueError`` / ``KeyError`` (or gymnasium's own error)
+    is a clean error; any other exception a traceback; no exception a wrong exit 0."""
+    import gymnasium as gym
+
+    from t2s_env.envs import Task2SimEnv
+    from t2s_env.envs.vector import Task2SimVectorEnv
+
+    def stepped(env, action):
+        env.reset(seed=0)
+        return env.step(action)
+
+    cases = {
+        "reset(options=['task'])": lambda: Task2SimEnv().reset(options=["task"]),
+        "reset(options='SVHN')": lambda: Task2SimEnv().reset(options="SVHN"),
+        "reset(options={'task': 3})": lambda: Task2SimEnv().reset(options={"task": 3}),
+        "reset(options={'task': ['SVHN']})": lambda: Task2SimEnv().reset(options={"task": ["SVHN"]}),
+        "reset(options={'bogus': 1})": lambda: Task2SimEnv().reset(options={"bogus": 1}),
+        "reset(seed=-1)": lambda: Task2SimEnv().reset(seed=-1),
+        "reset(seed='x')": lambda: Task2SimEnv().reset(seed="x"),
+        "step before reset": lambda: Task2SimEnv().step(np.zeros(8, np.int64)),
+        "step(out-of-range action)": lambda: stepped(Task2SimEnv(), np.full(8, 99)),
+        "step(float action)": lambda: stepped(Task2SimEnv(), np.full(8, 0.5)),
+        "step(short action)": lambda: stepped(Task2SimEnv(), np.zeros(3, np.int64)),
+        "step('1_1')": lambda: stepped(Task2SimEnv(), "1_1"),
+        "noise_std='0.1'": lambda: Task2SimEnv(noise_std="0.1"),
+        "noise_std=-1": lambda: Task2SimEnv(noise_std=-1),
+        "noise_std=nan": lambda: Task2SimEnv(noise_std=float("nan")),
+        "discrete='no'": lambda: Task2SimEnv(discrete="no"),
+        "tasks='bogus'": lambda: Task2SimEnv(tasks="bogus"),
+        "tasks=[]": lambda: Task2SimEnv(tasks=[]),
+        "render_mode='human'": lambda: Task2SimEnv(render_mode="human"),
+        "vector num_envs=0": lambda: Task2SimVectorEnv(num_envs=0),
+        "vector noise_std='x'": lambda: Task2SimVectorEnv(num_envs=2, noise_std="x"),
+        "vector reset(options=['task'])": lambda: Task2SimVectorEnv(num_envs=2).reset(options=["task"]),
+        "vector reset(seed=[1])": lambda: Task2SimVectorEnv(num_envs=2).reset(seed=[1]),
+        "vector step(wrong batch)": lambda: stepped(Task2SimVectorEnv(num_envs=2), np.zeros((3, 8), np.int64)),
+        "make(noise_std=-1)": lambda: gym.make("t2s_env:Task2Sim-Seen-v0", noise_std=-1),
+    }  # fmt: skip
+    rows = []
+    for name, call in cases.items():
+        try:
+            call()
+            verdict, message = "wrong exit 0", "accepted"
+        except (ValueError, KeyError, RuntimeError, gym.error.Error) as exc:
+            verdict, message = "clean error", f"{type(exc).__name__}: {exc}"
+        except Exception as exc:  # noqa: BLE001
+            verdict, message = "traceback", f"{type(exc).__name__}: {exc}"
+        rows.append({"kind": "env API", "group": "env", "argv": [name], "verdict": verdict,
+                     "message": " ".join(message.split())[:300], "code_executed": False})  # fmt: skip
     return rows
 
 
@@ -725,12 +1125,16 @@ def main() -> None:
         toy_dir = Path(tmp) / "toy"
         toy_dir.mkdir()
         (toy_dir / "hostile_toy.py").write_text(TOY_MODULE)
+        for name, source in PLUGIN_MODULES.items():
+            (toy_dir / f"{name}.py").write_text(source)
         sys.path.insert(0, str(toy_dir))
         files = make_files(root)
         files["toy_dir"] = str(toy_dir)
         rows = cli_cases(files, args.subprocess)
         rows += store_cases(root)
         rows += table_cases(root)
+        rows += tampered_package_cases(root)
+        rows += env_api_cases()
         rows += late_failure_cases(root)
         sweeps = [
             concurrent_scenario(Path(tmp), str(toy_dir), "identical sweeps", (0, 0)),

@@ -187,7 +187,7 @@ CASES = [
     (
         "sweep-sim-value",
         ["sweep", "--tasks", "digits", "--simulator", "math:pi"],
-        "'math:pi' is a float, not a factory",
+        "math:pi is a float, not a factory",
     ),  # fmt: skip
     (
         "sweep-sim-args",

@@ -158,7 +158,7 @@ def test_recommend_pretrain_saves_a_torchvision_checkpoint(tmp_path, capsys, pol
     model.load_state_dict(torch.load(report["checkpoint"], weights_only=True))
     assert model.eval()(torch.zeros(1, 3, 32, 32)).shape == (1, 10)
     rc = main([*args, "--simulator", "nosuch.module:Sim"])
-    assert rc == 2 and "cannot import simulator factory" in capsys.readouterr().err
+    assert rc == 2 and "cannot import module 'nosuch.module'" in capsys.readouterr().err
 
 
 def test_default_policy_is_the_shipped_best_on_unseen_tasks(capsys):

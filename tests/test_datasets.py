@@ -131,11 +131,13 @@ def test_folder_errors_name_the_problem(tmp_path):
     _write_folder(tmp_path / "tt" / "test", {"a": 1, "z": 1})
     with pytest.raises(DatasetError, match=r"test classes \['z'\]"):
         load_dataset(f"folder:{tmp_path / 'tt'}")
-    bad = _write_folder(tmp_path / "bad", {"a": 4})
-    (bad / "a" / "0.png").write_bytes(b"not a png")
-    task = load_dataset(f"folder:{bad}", test_fraction=0.25)
+    bad = _write_folder(tmp_path / "bad", {"a": 4, "b": 4})
+    (bad / "a" / "0.png").write_bytes(b"not a png")  # refused at load, before any work
     with pytest.raises(DatasetError, match=r"cannot read image file .*0\.png"):
-        [task.train[i] for i in range(len(task.train))] + [task.test[0]]
+        load_dataset(f"folder:{bad}", test_fraction=0.25)
+    one = _write_folder(tmp_path / "one", {"a": 4})
+    with pytest.raises(DatasetError, match=r"1 class \(a\); a task needs at least 2 classes"):
+        load_dataset(f"folder:{one}")
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads unreadable folders")

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from t2s_env.files import write_atomic
+
 
 def _pyplot():
     import matplotlib
@@ -69,9 +71,7 @@ def plot_budget_curves(results: dict[str, Any], out: str | Path) -> Path:
     rows = -(-len(labels) // 3)
     fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=7, frameon=False)
     fig.tight_layout(rect=(0, 0.035 * rows + 0.02, 1, 1))
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=120)
+    out = write_atomic(out, lambda p: fig.savefig(p, dpi=120))
     plt.close(fig)
     return out
 
@@ -90,8 +90,6 @@ def plot_budget_run(accuracies: Sequence[float], out: str | Path, title: str = "
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=120)
+    out = write_atomic(out, lambda p: fig.savefig(p, dpi=120))
     plt.close(fig)
     return out

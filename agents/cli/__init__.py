@@ -90,13 +90,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _suppress_defaults(parser: argparse.ArgumentParser) -> None:
+    parser.set_defaults(**dict.fromkeys(parser._defaults, argparse.SUPPRESS))
+    for action in parser._actions:
+        if action.option_strings:
+            action.default = argparse.SUPPRESS
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                _suppress_defaults(sub)
+
+
+def given_options(argv: Sequence[str]) -> set[str]:
+    """The ``dest`` of every option written on the command line ``argv`` (already parsed once
+    without error): what a sub-command checks to refuse options that have no effect."""
+    parser = build_parser()
+    _suppress_defaults(parser)
+    given = vars(parser.parse_args(argv))
+    return {k for k, v in given.items() if v is not None} - {"command", "func", "debug"}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``t2s`` script."""
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: --help (0) or a one-line usage error (2)
         return int(exc.code or 0)
+    args.given = given_options(argv)
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

@@ -18,13 +18,12 @@ argparse.ArgumentTypeError: must be an integer >= 1, got '0'
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +83,50 @@ def torch_device(text: str) -> str:
             f"must be a torch device such as cpu, cuda or cuda:0 (or auto), got {text!r}"
         ) from None
     return text
+
+
+def parse_list(
+    text: str, option: str, item: Callable[[str], Any], what: str, example: str = "0,1,2"
+) -> list[Any]:
+    """A comma-separated list of ``option``, each item read by ``item`` (which raises
+    ``ValueError`` or ``ArgumentTypeError`` on a bad one); an empty list, an empty item
+    (``1,,2``, ``1,``) or a bad item is a :class:`UsageError` naming it.
+
+    >>> parse_list("0, 1,4", "--budgets", int, "integers >= 0")
+    [0, 1, 4]
+    """
+    pieces = [p.strip() for p in text.split(",")]
+    if not text.strip() or any(not p for p in pieces):
+        raise UsageError(
+            f"{option} {text!r} has an empty item; give comma-separated {what} (e.g. {example})"
+        )
+    out = []
+    for p in pieces:
+        try:
+            out.append(item(p))
+        except (ValueError, argparse.ArgumentTypeError):
+            raise UsageError(
+                f"{option} {text!r}: {p!r} is not one of the {what} it takes"
+            ) from None
+    return out
+
+
+def option_name(dest: str) -> str:
+    """``loto_seeds`` -> ``--loto-seeds``."""
+    return "--" + dest.replace("_", "-")
+
+
+def refuse_unused(
+    args: argparse.Namespace, dests: Sequence[str], why: str, positional: Sequence[str] = ()
+) -> None:
+    """A :class:`UsageError` if the command line gave any of the options ``dests``, which have
+    no effect here (``why`` says when they would): a silently ignored option hides a mistake.
+    Options given are the ``args.given`` that :func:`agents.cli.main` records; ``positional``
+    names the dests that are positional arguments (shown in capitals)."""
+    given = [d for d in dests if d in getattr(args, "given", ())]
+    if given:
+        names = ", ".join(d.upper() if d in positional else option_name(d) for d in given)
+        raise UsageError(f"{names} {'has' if len(given) == 1 else 'have'} no effect {why}")
 
 
 # -- inputs ------------------------------------------------------------------------------------
@@ -192,16 +235,18 @@ def recovery_path(name: str) -> Path:
 
 
 def write_output(path: Path, option: str, write: Callable[[Path], None]) -> Path:
-    """``write(path)``; if that fails (the disk filled up, the folder went away), ``write`` to a
-    :func:`recovery_path` instead and raise a :class:`UsageError` naming both."""
+    """``write(tmp)`` to a temporary file then moved over ``path`` (:func:`t2s_env.files.
+    write_atomic`: a symlink at ``path`` is replaced, never followed); if that fails (the disk
+    filled up, the folder went away), to a :func:`recovery_path` instead and raise a
+    :class:`UsageError` naming both."""
+    from t2s_env.files import write_atomic
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write(path)
-        return path
+        return write_atomic(path, write)  # never half a file, never through a symlink
     except OSError as exc:
         spare = recovery_path(path.name)
         try:
-            write(spare)
+            write_atomic(spare, write)
         except OSError as exc2:
             raise UsageError(
                 f"cannot write {option} {path} ({exc}) nor the recovery file {spare} ({exc2}); "
@@ -227,16 +272,13 @@ def load_simulator(spec: str | None, option: str = "--simulator") -> Any:
             f"{option} must be 'default' or package.module:factory (e.g. mypkg.sims:MySim), "
             f"got {spec!r}"
         )
+    from agents.plugins import PluginError, call_plugin, import_factory
+
     try:
-        factory = getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError) as exc:
-        raise UsageError(f"{option}: cannot import simulator factory {spec!r}: {exc}") from exc
-    if not callable(factory):
-        raise UsageError(f"{option}: {spec!r} is a {type(factory).__name__}, not a factory")
-    try:
-        sim = factory()
-    except TypeError as exc:
-        raise UsageError(f"{option}: {spec!r}() cannot be called without arguments: {exc}") from exc
+        factory = import_factory(spec)
+        sim = call_plugin(spec, "the factory, called without arguments,", factory)
+    except PluginError as exc:
+        raise UsageError(f"{option}: {exc}") from exc
     if not isinstance(sim, Simulator):
         raise UsageError(
             f"{option}: {spec!r}() returned a {type(sim).__name__}, not a Simulator (it needs "

@@ -13,7 +13,14 @@ from pathlib import Path
 
 import numpy as np
 
-from agents.cli.checks import at_least, dataset_help, output_file, torch_device, write_output
+from agents.cli.checks import (
+    at_least,
+    dataset_help,
+    output_file,
+    refuse_unused,
+    torch_device,
+    write_output,
+)
 
 METRIC_HELP = (
     "distance to the shipped tasks: task2vec, Task2Vec's normalised cosine (the cosine "
@@ -196,6 +203,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.nearest == 0:
+        refuse_unused(args, ["metric"], "with --nearest 0 (no tasks are listed)")
     out = output_file(args.out, "--out", suffix=".npz")
     emb = embed_from_args(args)
     write_output(Path(out), "--out", emb.save)

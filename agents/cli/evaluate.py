@@ -12,7 +12,16 @@ import sys
 from pathlib import Path
 
 from agents.cli import UsageError
-from agents.cli.checks import add_table_option, at_least, output_file, table_source, write_output
+from agents.cli.checks import (
+    add_table_option,
+    at_least,
+    non_negative_float,
+    output_file,
+    parse_list,
+    refuse_unused,
+    table_source,
+    write_output,
+)
 
 PAPER_COMPARISON = (
     "random", "dr", "best-fixed", "oracle", "task2sim", "eps-greedy", "ucb1", "thompson",
@@ -22,13 +31,6 @@ PAPER_COMPARISON = (
 
 FEW_SHOT_COMPARISON = ("gp", "static", "static-z", "random-distinct", "best-fixed", "neighbour-transfer")  # fmt: skip
 """The default contenders of ``--budgets``: the advisors and two fast env-based agents."""
-
-
-def _floats(text: str, what: str) -> list[float]:
-    try:
-        return [float(x) for x in text.split(",") if x.strip()]
-    except ValueError:
-        raise UsageError(f"{what} expects comma-separated numbers, got {text!r}") from None
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -87,10 +89,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _names(text: str, option: str) -> list[str]:
-    names = [n.strip() for n in text.split(",") if n.strip()]
-    if not names:
+    names = [n.strip() for n in text.split(",")]
+    if not any(names):
         raise UsageError(f"{option} {text!r} names no agent; give comma-separated agent names")
-    return names
+    return parse_list(text, option, str, "agent names", example="dr,ucb1")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -109,6 +111,9 @@ def run(args: argparse.Namespace) -> int:
         )
     if len(set(names)) != len(names):
         raise UsageError(f"--agents names an agent twice: {names}")
+    _refuse_unused_options(args)
+    budgets = _budget_options(args) if args.budgets is not None else None
+    _check_plugins(names, few_shot=budgets is not None)
     epochs: dict[str, int] = {}
     for item in args.epochs or []:
         name, _, n = item.partition("=")
@@ -119,8 +124,8 @@ def run(args: argparse.Namespace) -> int:
             )
         epochs[name] = int(n)
     scoring = _scoring(args)
-    if args.budgets is not None:
-        return _run_budgets(args, names, epochs, scoring)
+    if budgets is not None:
+        return _run_budgets(args, names, epochs, *budgets, scoring)
     seeds, loto = list(range(args.seeds)), args.loto
     if args.quick:
         seeds, loto = [0], "none"
@@ -172,28 +177,81 @@ def _outputs(out_arg: str) -> tuple[Path, Path]:
     )
 
 
+def _refuse_unused_options(args: argparse.Namespace) -> None:
+    """Options that the chosen mode would silently ignore are refused before any work."""
+    if args.budgets is None:
+        refuse_unused(args, ["noise", "splits"], "without --budgets (the few-shot protocol)")
+        if args.quick:
+            refuse_unused(args, ["seeds", "loto", "loto_seeds"], "with --quick (1 seed, no LOTO)")
+        elif args.loto == "none":
+            refuse_unused(args, ["loto_seeds"], "with --loto none")
+    else:
+        refuse_unused(
+            args, ["loto", "loto_seeds"], "with --budgets (its splits are set by --splits)"
+        )
+        if args.quick:
+            refuse_unused(args, ["seeds"], "with --quick (1 seed)")
+
+
+def _budget_options(args: argparse.Namespace) -> tuple[list[int], list[float], list[str]]:
+    """``--budgets``, ``--noise`` and ``--splits``, each a well-formed list of distinct items."""
+    from agents.advisor.loop import check_budgets
+    from agents.evaluation import SPLITS
+
+    def split_name(text: str) -> str:
+        if text not in SPLITS:
+            raise ValueError(text)
+        return text
+
+    budgets = parse_list(args.budgets, "--budgets", at_least(0), "integers >= 0")
+    noise = parse_list(
+        args.noise, "--noise", non_negative_float, "finite numbers >= 0", example="0,0.01"
+    )
+    splits = parse_list(
+        args.splits, "--splits", split_name, f"split names {list(SPLITS)}", example="loto"
+    )
+    for option, items in (("--budgets", budgets), ("--noise", noise), ("--splits", splits)):
+        if len(set(items)) != len(items):
+            raise UsageError(f"{option} names an item twice: {items}")
+    try:
+        check_budgets(budgets, table_source(args.table).space.size)
+    except ValueError as exc:
+        raise UsageError(f"--budgets {args.budgets!r}: {exc}") from None
+    return budgets, noise, splits
+
+
+def _check_plugins(names: list[str], few_shot: bool) -> None:
+    """Import and check every ``package.module:factory`` entry before any work starts."""
+    from agents.evaluation import resolve_entry
+
+    for name in names:
+        if ":" in name:
+            entry = resolve_entry(name)
+            if entry.kind == "advisor" and not few_shot:
+                raise UsageError(
+                    f"--agents {name}: built an advisor; advisors are scored by the few-shot "
+                    "protocol (add --budgets, e.g. --budgets 0,1,2,4,8)"
+                )
+
+
 def _run_budgets(
-    args: argparse.Namespace, names: list[str], epochs: dict[str, int], scoring: str | None
+    args: argparse.Namespace,
+    names: list[str],
+    epochs: dict[str, int],
+    budgets: list[int],
+    noise: list[float],
+    splits: list[str],
+    scoring: str | None,
 ) -> int:
     from agents.evaluation import budget_curves, budgets_to_markdown
 
-    try:
-        budgets = [int(b) for b in args.budgets.split(",") if b.strip()]
-    except ValueError:
-        raise UsageError(
-            f"--budgets expects comma-separated integers, got {args.budgets!r}"
-        ) from None
-    if not budgets or min(budgets) < 0:
-        raise UsageError(f"--budgets expects integers >= 0, got {args.budgets!r}")
-    noise = _floats(args.noise, "--noise")
-    splits = [s.strip() for s in args.splits.split(",") if s.strip()]
     md_path, json_path = _outputs(args.out)
     seeds = [0] if args.quick else list(range(args.seeds))
     results = budget_curves(
         names,
         budgets,
         splits,
-        noise or [0.0],
+        noise,
         seeds,
         source=table_source(args.table),
         progress=not args.no_progress,

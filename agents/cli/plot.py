@@ -34,6 +34,7 @@ def check_run_folder(run_dir: str | Path) -> None:
     from agents import make_agent
     from agents.base import load_checkpoint
     from agents.cli.train import read_run_info
+    from t2s_env.data import TASK2VEC_DIM
 
     run_dir = Path(run_dir)
     info = read_run_info(run_dir, "RUN_DIR")
@@ -54,7 +55,7 @@ def check_run_folder(run_dir: str | Path) -> None:
         raise UsageError(f"RUN_DIR: {path}: the curves {list(CURVES)} differ in length")
     ckpt = input_file(run_dir / "checkpoint.npz", "RUN_DIR", "a run folder with a checkpoint.npz")
     agent = make_agent(info["agent"], seed=info["seed"], overrides=info.get("overrides") or None)
-    load_checkpoint(agent, ckpt)
+    load_checkpoint(agent, ckpt, obs_dim=TASK2VEC_DIM)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -47,6 +47,7 @@ from agents.cli.checks import (
     output_dir,
     output_file,
     read_embedding,
+    refuse_unused,
     write_output,
 )
 from agents.cli.embed import METRIC_HELP, add_task2vec_args, embed_from_args
@@ -108,6 +109,7 @@ def load_policy(path: str | Path | Traversable | None) -> tuple[Any, str]:
     The checkpoint's ``__meta__`` names the agent; :func:`agents.load_agent` rebuilds it.
     """
     from agents import load_agent
+    from t2s_env.data import TASK2VEC_DIM
 
     if path is None:
         path = default_policy_path()
@@ -120,7 +122,7 @@ def load_policy(path: str | Path | Traversable | None) -> tuple[Any, str]:
             f"no policy checkpoint at {path}; pass --policy with an agent checkpoint written by "
             "t2s train (or agent.save)"
         )
-    agent = load_agent(path)
+    agent = load_agent(path, obs_dim=TASK2VEC_DIM)  # checked: shapes, and an answer
     return agent, f"{agent.name} ({path})"
 
 
@@ -396,6 +398,7 @@ def run_budget(args: argparse.Namespace, vector: np.ndarray, spec: DatasetSpec, 
     """``--budget``: the advisor's loop with live rewards, then the kept configuration's backbone."""
     from agents.advisor import fit_on_table
     from agents.advisor.plot import plot_budget_run
+    from t2s_env.files import write_text_atomic
     from t2s_env.rewards.live import LiveRewardSource
     from t2s_env.space import PAPER_SPACE
 
@@ -441,7 +444,7 @@ def run_budget(args: argparse.Namespace, vector: np.ndarray, spec: DatasetSpec, 
         "runs": [{"key": k, "accuracy": a, "from_store": c}
                  for k, a, c in zip(run.keys, run.accuracies, run.from_store, strict=True)],
     }  # fmt: skip
-    (args.out_dir / "budget_runs.json").write_text(json.dumps(record, indent=2) + "\n")
+    write_text_atomic(args.out_dir / "budget_runs.json", json.dumps(record, indent=2) + "\n")
     print(f"runs: {args.out_dir / 'budget_runs.json'}; plot: {plot}")
     # The kept configuration was measured in the loop: its backbone is in the source's cache.
     r = pretrain(
@@ -458,6 +461,7 @@ def run_budget(args: argparse.Namespace, vector: np.ndarray, spec: DatasetSpec, 
 
 
 def run(args: argparse.Namespace) -> int:
+    _refuse_unused_options(args)
 
     policy, policy_name = load_policy(args.policy)
     simulator = None
@@ -510,3 +514,28 @@ def run(args: argparse.Namespace) -> int:
             f"report: {args.out_dir / 'report.json'}"
         )
     return 0
+
+
+TASK2VEC_OPTIONS = (
+    "probe", "n_images", "max_samples", "batch_size", "image_size", "head_epochs", "batch_norm",
+    "sampling", "seed", "probe_seed", "offline",
+)  # fmt: skip
+"""The options that shape a Task2Vec embedding (unused when ``--embedding`` gives one)."""
+
+
+def _refuse_unused_options(args: argparse.Namespace) -> None:
+    """Options the chosen mode would silently ignore are refused before any work."""
+    if args.embedding:
+        refuse_unused(args, TASK2VEC_OPTIONS, "with --embedding (the embedding is given)")
+        if not args.pretrain:
+            refuse_unused(
+                args, ["download", "split_seed", "device"],
+                "with --embedding and without --pretrain (the dataset is not read)",
+            )  # fmt: skip
+    if not args.pretrain:
+        refuse_unused(
+            args, ["recipe", "simulator", "out_dir", "pretrain_seed", "advisor", "store"],
+            "without --pretrain",
+        )  # fmt: skip
+    elif args.budget is None:
+        refuse_unused(args, ["advisor", "store"], "without --budget")

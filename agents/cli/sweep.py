@@ -20,6 +20,7 @@ from agents.cli.checks import (
     non_negative_float,
     output_file,
     positive_float,
+    refuse_unused,
     torch_device,
     write_output,
 )
@@ -140,6 +141,13 @@ def run(args: argparse.Namespace) -> int:
     from t2s_env.rewards.store import RewardStore
     from t2s_env.sweep import make_executor, plan_sweep, run_sweep
 
+    if args.executor == "local" and (args.cpus_per_task != 1.0 or args.gpus_per_task):
+        raise UsageError("--cpus-per-task and --gpus-per-task are for --executor ray")
+    if args.executor == "local":
+        refuse_unused(args, ["address", "max_retries", "cpus_per_task", "gpus_per_task"],
+                      "with --executor local (they are for --executor ray)")  # fmt: skip
+    else:
+        refuse_unused(args, ["device"], "with --executor ray (--gpus-per-task gives GPUs)")
     specs = {}
     for text in args.tasks:
         spec = as_spec(text)
@@ -150,8 +158,6 @@ def run(args: argparse.Namespace) -> int:
         except (OSError, ValueError, RuntimeError) as exc:
             raise UsageError(f"--tasks {text}: cannot load the dataset: {exc}") from exc
         specs[spec.name] = spec
-    if args.executor == "local" and (args.cpus_per_task != 1.0 or args.gpus_per_task):
-        raise UsageError("--cpus-per-task and --gpus-per-task are for --executor ray")
     recipe = get_recipe(args.recipe)
     simulator = load_simulator(args.simulator)
     requests = plan_sweep(specs, args.configs, simulator, recipe, args.seeds)

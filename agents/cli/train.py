@@ -17,9 +17,19 @@ from pathlib import Path
 from typing import Any
 
 from agents.cli import UsageError
-from agents.cli.checks import at_least, dataset_help, input_file, output_dir, read_json_file
+from agents.cli.checks import (
+    at_least,
+    dataset_help,
+    input_file,
+    output_dir,
+    read_json_file,
+    refuse_unused,
+    torch_device,
+)
 
 LIVE_ENV = "Task2Sim-Live-v0"
+RUN_FILES = ("run.json", "checkpoint.npz", "history.json", "trainer_state.json")
+"""The files of a run folder that ``t2s train`` writes (atomically) and reads back."""
 
 
 def split_tasks(text: str) -> list[str]:
@@ -98,6 +108,13 @@ def read_run_info(run_dir: str | Path, option: str) -> dict[str, Any]:
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise UsageError(f"{option} {run_dir} is not a folder; give a run folder of t2s train")
+    for name in RUN_FILES:  # a link out of the folder would be read, and written through
+        f = run_dir / name
+        if f.is_symlink() and run_dir.resolve() not in f.resolve().parents:
+            raise UsageError(
+                f"{option} {run_dir}: {name} is a symlink to {f.resolve()}, outside the run "
+                "folder; a run folder holds its own files (copy them in)"
+            )
     path = input_file(run_dir / "run.json", option, "a run folder of t2s train (with run.json)")
     info = read_json_file(path, option, "a t2s run record")
     what = f"{option}: {path} is not a t2s run record"
@@ -203,6 +220,24 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+LIVE_OPTIONS = (
+    "tasks", "recipe", "store", "simulator", "pretrain_seed", "device", "task2vec_probe",
+    "task2vec_images", "task2vec_image_size",
+)  # fmt: skip
+"""The options of a live run (``run.json`` keeps them; a resumed run reads them from there)."""
+
+
+def _refuse_unused_options(args: argparse.Namespace) -> None:
+    """Options the chosen mode would silently ignore are refused before any work."""
+    if args.resume:
+        refuse_unused(
+            args, ["agent", "env", "seed", "set", "logdir", *LIVE_OPTIONS],
+            "with --resume (the run folder's run.json holds them)", positional=["agent"],
+        )  # fmt: skip
+    elif args.env.split(":")[-1] != LIVE_ENV:
+        refuse_unused(args, [*LIVE_OPTIONS, "max_evaluations"], f"without --env {LIVE_ENV}")
+
+
 def live_settings(args: argparse.Namespace) -> dict[str, Any]:
     """The live env's settings from the command line (checked; written to ``run.json``)."""
     from t2s_env.rewards.live import default_store_path
@@ -213,6 +248,18 @@ def live_settings(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError(
             f"--max-evaluations must be >= 1 (each is a pre-training), got {args.max_evaluations}"
         )
+    for option, value, low in (
+        ("--pretrain-seed", args.pretrain_seed, 0),
+        ("--task2vec-images", args.task2vec_images, 1),
+        ("--task2vec-image-size", args.task2vec_image_size, 16),
+    ):
+        if value is not None and value < low:
+            raise UsageError(f"{option} must be an integer >= {low}, got {value}")
+    if args.device is not None:
+        try:
+            torch_device(args.device)
+        except argparse.ArgumentTypeError as exc:
+            raise UsageError(f"--device {exc}") from None
     store = Path(args.store).expanduser() if args.store else default_store_path()
     return {
         "tasks": split_tasks(args.tasks),
@@ -261,7 +308,10 @@ def run(args: argparse.Namespace) -> int:
     from agents import DEFAULT_EPOCHS, make_agent
     from agents.base import load_checkpoint
     from agents.training import check_agent_for_env, run_name, train
+    from t2s_env.data import TASK2VEC_DIM
+    from t2s_env.files import write_text_atomic
 
+    _refuse_unused_options(args)
     if args.resume:
         run_dir = Path(args.resume)
         info = read_run_info(run_dir, "--resume")
@@ -272,7 +322,7 @@ def run(args: argparse.Namespace) -> int:
             probe = make_agent(
                 info["agent"], seed=info["seed"], overrides=info["overrides"] or None
             )
-            load_checkpoint(probe, run_dir / "checkpoint.npz")
+            load_checkpoint(probe, run_dir / "checkpoint.npz", obs_dim=TASK2VEC_DIM)
         created = False
     else:
         if args.agent is None:
@@ -299,6 +349,8 @@ def run(args: argparse.Namespace) -> int:
         output_dir(args.logdir, "--logdir")
         run_dir = Path(args.logdir) / run_name(env_id, args.agent, args.seed)
         created = not run_dir.exists()
+    if args.resume and args.max_evaluations is not None and "live" not in info:
+        raise UsageError(f"--max-evaluations has no effect: {args.resume} is not a live run")
     if args.resume and args.max_evaluations is not None and "live" in info:
         if args.max_evaluations < 1:
             raise UsageError(f"--max-evaluations must be >= 1, got {args.max_evaluations}")
@@ -311,7 +363,7 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
-        (run_dir / "run.json").write_text(json.dumps(info, indent=2))
+        write_text_atomic(run_dir / "run.json", json.dumps(info, indent=2))
         result = train(
             agent,
             env,

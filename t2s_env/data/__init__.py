@@ -31,6 +31,7 @@ import numpy as np
 
 __all__ = [
     "DataFileError",
+    "TASK2VEC_DIM",
     "ReplicateTable",
     "RewardTable",
     "Task2VecTable",
@@ -51,7 +52,13 @@ __all__ = [
 
 
 class DataFileError(RuntimeError):
-    """A packaged (or user-supplied) data file is missing or cannot be read."""
+    """A packaged (or user-supplied) data file is missing, cannot be read, or holds data of the
+    wrong shape, range or kind; the message names the file and what is wrong."""
+
+
+TASK2VEC_DIM = 9600
+"""Numbers in a Task2Vec vector of the ResNet-18 probe (one per filter of its 20 convolutions
+and 20 batch-norms: :mod:`t2s_env.task2vec.layout`); every shipped vector has this size."""
 
 
 def data_path(name: str) -> Traversable:
@@ -96,6 +103,35 @@ def _read_npz(
         raise
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
         raise DataFileError(f"cannot read data file {path}: {exc}") from exc
+
+
+def _check_embedding(path: object, emb: np.ndarray, n_tasks: int) -> None:
+    """Task2Vec vectors: one finite, non-negative, non-zero row of :data:`TASK2VEC_DIM`
+    numbers per task (a Fisher diagonal is a mean of squares)."""
+    if emb.shape != (n_tasks, TASK2VEC_DIM):
+        raise DataFileError(
+            f"data file {path}: the Task2Vec embedding has shape {emb.shape}, expected "
+            f"({n_tasks} tasks, {TASK2VEC_DIM}) (a ResNet-18 probe's vector per task)"
+        )
+    if not np.all(np.isfinite(emb)) or np.any(emb < 0):
+        raise DataFileError(
+            f"data file {path}: the Task2Vec embedding must be finite and >= 0 (a Fisher diagonal)"
+        )
+    zero = np.flatnonzero(~emb.any(axis=1))
+    if zero.size:
+        raise DataFileError(
+            f"data file {path}: the Task2Vec vector of task row {int(zero[0])} is all zeros"
+        )
+
+
+def _check_names(path: object, what: str, names: np.ndarray) -> None:
+    if names.size == 0:
+        raise DataFileError(f"data file {path}: it names no {what}")
+    if any(not str(n).strip() for n in names.tolist()):
+        raise DataFileError(f"data file {path}: a {what} name is empty")
+    dup = _first_repeat([str(n) for n in names.tolist()])
+    if dup is not None:
+        raise DataFileError(f"data file {path}: it names {what} {dup!r} more than once")
 
 
 def _first_repeat(names: Sequence[str]) -> str | None:
@@ -217,10 +253,30 @@ def read_replicate_table(
     info = _read_json(meta)
     if not isinstance(info, dict) or not isinstance(info.get("split"), dict):
         raise DataFileError(f"data file {meta} must hold an object with a 'split'")
+    _check_names(npz, "task", arrs["tasks"])
+    _check_names(npz, "configuration", arrs["keys"])
+    seeds = arrs["seeds"]
+    if seeds.size == 0:
+        raise DataFileError(
+            f"data file {npz}: it holds no seed (a replicate table needs at least one measured "
+            "seed per cell)"
+        )
+    if np.any(seeds < 0) or len(np.unique(seeds)) != len(seeds):
+        raise DataFileError(f"data file {npz}: seeds must be distinct integers >= 0")
+    shape = (len(arrs["tasks"]), len(seeds), len(arrs["keys"]))
+    if arrs["reward"].shape != shape:
+        raise DataFileError(
+            f"data file {npz}: reward has shape {arrs['reward'].shape}, expected {shape} "
+            "(tasks, seeds, configurations)"
+        )
     reward = arrs["reward"].astype(np.float64, copy=False)
     measured = np.isfinite(reward)
-    if np.any(reward[measured] < 0) or np.any(reward[measured] > 1):
-        raise DataFileError(f"data file {npz}: rewards must be fractions in [0, 1]")
+    if np.any(np.isinf(reward)) or np.any(reward[measured] < 0) or np.any(reward[measured] > 1):
+        raise DataFileError(
+            f"data file {npz}: rewards must be fractions in [0, 1] (NaN where not measured); "
+            f"found values up to {np.nanmax(np.where(np.isinf(reward), np.nan, reward)):.4g}"
+            + (" (percentages? divide by 100)" if np.nanmax(reward[measured]) > 1 else "")
+        )
     if reward.ndim == 3 and reward.size and not measured.any(axis=1).all():
         t, c = np.argwhere(~measured.any(axis=1))[0]
         raise DataFileError(
@@ -228,13 +284,9 @@ def read_replicate_table(
             f"{arrs['keys'][c]!r} has no measured seed"
         )
     emb = arrs["embedding"].astype(np.float32, copy=False)
-    if not np.all(np.isfinite(emb)):
-        raise DataFileError(f"data file {npz}: embedding must be finite")
-    split = {str(k): tuple(map(str, v)) for k, v in info["split"].items()}
+    _check_embedding(npz, emb, len(arrs["tasks"]))
     tasks = tuple(arrs["tasks"].tolist())
-    strays = sorted({t for names in split.values() for t in names} - set(tasks))
-    if strays:
-        raise DataFileError(f"data file {meta}: the split names tasks {strays} not in {npz}")
+    split = _check_split(meta, info["split"], tasks)
     for a in (reward, emb):
         a.setflags(write=False)
     try:
@@ -341,6 +393,15 @@ def read_reward_table(path: str | Path | Traversable) -> RewardTable:
         raise DataFileError(f"data file {path}: the table is empty")
     if not np.all(np.isfinite(acc)) or acc.min() < 0 or acc.max() > 100:
         raise DataFileError(f"data file {path}: accuracies must be finite percentages in [0, 100]")
+    low = np.flatnonzero(acc.max(axis=1) <= 1.0)
+    if low.size:  # a best accuracy of at most 1% is below chance on any task: fractions
+        raise DataFileError(
+            f"data file {path}: accuracies look like fractions, not percentages (the best of "
+            f"task {str(arrs['tasks'][low[0]])!r} is {acc[low[0]].max():.4g}); the table holds "
+            "percentages in [0, 100]: multiply by 100"
+        )
+    _check_names(path, "task", arrs["tasks"])
+    _check_names(path, "configuration", arrs["keys"])
     acc.setflags(write=False)
     try:
         return RewardTable(tuple(arrs["tasks"].tolist()), tuple(arrs["keys"].tolist()), acc)
@@ -368,9 +429,9 @@ def load_task2vec() -> Task2VecTable:
     """
     path = data_path("task2vec.npz")
     arrs = _read_npz(path, {"tasks": ("U", 1), "embedding": ("f", 2)})
+    _check_names(path, "task", arrs["tasks"])
     emb = arrs["embedding"].astype(np.float32, copy=False)
-    if emb.shape[0] != len(arrs["tasks"]) or not np.all(np.isfinite(emb)):
-        raise DataFileError(f"data file {path}: embedding must be finite, one row per task")
+    _check_embedding(path, emb, len(arrs["tasks"]))
     emb.setflags(write=False)
     return Task2VecTable(tuple(arrs["tasks"].tolist()), emb)
 
@@ -403,7 +464,28 @@ def load_task_split() -> dict[str, tuple[str, ...]]:
     raw = _read_json(path)
     if not isinstance(raw, dict) or set(raw) != {"seen", "unseen"}:
         raise DataFileError(f"data file {path} must hold {{'seen': [...], 'unseen': [...]}}")
-    return {k: tuple(map(str, v)) for k, v in raw.items()}
+    return _check_split(path, raw, None)
+
+
+def _check_split(path: object, raw: Any, tasks: Sequence[str] | None) -> dict[str, tuple[str, ...]]:
+    """A ``{"seen": names, "unseen": names}`` split: lists of distinct task names (of
+    ``tasks`` when given), no task in both."""
+    if not isinstance(raw, dict) or not all(
+        isinstance(v, list) and all(isinstance(t, str) and t for t in v) for v in raw.values()
+    ):
+        raise DataFileError(f"data file {path}: the split must map names to lists of task names")
+    split = {str(k): tuple(v) for k, v in raw.items()}
+    every = [t for names in split.values() for t in names]
+    dup = _first_repeat(every)
+    if dup is not None:
+        raise DataFileError(f"data file {path}: the split names task {dup!r} more than once")
+    if tasks is not None:
+        strays = sorted(set(every) - set(tasks))
+        if strays:
+            raise DataFileError(
+                f"data file {path}: the split names tasks {strays} not in the table"
+            )
+    return split
 
 
 @lru_cache(maxsize=1)
@@ -414,16 +496,34 @@ def load_knob_records() -> tuple[dict[str, Any], ...]:
     try:
         records = tuple(raw["knobs"])
         for r in records:
-            _ = r["name"], r["options"]
+            if not isinstance(r["name"], str) or not isinstance(r["options"], list):
+                raise TypeError(r)
+            if not r["options"]:
+                raise DataFileError(f"data file {path}: knob {r['name']!r} has no options")
     except (KeyError, TypeError) as exc:
-        raise DataFileError(f"data file {path}: every knob needs 'name' and 'options'") from exc
+        raise DataFileError(
+            f"data file {path}: every knob needs a 'name' (a string) and 'options' (a list)"
+        ) from exc
+    if not records:
+        raise DataFileError(f"data file {path}: it defines no knob")
     return records
 
 
 @lru_cache(maxsize=1)
 def load_object_classes() -> dict[str, tuple[str, ...]]:
     """The 100 object classes: WordNet id -> ThreeDWorld model names (``objects.json``)."""
-    raw = _read_json(data_path("objects.json"))
+    path = data_path("objects.json")
+    raw = _read_json(path)
+    if (
+        not isinstance(raw, dict)
+        or not raw
+        or not all(
+            isinstance(v, list) and v and all(isinstance(m, str) for m in v) for v in raw.values()
+        )
+    ):
+        raise DataFileError(
+            f"data file {path}: it must map each WordNet id to a non-empty list of model names"
+        )
     return {str(k): tuple(v) for k, v in raw.items()}
 
 

@@ -46,11 +46,13 @@ from t2s_env.datasets.torchvision_tasks import (
     load_torchvision_task,
 )
 from t2s_env.datasets.transforms import TRANSFORMS
+from t2s_env.datasets.validate import MAX_IMAGE_PIXELS, check_task, open_image
 
 __all__ = [
     "DEBIAN_PACKAGE",
     "IMAGE_EXTENSIONS",
     "LIVE_TASKS",
+    "MAX_IMAGE_PIXELS",
     "TORCHVISION_TASKS",
     "TRANSFORMS",
     "V0_TASKS",
@@ -60,6 +62,7 @@ __all__ = [
     "ImageSet",
     "TorchvisionTask",
     "balanced_indices",
+    "check_task",
     "find_fashion_mnist_root",
     "live_task_families",
     "live_task_split",
@@ -72,5 +75,6 @@ __all__ = [
     "load_digits_task",
     "load_folder_task",
     "load_torchvision_task",
+    "open_image",
     "stratified_split",
 ]

@@ -41,6 +41,9 @@ class DatasetError(ValueError):
 def to_rgb_array(image: Image.Image | np.ndarray) -> np.ndarray:
     """``uint8`` ``(H, W, 3)`` copy of a PIL image or a grey/RGB/RGBA array."""
     if isinstance(image, Image.Image):
+        from t2s_env.datasets.validate import check_image_size
+
+        check_image_size(*image.size, "in the dataset")
         return np.asarray(image.convert("RGB"), dtype=np.uint8).copy()
     arr = np.asarray(image)
     if arr.dtype != np.uint8:
@@ -104,7 +107,15 @@ class ImageSet(Sequence):
         if isinstance(i, slice):
             return self.subset(np.arange(len(self))[i])
         j = int(self._indices[i])
-        return to_rgb_array(self._load(j)), int(self._all_labels[j])
+        try:
+            image = self._load(j)
+        except DatasetError:
+            raise
+        except Exception as exc:  # noqa: BLE001 (image decoders raise many kinds on bad data)
+            raise DatasetError(
+                f"{self.name}: cannot read item {j}: {type(exc).__name__}: {exc}"
+            ) from exc
+        return to_rgb_array(image), int(self._all_labels[j])
 
     def subset(self, indices: Sequence[int] | np.ndarray, name: str | None = None) -> ImageSet:
         """The items at positions ``indices`` of this split, as a new split."""

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
 from t2s_env.datasets.base import DatasetError, DownstreamTask, ImageSet, stratified_split
+from t2s_env.datasets.validate import check_image_file, open_image
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm")
 """File endings read as images (case-insensitive); other files are ignored."""
@@ -28,6 +28,8 @@ def _scan(root: Path) -> dict[str, list[Path]]:
             files = sorted(
                 f for f in d.rglob("*") if f.suffix.lower() in IMAGE_EXTENSIONS and f.is_file()
             )
+            for f in files:  # headers only: a bad or oversized file is refused before any work
+                check_image_file(f)
             if files:
                 found[d.name] = files
         return found
@@ -35,18 +37,10 @@ def _scan(root: Path) -> dict[str, list[Path]]:
         raise DatasetError(f"image folder {root} is not readable: {exc}") from exc
 
 
-def _load_image(path: Path) -> Image.Image:
-    try:
-        with Image.open(path) as im:
-            return im.convert("RGB")
-    except (OSError, UnidentifiedImageError) as exc:
-        raise DatasetError(f"cannot read image file {path}: {exc}") from exc
-
-
 def _image_set(name: str, classes: list[str], files: dict[str, list[Path]]) -> ImageSet:
     paths = [p for c in classes for p in files.get(c, [])]
     labels = np.array([k for k, c in enumerate(classes) for _ in files.get(c, [])], np.int64)
-    return ImageSet(name, classes, labels, lambda j: _load_image(paths[j]))
+    return ImageSet(name, classes, labels, lambda j: open_image(paths[j]))
 
 
 def load_folder_task(root: str | Path, test_fraction: float = 0.2, seed: int = 0) -> DownstreamTask:

@@ -80,6 +80,7 @@ from t2s_env.datasets.transforms import (
     format_value,
     parse_transforms,
 )
+from t2s_env.datasets.validate import check_task
 
 Kind = Literal["digits", "fashion-mnist", "folder", "torchvision"]
 KINDS = ("digits", "fashion-mnist", "folder", "torchvision")
@@ -334,7 +335,7 @@ class DatasetSpec:
         """
         task = self._load_source()
         if not self.derived:
-            return task
+            return check_task(task)
         train, test = task.train, task.test
         if self.classes is not None:
             if max(self.classes) >= len(task.classes):
@@ -357,10 +358,12 @@ class DatasetSpec:
             test = test.subset(balanced_indices(test.labels, self.test_size, self.seed))
         if self.transforms:
             train, test = self._transformed(train, 0), self._transformed(test, 1)
-        return DownstreamTask(
-            self.name,
-            train.subset(range(len(train)), f"{self.name}/train"),
-            test.subset(range(len(test)), f"{self.name}/test"),
+        return check_task(
+            DownstreamTask(
+                self.name,
+                train.subset(range(len(train)), f"{self.name}/train"),
+                test.subset(range(len(test)), f"{self.name}/test"),
+            )
         )
 
     def _transformed(self, images: ImageSet, split: int) -> ImageSet:

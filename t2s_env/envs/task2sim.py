@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import numbers
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import gymnasium as gym
@@ -41,6 +42,16 @@ def resolve_tasks(source: RewardSource, tasks: TaskSelection) -> tuple[str, ...]
 def normalised_embeddings(source: RewardSource, tasks: Sequence[str]) -> np.ndarray:
     """Rows of L2-normalised Task2Vec vectors (float32), one per task."""
     return task_observation(np.stack([source.embedding(t) for t in tasks]))
+
+
+def check_env_args(noise_std: Any, discrete: Any) -> None:
+    """``ValueError`` naming the argument unless ``noise_std`` is a finite real number ``>= 0``
+    and ``discrete`` a bool (shared by the single and the vector env)."""
+    real = isinstance(noise_std, numbers.Real) and not isinstance(noise_std, bool)
+    if not (real and np.isfinite(noise_std) and noise_std >= 0):
+        raise ValueError(f"noise_std must be a finite number >= 0, got {noise_std!r}")
+    if not isinstance(discrete, bool | np.bool_):
+        raise ValueError(f"discrete must be True or False, got {discrete!r}")
 
 
 class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
@@ -155,8 +166,7 @@ class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
         discrete: bool = False,
         render_mode: str | None = None,
     ) -> None:
-        if not (np.isfinite(noise_std) and noise_std >= 0):
-            raise ValueError(f"noise_std must be a finite number >= 0, got {noise_std}")
+        check_env_args(noise_std, discrete)
         self.render_mode = check_render_mode(render_mode, "Task2SimEnv")
         self.reward_source: RewardSource = (
             TableRewardSource() if reward_source is None else reward_source
@@ -213,6 +223,11 @@ class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
+        if options is not None and not isinstance(options, Mapping):
+            raise ValueError(
+                f"options must be a dict such as {{'task': name}} (or None), got "
+                f"{type(options).__name__} {options!r}"
+            )
         super().reset(seed=seed)
         options = options or {}
         unknown = set(options) - {"task"}

@@ -18,8 +18,10 @@ integral float). The entries of ``final_obs`` are read-only views of the env's o
 index) in ``final_info``.
 
 Sub-env ``i`` of ``reset(seed=s)`` draws from its own generator seeded ``s + i``, exactly like a
-:class:`~t2s_env.envs.Task2SimEnv` reset with seed ``s + i``, so the two give the same tasks and
-rewards (tested).
+:class:`~t2s_env.envs.Task2SimEnv` reset with seed ``s + i``: given the same actions, the two
+give the same tasks, observations and rewards, measurement noise (``noise_std``) and seed
+replicates included, when the single env is reset (without a seed) after each of its steps, as
+the vector env's same-step autoreset does (tested).
 
 >>> import gymnasium as gym
 >>> envs = gym.make_vec("t2s_env:Task2Sim-Seen-v0", num_envs=4, vectorization_mode="vector_entry_point")
@@ -50,7 +52,12 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from t2s_env.envs.rendering import ConfigurationPicture, check_render_mode
-from t2s_env.envs.task2sim import TaskSelection, normalised_embeddings, resolve_tasks
+from t2s_env.envs.task2sim import (
+    TaskSelection,
+    check_env_args,
+    normalised_embeddings,
+    resolve_tasks,
+)
 from t2s_env.rewards import (
     ReplicateRewardSource,
     RewardSource,
@@ -150,8 +157,7 @@ class Task2SimVectorEnv(VectorEnv):
     ) -> None:
         if not isinstance(num_envs, numbers.Integral) or num_envs < 1:
             raise ValueError(f"num_envs must be an integer >= 1, got {num_envs!r}")
-        if not (np.isfinite(noise_std) and noise_std >= 0):
-            raise ValueError(f"noise_std must be a finite number >= 0, got {noise_std}")
+        check_env_args(noise_std, discrete)
         if max_episode_steps is not None and not (
             isinstance(max_episode_steps, numbers.Integral) and max_episode_steps >= 1
         ):

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from t2s_env.files import write_atomic
 from t2s_env.pretrain import build_backbone
 
 
@@ -135,14 +135,7 @@ class BackboneCache:
         path.parent.mkdir(parents=True, exist_ok=True)
         meta = {"key": backbone.key.id, "arch": backbone.arch, "training": backbone.training}
         state = {k: v.detach().cpu() for k, v in backbone.model.state_dict().items()}
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                torch.save({"meta": json.dumps(meta), "state_dict": state}, fh)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(path, lambda p: torch.save({"meta": json.dumps(meta), "state_dict": state}, p))
         self._prune()
 
     def _remember(self, backbone: PretrainedBackbone) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from t2s_env.data import load_task2vec, load_task_split
+from t2s_env.data import TASK2VEC_DIM, load_task2vec, load_task_split
 from t2s_env.datasets import DatasetSpec, live_task_split
 from t2s_env.pipeline import BackboneCache, EvaluationRequest, evaluate, prepare_task
 from t2s_env.pretrain import Recipe, get_recipe
@@ -242,7 +242,13 @@ class LiveRewardSource:
             vector = packaged.embedding[packaged.tasks.index(task)]
         else:
             vector = self._task2vec(task, spec, given)
-        self._embedding_cache[task] = np.asarray(vector, dtype=np.float32)
+        vector = np.asarray(vector, dtype=np.float32)
+        if vector.shape != (TASK2VEC_DIM,) or not np.all(np.isfinite(vector)) or not vector.any():
+            raise ValueError(
+                f"the Task2Vec vector of task {task!r} has shape {vector.shape} or is zero or not "
+                f"finite; expected {TASK2VEC_DIM} finite numbers, not all zero"
+            )
+        self._embedding_cache[task] = vector
         return self._embedding_cache[task].copy()
 
     def _task2vec(self, task: str, spec: DatasetSpec, config: Any) -> np.ndarray:

@@ -228,6 +228,8 @@ class RewardStore:
                     f"{self.path} is an SQLite database but not a reward store (tables "
                     f"{sorted(tables)}, no t2s schema_version record); it was left untouched"
                 )
+            if tables:  # an existing store: its version is checked before anything is written
+                self._check_version(self._conn)
             self._conn.execute("PRAGMA journal_mode = WAL")
             with self._transaction() as cur:
                 for statement in (_SCHEMA + _CLAIMS_SCHEMA).split(";"):
@@ -254,6 +256,19 @@ class RewardStore:
             if self._conn is not None:
                 self._conn.close()
             raise StoreError(f"{self.path} is not a usable reward store: {exc}") from exc
+
+    def _check_version(self, conn: sqlite3.Connection) -> None:
+        """A :class:`StoreError` (the connection closed) unless the store's ``schema_version``
+        record is the number :data:`SCHEMA_VERSION`."""
+        version = conn.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()[0]
+        problem = None
+        if not isinstance(version, (int, str)) or not str(version).strip().isdigit():
+            problem = f"has schema version {version!r}, not a number (damaged, or not t2s_env's)"
+        elif int(version) != SCHEMA_VERSION:
+            problem = f"has schema version {version}; this t2s_env reads version {SCHEMA_VERSION}"
+        if problem:
+            conn.close()
+            raise StoreError(f"reward store {self.path} {problem}; it was left untouched")
 
     # -- connection ----------------------------------------------------------------------------
     @contextmanager

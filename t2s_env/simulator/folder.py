@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from t2s_env.files import write_atomic, write_text_atomic
 from t2s_env.simulator.base import ImageBatch
 
 CLASSES_FILE = "classes.json"
@@ -57,7 +58,7 @@ def write_image_folder(
     names = [str(n) for n in class_names]
     check_class_names(names)
     root.mkdir(parents=True, exist_ok=True)
-    (root / CLASSES_FILE).write_text(json.dumps(names), encoding="utf-8")
+    write_text_atomic(root / CLASSES_FILE, json.dumps(names))
     counts = [0] * len(names)
     total = 0
     for batch in batches:
@@ -65,8 +66,11 @@ def write_image_folder(
             if not 0 <= label < len(names):
                 raise ValueError(f"label {label} out of range for {len(names)} class names")
             folder = root / names[label]
+            if folder.is_symlink():  # it would put the images outside root
+                raise ValueError(f"{folder} is a symlink; give an output folder without links")
             folder.mkdir(exist_ok=True)
-            Image.fromarray(np.ascontiguousarray(img)).save(folder / f"{counts[label]:06d}.png")
+            image = Image.fromarray(np.ascontiguousarray(img))
+            write_atomic(folder / f"{counts[label]:06d}.png", image.save)
             counts[label] += 1
             total += 1
     return total
