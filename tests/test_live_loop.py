@@ -240,7 +240,7 @@ def test_cli_live_bad_input_one_line_and_nothing_trained(sim, tmp_path, capsys):
             "--logdir", str(tmp_path / "runs"), "--no-progress"]  # fmt: skip
     cases = {
         "unknown dataset 'no-such-task'": ["--tasks", "no-such-task"],
-        "unknown recipe 'huge'": ["--tasks", "digits", "--recipe", "huge"],
+        "--recipe: invalid choice: 'huge'": ["--tasks", "digits", "--recipe", "huge"],
         "simulator 'toy' version 0, not 1 (another version": ["--tasks", "digits"],
         "--max-evaluations must be >= 1": ["--tasks", "digits", "--max-evaluations", "0"],
         "needs --tasks": [],
