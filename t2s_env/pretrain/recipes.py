@@ -10,7 +10,7 @@ recipe never reuses measurements of the old one.
 | `tiny`  | ResNet-18 | 10 x 12 @ 32 px   | 1      | CPU   | seconds (tests)        |
 | `smoke` | ResNet-18 | 10 x 100 @ 32 px  | 10     | CPU   | about a minute         |
 | `cpu`   | ResNet-18, 1/4 width | 100 x 20 @ 32 px | 10 | CPU (one core) | about 30 CPU seconds |
-| `cpu2`  | ResNet-10, 1/4 width, grayscale | 50 x 200 @ 32 px | 2 | CPU (one core) | about 30 CPU seconds |
+| `cpu2`  | ResNet-10, 1/4 width, grayscale | 50 x 200 @ 32 px | 2 | CPU (one core) | about 40 CPU seconds |
 | `small` | ResNet-18 | 100 x 40 @ 64 px  | 30     | GPU   | minutes                |
 | `paper` | ResNet-50 | 100 x 400 @ 224 px| 100    | GPU   | hours (see benchmarks) |
 
