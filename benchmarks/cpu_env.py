@@ -26,10 +26,10 @@ query is a look-up of a stored measurement or a new render + pre-train + 5-NN ev
 both are counted. Its answers on the 3 unseen tasks are graded by the packaged table's other
 seed, beside random, domain randomisation, the best fixed configuration of the seen tasks,
 the cross-seed per-task best, the untrained backbone and the same agent trained on
-``Task2Sim-CPU-v0`` restricted to the same seed. The store's measurements are of the simulator
-version the table was measured with; once the simulator has moved on, training live would
-pre-train anew, so ``--live-from FILE`` re-grades the live answers of an earlier run instead
-(``cpu_env_loop_live_seed0.json``: 2026-12-02, pre-training seed 0 only).
+``Task2Sim-CPU-v0`` restricted to the same seed. Training live looks each measurement up in the
+sweep's store; where that store is not at hand (it stays on the machine that measured the table),
+training live would pre-train anew, so ``--live-from FILE`` re-grades the live answers of an
+earlier run instead (``cpu_env_loop_live_seed0.json``: 2026-12-02, pre-training seed 0 only).
 
 ``stats``: what the packaged table itself says, per task: the spread of the configuration
 means, one seed's noise (the pooled SD between replicates of a cell), how well two seeds agree
@@ -194,10 +194,9 @@ def loop(seeds: int, epochs: int, store: Path, out: Path, live_from: Path | None
             ""
             if live_from is None
             else f" The live rows are re-graded from `{live_from.name}`, an earlier run "
-            "(pre-training seed 0 only): the store's measurements are of simulator version "
-            f"{table.provenance['simulator_version']}, which this checkout's simulator no "
-            "longer is, so training live again would pre-train anew instead of looking up "
-            f"(`--live-from {live_from.name}`)."
+            "(pre-training seed 0 only): the sweep's store is kept on the machine that "
+            "measured the table, not in the repository, and without it training live again "
+            f"would pre-train anew instead of looking up (`--live-from {live_from.name}`)."
         ),
         "",
         "| seed | pre-training seed | unseen, graded on the other seed | reward queries | "
@@ -517,7 +516,7 @@ def main() -> None:
         "--live-from",
         default=None,
         help="loop: re-grade the live answers of this earlier loop result (in results/) instead "
-        "of training live (when the store's simulator version is not this checkout's)",
+        "of training live (when the sweep's store is not at hand)",
     )
     args = ap.parse_args()
     if args.part == "compare":
