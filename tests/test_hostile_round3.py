@@ -245,20 +245,11 @@ def tampered_package(tmp_path, monkeypatch):
     folder = tmp_path / "data"
     shutil.copytree(Path(data.__file__).parent, folder)
     monkeypatch.setattr(data, "data_path", lambda name: folder / name)
-    for loader in (
-        data.load_task2vec,
-        data.load_cpu_table,
-        data.load_reward_table,
-        data.load_task_split,
-    ):
+    cached = (data.load_task2vec, data.load_cpu_table, data.load_reward_table, data.load_task_split)
+    for loader in cached:
         loader.cache_clear()
     yield folder
-    for loader in (
-        data.load_task2vec,
-        data.load_cpu_table,
-        data.load_reward_table,
-        data.load_task_split,
-    ):
+    for loader in cached:
         loader.cache_clear()
 
 
