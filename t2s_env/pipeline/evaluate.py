@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ import torch
 
 from t2s_env.datasets import DatasetSpec
 from t2s_env.pipeline.cache import BackboneCache, BackboneKey, PretrainedBackbone
-from t2s_env.pipeline.stages import prepare_task, pretrain, score_model
+from t2s_env.pipeline.stages import PreparedTask, prepare_task, pretrain, score_model
 from t2s_env.pretrain import Recipe, default_device
 from t2s_env.rewards.store import Evaluation, EvaluationKey, versions
 from t2s_env.simulator import Simulator
@@ -87,15 +88,17 @@ def backbone_for(
     device: torch.device,
     progress: bool = True,
     cache: BackboneCache | None = None,
+    curve_tasks: Mapping[str, PreparedTask] | None = None,
 ) -> PretrainedBackbone:
     """The request's backbone: from ``cache`` if it holds it, else rendered and pre-trained (and
-    put in ``cache``)."""
+    put in ``cache``), scored on ``curve_tasks`` at the recipe's curve epochs on the way."""
     found = cache.get(request.backbone) if cache is not None else None
     if found is not None:
         return found
     backbone = pretrain(
-        request.backbone, request.simulator, request.config, request.recipe, device, progress
-    )
+        request.backbone, request.simulator, request.config, request.recipe, device, progress,
+        curve_tasks,
+    )  # fmt: skip
     if cache is not None:
         cache.put(backbone)
     return backbone
@@ -117,7 +120,9 @@ def score(
     wall time this evaluation itself cost (from ``started``), and ``cpu``: this process's CPU
     seconds over the same span (from ``cpu_started``). ``details["pretrained_here"]`` says
     whether this evaluation paid for the pre-training. ``load_task`` gives the seconds the task's
-    images took when a caller read them earlier.
+    images took when a caller read them earlier. The evaluation's ``curve`` is the backbone's
+    learning curve on this task (``training["curves"]``) followed by the final accuracy, when
+    the pre-training recorded one for it.
     """
     start = time.perf_counter() if started is None else started
     cpu_start = time.process_time() if cpu_started is None else cpu_started
@@ -127,6 +132,8 @@ def score(
         load_task = time.perf_counter() - t0
     accuracy, t = score_model(backbone.model, task, request.recipe, device, progress)
     training = backbone.training
+    early = training.get("curves", {}).get(request.task)
+    curve = () if early is None else (*map(tuple, early), (request.recipe.epochs, accuracy))
     timings = {"load_task": load_task, "render": training["render"],
                "pretrain": training["pretrain"], **t, "total": time.perf_counter() - start,
                "cpu": time.process_time() - cpu_start}  # fmt: skip
@@ -153,6 +160,7 @@ def score(
         },
         created=time.time(),
         backbone=request.backbone.id,
+        curve=curve,
     )
 
 
@@ -170,10 +178,13 @@ def evaluate(
 
     The task's images are read first, so that a missing dataset fails before pre-training."""
     device, start, cpu_start = _device(device), time.perf_counter(), time.process_time()
-    prepare_task(request.dataset, request.recipe)
+    task = prepare_task(request.dataset, request.recipe)
     load_task = time.perf_counter() - start
-    backbone = backbone_for(request, device, progress, cache)
-    return score(backbone, request, device, progress, start, load_task, cpu_start)
+    backbone = backbone_for(request, device, progress, cache, {request.task: task})
+    out = score(backbone, request, device, progress, start, load_task, cpu_start)
+    if backbone.pretrained_here:
+        out = dataclasses.replace(out, cpu_seconds=round(time.process_time() - cpu_start, 3))
+    return out
 
 
 def evaluate_backbone(
@@ -188,14 +199,21 @@ def evaluate_backbone(
     scoring raised (the other tasks are still scored). The tasks' images are read first: a task
     whose dataset fails is not scored, and none is pre-trained for when every task fails. A
     failed pre-training raises.
+
+    With a recipe that has ``curve_epochs``, the pre-training scores every readable task of the
+    job at each curve epoch (each evaluation's ``curve``). When this call pre-trained the
+    backbone, every evaluation's ``cpu_seconds`` is this process's CPU time for the whole job:
+    reading the tasks, render, training, the curve scoring and the final scoring of every task.
     """
     device = _device(device)
+    job_cpu = time.process_time()
     outcomes: list[Evaluation | Exception | None] = []
     loads: list[tuple[float, float]] = []  # (wall, CPU) seconds reading each task
+    tasks: dict[str, PreparedTask] = {}
     for request in job.requests:
         t0, c0 = time.perf_counter(), time.process_time()
         try:
-            prepare_task(request.dataset, request.recipe)
+            tasks[request.task] = prepare_task(request.dataset, request.recipe)
             outcomes.append(None)
         except Exception as exc:
             outcomes.append(exc)
@@ -205,7 +223,8 @@ def evaluate_backbone(
     # The first scored task's totals count the pre-training and its own reading, not the others'.
     first = outcomes.index(None)
     start, cpu_start = time.perf_counter() - loads[first][0], time.process_time() - loads[first][1]
-    backbone = backbone_for(job.requests[0], device, progress, cache)
+    backbone = backbone_for(job.requests[0], device, progress, cache, tasks)
+    pretrained_here = backbone.pretrained_here
     for i, request in enumerate(job.requests):
         if outcomes[i] is not None:
             continue
@@ -218,6 +237,15 @@ def evaluate_backbone(
             backbone.key, backbone.model, backbone.arch, backbone.training, False
         )
         start, cpu_start = time.perf_counter(), time.process_time()
+    if pretrained_here:
+        cpu = round(time.process_time() - job_cpu, 3)
+        extra = {"job_tasks": len(tasks), "curve_seconds": backbone.training.get("curve_seconds")}
+        outcomes = [
+            dataclasses.replace(o, cpu_seconds=cpu, details={**o.details, **extra})
+            if isinstance(o, Evaluation)
+            else o
+            for o in outcomes
+        ]
     return outcomes  # type: ignore[return-value]
 
 

@@ -6,7 +6,7 @@ Each stage is written once, here; :mod:`t2s_env.pipeline.evaluate` chains them.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import torch
@@ -32,10 +32,16 @@ class PreparedTask:
 
 _PREPARED: dict[tuple, PreparedTask] = {}
 _PREPARED_MAX_BYTES = 1 << 30
+"""The per-process cache of prepared tasks holds at most this many bytes of images (every live
+task at 32 px takes about 80 MB, so a sweep reads each task's images once per process)."""
+
+
+def _nbytes(task: PreparedTask) -> int:
+    return task.train.numel() + task.test.numel()
 
 
 def prepare_task(spec: DatasetSpec, recipe: Recipe) -> PreparedTask:
-    """The task's images resized for the recipe (cached per process when under 1 GiB)."""
+    """The task's images resized for the recipe (cached per process, up to 1 GiB in all)."""
     cache_key = (spec.identity, recipe.resolution, recipe.knn_train_max, recipe.knn_test_max)
     if cache_key in _PREPARED:
         return _PREPARED[cache_key]
@@ -61,9 +67,9 @@ def prepare_task(spec: DatasetSpec, recipe: Recipe) -> PreparedTask:
         torch.from_numpy(test.labels),
         len(task.classes),
     )
-    size = prepared.train.numel() + prepared.test.numel()
+    size = _nbytes(prepared)
     if size < _PREPARED_MAX_BYTES:
-        if len(_PREPARED) >= 8:
+        while _PREPARED and sum(map(_nbytes, _PREPARED.values())) + size > _PREPARED_MAX_BYTES:
             _PREPARED.pop(next(iter(_PREPARED)))
         _PREPARED[cache_key] = prepared
     return prepared
@@ -76,12 +82,30 @@ def pretrain(
     recipe: Recipe,
     device: torch.device,
     progress: bool = True,
+    curve_tasks: Mapping[str, PreparedTask] | None = None,
 ) -> PretrainedBackbone:
-    """Render the recipe's pre-training set for ``config`` and train a backbone on it."""
+    """Render the recipe's pre-training set for ``config`` and train a backbone on it.
+
+    With ``curve_tasks`` (name -> prepared task) and a recipe with ``curve_epochs``, the
+    backbone is also scored on every one of those tasks at each curve epoch before the last,
+    during the one training (which they leave unchanged): ``training["curves"]`` is then
+    ``{task: [[epochs, accuracy], ...]}`` and ``training["curve_seconds"]`` their wall time.
+    """
     t0 = time.perf_counter()
     images, labels = render_dataset(simulator, config, recipe, key.seed, progress=progress)
     render_seconds = time.perf_counter() - t0
-    trained = train_backbone(images, labels, recipe, key.seed, device, progress=progress)
+    curves: dict[str, list[list[float]]] = {}
+    at_curve_epoch: Callable[[float, nn.Module], None] | None = None
+    if curve_tasks and recipe.curve_epochs:
+
+        def at_curve_epoch(epochs: float, model: nn.Module) -> None:
+            for name, task in curve_tasks.items():
+                accuracy, _ = score_model(model, task, recipe, device, progress=False)
+                curves.setdefault(name, []).append([float(epochs), float(accuracy)])
+
+    trained = train_backbone(
+        images, labels, recipe, key.seed, device, progress=progress, at_curve_epoch=at_curve_epoch
+    )
     training = {
         "render": round(render_seconds, 4),
         "pretrain": round(trained.seconds, 4),
@@ -89,6 +113,9 @@ def pretrain(
         "pretrain_images_per_second": round(trained.images_per_second, 2),
         "final_loss": round(trained.final_loss, 5),
     }
+    if at_curve_epoch is not None:
+        training["curves"] = curves
+        training["curve_seconds"] = round(trained.curve_seconds, 4)
     return PretrainedBackbone(key, trained.model, recipe.arch, training, pretrained_here=True)
 
 

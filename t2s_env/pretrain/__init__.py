@@ -5,7 +5,7 @@ architecture names import no torch, so a command line can list them at once.
 
 >>> from t2s_env.pretrain import RECIPES
 >>> sorted(RECIPES)
-['cpu', 'cpu2', 'paper', 'small', 'smoke', 'tiny']
+['cpu', 'cpu2', 'cpu2c', 'paper', 'small', 'smoke', 'tiny']
 """
 
 from __future__ import annotations

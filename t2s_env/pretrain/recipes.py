@@ -11,6 +11,7 @@ recipe never reuses measurements of the old one.
 | `smoke` | ResNet-18 | 10 x 100 @ 32 px  | 10     | CPU   | about a minute         |
 | `cpu`   | ResNet-18, 1/4 width | 100 x 20 @ 32 px | 10 | CPU (one core) | about 30 CPU seconds |
 | `cpu2`  | ResNet-10, 1/4 width, grayscale | 50 x 200 @ 32 px | 2 | CPU (one core) | about 40 CPU seconds |
+| `cpu2c` | `cpu2`, scored after 0.5, 1 and 2 epochs (learning curves) | 50 x 200 @ 32 px | 2 | CPU (one core) | see `benchmarks/curve_cost.py` |
 | `small` | ResNet-18 | 100 x 40 @ 64 px  | 30     | GPU   | minutes                |
 | `paper` | ResNet-50 | 100 x 400 @ 224 px| 100    | GPU   | hours (see benchmarks) |
 
@@ -83,6 +84,11 @@ class Recipe:
     feature_layers: tuple[str, ...] = ("layer4",)
     """The ResNet stages whose pooled outputs the k-NN reads: each L2-normalised, concatenated,
     normalised again (``("layer4",)``: the pooled penultimate layer)."""
+    curve_epochs: tuple[float, ...] = ()
+    """Learning-curve fidelities: epoch budgets (ascending, the last equal to :attr:`epochs`) at
+    which one pre-training's backbone is also scored, without changing the training (``()``:
+    only the final backbone is scored). Each is reached after ``round(e * steps_per_epoch)``
+    optimisation steps."""
 
     def __post_init__(self) -> None:
         if not self.name or "@" in self.name:
@@ -129,6 +135,20 @@ class Recipe:
             )
         if not isinstance(self.grayscale, bool):
             raise ValueError(f"grayscale must be True or False, got {self.grayscale!r}")
+        curve = self.curve_epochs
+        if not isinstance(curve, tuple) or any(
+            isinstance(e, bool) or not isinstance(e, (int, float)) for e in curve
+        ):
+            raise ValueError(f"curve_epochs must be a tuple of numbers, got {curve!r}")
+        if curve and (
+            any(e <= 0 for e in curve)
+            or any(b <= a for a, b in zip(curve, curve[1:], strict=False))
+            or curve[-1] != self.epochs
+        ):
+            raise ValueError(
+                f"curve_epochs must be ascending epoch budgets > 0 ending at epochs="
+                f"{self.epochs}, got {curve!r}"
+            )
         for field in ("knn_train_max", "knn_test_max"):
             value = getattr(self, field)
             if value is not None and value < 1:
@@ -166,7 +186,11 @@ class Recipe:
 FEATURE_LAYERS = ("layer1", "layer2", "layer3", "layer4")
 """The ResNet stages :attr:`Recipe.feature_layers` may name."""
 
-_LATER_FIELDS: dict[str, object] = {"grayscale": False, "feature_layers": ["layer4"]}
+_LATER_FIELDS: dict[str, object] = {
+    "grayscale": False,
+    "feature_layers": ["layer4"],
+    "curve_epochs": [],
+}
 """Fields added after the first recipes, and their defaults as :meth:`Recipe.to_dict` writes them."""
 
 RECIPES: dict[str, Recipe] = {
@@ -189,6 +213,13 @@ RECIPES: dict[str, Recipe] = {
         Recipe("cpu2", arch="resnet10_w32", classes=50, images_per_class=200, resolution=32,
                epochs=2, batch_size=128, lr=2e-3, warmup_epochs=0.2, grayscale=True,
                feature_layers=("layer3", "layer4")),
+        # `cpu2` with learning curves (Task2Sim-CPU-v1): the same training, bit for bit, and the
+        # same final accuracies; its backbone is also scored after 1/2 and 1 of its 2 epochs.
+        # A recipe of its own (its id differs from `cpu2`'s), so that every cell measured with
+        # it has a curve and a cost measured the same way.
+        Recipe("cpu2c", arch="resnet10_w32", classes=50, images_per_class=200, resolution=32,
+               epochs=2, batch_size=128, lr=2e-3, warmup_epochs=0.2, grayscale=True,
+               feature_layers=("layer3", "layer4"), curve_epochs=(0.5, 1.0, 2.0)),
         Recipe("small", classes=None, images_per_class=40, resolution=64, epochs=30,
                batch_size=128, warmup_epochs=5.0, randaugment=True, mixup_alpha=0.8,
                cutmix_alpha=1.0, label_smoothing=0.1, amp=True, num_workers=8),

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +44,8 @@ class TrainResult:
     images_seen: int
     final_loss: float
     device: str
+    curve_seconds: float = 0.0
+    """Seconds spent in the ``at_curve_epoch`` calls (not counted in :attr:`seconds`)."""
 
     @property
     def images_per_second(self) -> float:
@@ -126,8 +128,15 @@ def train_backbone(
     seed: int,
     device: str | torch.device | None = None,
     progress: bool = True,
+    at_curve_epoch: Callable[[float, nn.Module], None] | None = None,
 ) -> TrainResult:
-    """Train ``recipe.arch`` from scratch to classify ``images`` (``uint8 (N, H, W, 3)``)."""
+    """Train ``recipe.arch`` from scratch to classify ``images`` (``uint8 (N, H, W, 3)``).
+
+    ``at_curve_epoch(epochs, model)`` is called at each of ``recipe.curve_epochs`` but the last
+    (the returned model is that one), after ``round(epochs * steps_per_epoch)`` steps, with the
+    model in eval mode; training then resumes unchanged (the call must not modify the model: it
+    reads it under ``torch.inference_mode``), so the final weights are those of a training
+    without the calls."""
     device = torch.device(device) if device is not None else default_device()
     labels = np.asarray(labels, dtype=np.int64)
     if recipe.grayscale:
@@ -153,13 +162,14 @@ def train_backbone(
     )
     steps_per_epoch = len(loader)
     total_steps = steps_per_epoch * recipe.epochs
+    curve_at = curve_steps(recipe, steps_per_epoch) if at_curve_epoch is not None else {}
     optimizer = torch.optim.AdamW(_param_groups(model, recipe.weight_decay), lr=recipe.lr)
     warmup = round(recipe.warmup_epochs * steps_per_epoch)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, _warmup_cosine(warmup, total_steps))
     scaler = torch.amp.GradScaler(device.type, enabled=amp)
     mix_rng = np.random.default_rng([seed, 1])
     model.train()
-    start, seen, loss_sum, loss_n = time.perf_counter(), 0, 0.0, 0
+    start, seen, loss_sum, loss_n, step, curve_seconds = time.perf_counter(), 0, 0.0, 0, 0, 0.0
     bar = tqdm(total=total_steps, desc="pre-train", unit="step", disable=not progress, leave=False)
     for epoch in range(recipe.epochs):
         data.epoch = epoch
@@ -183,14 +193,42 @@ def train_backbone(
             loss_sum, loss_n = loss_sum + loss.item(), loss_n + 1
             bar.update(1)
             bar.set_postfix(epoch=epoch, loss=f"{loss_sum / loss_n:.3f}")
+            step += 1
+            if step in curve_at and step < total_steps:
+                t_curve = time.perf_counter()
+                model.eval()
+                with torch.inference_mode():
+                    at_curve_epoch(curve_at[step], model)  # type: ignore[misc]
+                model.train()
+                curve_seconds += time.perf_counter() - t_curve
     bar.close()
     if cuda:
         torch.cuda.synchronize()
     model.eval()
     return TrainResult(
         model=model,
-        seconds=time.perf_counter() - start,
+        seconds=time.perf_counter() - start - curve_seconds,
         images_seen=seen,
         final_loss=loss_sum / max(loss_n, 1),
         device=str(device),
+        curve_seconds=curve_seconds,
     )
+
+
+def curve_steps(recipe: Recipe, steps_per_epoch: int) -> dict[int, float]:
+    """``{step: epochs}``: after how many optimisation steps each of ``recipe.curve_epochs`` is
+    reached (``round(epochs * steps_per_epoch)``); a :class:`ValueError` when two fall on one
+    step or one on step 0 (too few steps per epoch for the curve).
+
+    >>> from t2s_env.pretrain import get_recipe
+    >>> curve_steps(get_recipe("cpu2c"), 78)
+    {39: 0.5, 78: 1.0, 156: 2.0}
+    """
+    steps = {e: round(e * steps_per_epoch) for e in recipe.curve_epochs}
+    if len(set(steps.values())) != len(steps) or any(s < 1 for s in steps.values()):
+        raise ValueError(
+            f"recipe {recipe.name!r}: curve_epochs {recipe.curve_epochs} need distinct "
+            f"optimisation steps >= 1, got {list(steps.values())} at {steps_per_epoch} steps "
+            "per epoch"
+        )
+    return {s: e for e, s in steps.items()}

@@ -3,7 +3,11 @@
 One row per evaluation, keyed by ``(task, config, simulator, simulator_version, recipe, seed)``
 (:class:`EvaluationKey`), holding the accuracy (a fraction), the per-stage timings, the software
 versions, free-form details and the id of the pre-trained backbone that produced it (one
-backbone serves every task: :class:`~t2s_env.pipeline.BackboneKey`). Rows are written in their own transaction as each evaluation
+backbone serves every task: :class:`~t2s_env.pipeline.BackboneKey`), and (schema version 2) the
+learning curve of the task (accuracy at each of the recipe's ``curve_epochs``) and the CPU
+seconds of the whole pre-training that produced it. A version-1 store is migrated in place when
+opened (two columns added and the version record raised, in one transaction: nothing else
+changes); a store newer than this code is refused, untouched. Rows are written in their own transaction as each evaluation
 finishes, so an interrupted sweep loses nothing that finished; a row is never overwritten
 (the first writer of a key wins), so a cached evaluation is never recomputed or changed.
 Concurrent writers (processes, threads with their own store) are safe: WAL journal, short
@@ -49,8 +53,13 @@ import numpy as np
 from t2s_env.data import RewardTable
 from t2s_env.space import KnobSpace
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""The store layout this code writes; older layouts (:data:`_MIGRATIONS`) are upgraded on open."""
 _KEY_FIELDS = ("task", "config", "simulator", "simulator_version", "recipe", "seed")
+_COLUMNS = (*_KEY_FIELDS, "accuracy", "timings", "versions", "details", "created", "backbone",
+            "curve", "cpu_seconds")  # fmt: skip
+"""The evaluation columns, in :meth:`RewardStore._parse_row`'s order (named: a migrated store
+may hold them in another order)."""
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS evaluations (
     task TEXT NOT NULL,
@@ -65,6 +74,8 @@ CREATE TABLE IF NOT EXISTS evaluations (
     details TEXT NOT NULL,
     created REAL NOT NULL,
     backbone TEXT NOT NULL DEFAULT '',
+    curve TEXT NOT NULL DEFAULT '[]',
+    cpu_seconds REAL,
     PRIMARY KEY (task, config, simulator, simulator_version, recipe, seed)
 );
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -93,6 +104,16 @@ CREATE TABLE IF NOT EXISTS claims (
 );
 """
 """Cells being computed: who computes each (a sweep's owner id) until when (its lease)."""
+
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    # 1 -> 2: learning curves ([[epochs, accuracy], ...], "[]": none) and the pre-training's
+    # CPU seconds (NULL: not recorded)
+    1: (
+        "ALTER TABLE evaluations ADD COLUMN curve TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE evaluations ADD COLUMN cpu_seconds REAL",
+    ),
+}
+"""``{version: statements}`` that turn a store of ``version`` into one of ``version + 1``."""
 
 DEFAULT_LEASE_SECONDS = 300.0
 """How long a claim lasts unless its owner renews it (a crashed sweep's cells free up after)."""
@@ -185,10 +206,32 @@ class Evaluation:
     """Unix time the measurement finished."""
     backbone: str = ""
     """Id of the pre-trained backbone scored (``""`` in stores older than that column)."""
+    curve: tuple[tuple[float, float], ...] = ()
+    """The learning curve: ``(epochs, accuracy)`` at each of the recipe's ``curve_epochs``, the
+    last one ``(recipe.epochs, accuracy)``; ``()``: not recorded."""
+    cpu_seconds: float | None = None
+    """CPU seconds of the whole pre-training this evaluation came from (render, training, curve
+    and final scoring of every task of its job); ``None``: not recorded (or a cached backbone)."""
 
     def __post_init__(self) -> None:
         if not (np.isfinite(self.accuracy) and 0.0 <= self.accuracy <= 1.0):
             raise ValueError(f"accuracy must be a fraction in [0, 1], got {self.accuracy}")
+        curve = tuple((float(e), float(a)) for e, a in self.curve)
+        object.__setattr__(self, "curve", curve)
+        if curve:
+            epochs = [e for e, _ in curve]
+            if any(b <= a for a, b in zip(epochs, epochs[1:], strict=False)) or epochs[0] <= 0:
+                raise ValueError(f"curve epochs must be ascending and > 0, got {epochs}")
+            if any(not (np.isfinite(a) and 0.0 <= a <= 1.0) for _, a in curve):
+                raise ValueError(f"curve accuracies must be fractions in [0, 1], got {curve}")
+            if curve[-1][1] != float(self.accuracy):
+                raise ValueError(
+                    f"the curve's last accuracy {curve[-1][1]} is not the accuracy {self.accuracy}"
+                )
+        if self.cpu_seconds is not None and not (
+            np.isfinite(self.cpu_seconds) and self.cpu_seconds >= 0
+        ):
+            raise ValueError(f"cpu_seconds must be >= 0 or None, got {self.cpu_seconds}")
 
 
 class RewardStore:
@@ -231,6 +274,8 @@ class RewardStore:
             if tables:  # an existing store: its version is checked before anything is written
                 self._check_version(self._conn)
             self._conn.execute("PRAGMA journal_mode = WAL")
+            if tables:
+                self._migrate()
             with self._transaction() as cur:
                 for statement in (_SCHEMA + _CLAIMS_SCHEMA).split(";"):
                     if statement.strip():
@@ -242,11 +287,6 @@ class RewardStore:
                 version = cur.execute(
                     "SELECT value FROM meta WHERE name = 'schema_version'"
                 ).fetchone()[0]
-                columns = {r[1] for r in cur.execute("PRAGMA table_info(evaluations)")}
-                if "backbone" not in columns:  # a store from before backbones were recorded
-                    cur.execute(
-                        "ALTER TABLE evaluations ADD COLUMN backbone TEXT NOT NULL DEFAULT ''"
-                    )
             if int(version) != SCHEMA_VERSION:
                 raise StoreError(
                     f"reward store {self.path} has schema version {version}; this t2s_env "
@@ -259,16 +299,43 @@ class RewardStore:
 
     def _check_version(self, conn: sqlite3.Connection) -> None:
         """A :class:`StoreError` (the connection closed) unless the store's ``schema_version``
-        record is the number :data:`SCHEMA_VERSION`."""
+        record is a number from 1 to :data:`SCHEMA_VERSION` (older ones are migrated)."""
         version = conn.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()[0]
         problem = None
         if not isinstance(version, (int, str)) or not str(version).strip().isdigit():
             problem = f"has schema version {version!r}, not a number (damaged, or not t2s_env's)"
-        elif int(version) != SCHEMA_VERSION:
-            problem = f"has schema version {version}; this t2s_env reads version {SCHEMA_VERSION}"
+        elif not 1 <= int(version) <= SCHEMA_VERSION:
+            problem = (
+                f"has schema version {version}; this t2s_env reads versions 1 to "
+                f"{SCHEMA_VERSION} (a newer t2s_env wrote it: upgrade t2s_env)"
+            )
         if problem:
             conn.close()
             raise StoreError(f"reward store {self.path} {problem}; it was left untouched")
+
+    def _migrate(self) -> None:
+        """Bring an older store to :data:`SCHEMA_VERSION`, one version per transaction (the
+        version record is read and raised inside it, so two processes opening one old store
+        migrate it once; an interrupted migration leaves the store as it was)."""
+        while True:
+            with self._transaction() as cur:
+                version = int(
+                    cur.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()[
+                        0
+                    ]
+                )
+                if version >= SCHEMA_VERSION:
+                    return
+                columns = {r[1] for r in cur.execute("PRAGMA table_info(evaluations)")}
+                if "backbone" not in columns:  # a version-1 store from before backbones
+                    cur.execute(
+                        "ALTER TABLE evaluations ADD COLUMN backbone TEXT NOT NULL DEFAULT ''"
+                    )
+                for statement in _MIGRATIONS[version]:
+                    cur.execute(statement)
+                cur.execute(
+                    "UPDATE meta SET value = ? WHERE name = 'schema_version'", (str(version + 1),)
+                )
 
     # -- connection ----------------------------------------------------------------------------
     @contextmanager
@@ -330,12 +397,16 @@ class RewardStore:
             json.loads(row[9]),
             float(row[10]),
             str(row[11]),
+            tuple(tuple(p) for p in json.loads(row[12])),
+            None if row[13] is None else float(row[13]),
         )
 
     def get(self, key: EvaluationKey) -> Evaluation | None:
         """The stored evaluation of ``key``, or ``None``."""
         where = " AND ".join(f"{f} = ?" for f in _KEY_FIELDS)
-        rows = self._query(f"SELECT * FROM evaluations WHERE {where}", key.values())
+        rows = self._query(
+            f"SELECT {', '.join(_COLUMNS)} FROM evaluations WHERE {where}", key.values()
+        )
         return self._row(rows[0]) if rows else None
 
     def __contains__(self, key: object) -> bool:
@@ -364,7 +435,8 @@ class RewardStore:
             raise ValueError(f"unknown key fields {sorted(unknown)}; fields: {fields}")
         clause = " AND ".join(f"{f} = ?" for f in where) or "1"
         rows = self._query(
-            f"SELECT * FROM evaluations WHERE {clause} ORDER BY {', '.join(_KEY_FIELDS)}",
+            f"SELECT {', '.join(_COLUMNS)} FROM evaluations WHERE {clause} "
+            f"ORDER BY {', '.join(_KEY_FIELDS)}",
             list(where.values()),
         )
         return [self._row(r) for r in rows]
@@ -455,13 +527,17 @@ class RewardStore:
             json.dumps(details, sort_keys=True, default=str),
             float(e.created or time.time()),
             str(e.backbone),
+            json.dumps([list(p) for p in e.curve]),
+            None if e.cpu_seconds is None else float(e.cpu_seconds),
         )
         try:
             with self._transaction() as cur:
                 if dataset is not None:
                     self._check_binding(cur, e.key.task, str(dataset))
                 cur.execute(
-                    f"INSERT OR IGNORE INTO evaluations VALUES ({', '.join('?' * 12)})", row
+                    f"INSERT OR IGNORE INTO evaluations ({', '.join(_COLUMNS)}) "
+                    f"VALUES ({', '.join('?' * len(_COLUMNS))})",
+                    row,
                 )
                 stored = cur.rowcount == 1
                 where = " AND ".join(f"{f} = ?" for f in _KEY_FIELDS)
