@@ -12,7 +12,7 @@ import torch
 
 from t2s_env.datasets import DatasetSpec
 from t2s_env.pipeline.cache import BackboneCache, BackboneKey, PretrainedBackbone
-from t2s_env.pipeline.stages import PreparedTask, prepare_task, pretrain, score_model
+from t2s_env.pipeline.stages import PreparedTask, prepare_task, pretrain, score_model, score_tasks
 from t2s_env.pretrain import Recipe, default_device
 from t2s_env.rewards.store import Evaluation, EvaluationKey, versions
 from t2s_env.simulator import Simulator
@@ -112,6 +112,7 @@ def score(
     started: float | None = None,
     load_task: float | None = None,
     cpu_started: float | None = None,
+    scored: tuple[float, dict[str, float]] | None = None,
 ) -> Evaluation:
     """Score ``backbone`` on the request's task and return the measurement's record.
 
@@ -122,7 +123,8 @@ def score(
     whether this evaluation paid for the pre-training. ``load_task`` gives the seconds the task's
     images took when a caller read them earlier. The evaluation's ``curve`` is the backbone's
     learning curve on this task (``training["curves"]``) followed by the final accuracy, when
-    the pre-training recorded one for it.
+    the pre-training recorded one for it. ``scored``: the accuracy and timings when a caller
+    scored the task already (:func:`~t2s_env.pipeline.stages.score_tasks`).
     """
     start = time.perf_counter() if started is None else started
     cpu_start = time.process_time() if cpu_started is None else cpu_started
@@ -130,12 +132,19 @@ def score(
     task = prepare_task(request.dataset, request.recipe)
     if load_task is None:
         load_task = time.perf_counter() - t0
-    accuracy, t = score_model(backbone.model, task, request.recipe, device, progress)
+    accuracy, t = (
+        score_model(backbone.model, task, request.recipe, device, progress)
+        if scored is None
+        else scored
+    )
     training = backbone.training
     early = training.get("curves", {}).get(request.task)
     curve = () if early is None else (*map(tuple, early), (request.recipe.epochs, accuracy))
     timings = {"load_task": load_task, "render": training["render"],
-               "pretrain": training["pretrain"], **t, "total": time.perf_counter() - start,
+               "pretrain": training["pretrain"],
+               **{k: training[k] for k in ("render_cpu", "pretrain_cpu", "curve_cpu")
+                  if k in training},
+               **t, "total": time.perf_counter() - start,
                "cpu": time.process_time() - cpu_start}  # fmt: skip
     info = versions()
     info["device"] = str(device)
@@ -225,11 +234,16 @@ def evaluate_backbone(
     start, cpu_start = time.perf_counter() - loads[first][0], time.process_time() - loads[first][1]
     backbone = backbone_for(job.requests[0], device, progress, cache, tasks)
     pretrained_here = backbone.pretrained_here
+    try:  # every task in one feature extraction (each shared image once); else one by one
+        final = score_tasks(backbone.model, tasks, job.requests[0].recipe, device)
+    except Exception:
+        final = {}
     for i, request in enumerate(job.requests):
         if outcomes[i] is not None:
             continue
         try:
-            outcomes[i] = score(backbone, request, device, progress, start, loads[i][0], cpu_start)
+            outcomes[i] = score(backbone, request, device, progress, start, loads[i][0], cpu_start,
+                                final.get(request.task))  # fmt: skip
         except Exception as exc:
             outcomes[i] = exc
         # the later tasks do not pay for the pre-training
@@ -239,7 +253,8 @@ def evaluate_backbone(
         start, cpu_start = time.perf_counter(), time.process_time()
     if pretrained_here:
         cpu = round(time.process_time() - job_cpu, 3)
-        extra = {"job_tasks": len(tasks), "curve_seconds": backbone.training.get("curve_seconds")}
+        extra = {"job_tasks": len(tasks), "curve_seconds": backbone.training.get("curve_seconds"),
+                 "curve_cpu": backbone.training.get("curve_cpu")}  # fmt: skip
         outcomes = [
             dataclasses.replace(o, cpu_seconds=cpu, details={**o.details, **extra})
             if isinstance(o, Evaluation)

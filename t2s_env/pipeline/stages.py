@@ -5,9 +5,10 @@ Each stage is written once, here; :mod:`t2s_env.pipeline.evaluate` chains them.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch import nn
@@ -28,6 +29,17 @@ class PreparedTask:
     test: torch.Tensor
     test_labels: torch.Tensor
     num_classes: int
+    _digests: tuple[list[bytes], list[bytes]] | None = field(default=None, repr=False)
+
+    def digests(self) -> tuple[list[bytes], list[bytes]]:
+        """A content hash of every train and test image (computed once): tasks that share
+        images have them scored once by :func:`score_tasks`."""
+        if self._digests is None:
+            self._digests = tuple(  # type: ignore[assignment]
+                [hashlib.blake2b(x.numpy().tobytes(), digest_size=16).digest() for x in images]
+                for images in (self.train, self.test)
+            )
+        return self._digests  # type: ignore[return-value]
 
 
 _PREPARED: dict[tuple, PreparedTask] = {}
@@ -89,26 +101,35 @@ def pretrain(
     With ``curve_tasks`` (name -> prepared task) and a recipe with ``curve_epochs``, the
     backbone is also scored on every one of those tasks at each curve epoch before the last,
     during the one training (which they leave unchanged): ``training["curves"]`` is then
-    ``{task: [[epochs, accuracy], ...]}`` and ``training["curve_seconds"]`` their wall time.
+    ``{task: [[epochs, accuracy], ...]}`` and ``training["curve_seconds"]`` (``"curve_cpu"``)
+    their wall (CPU) seconds. ``render_cpu`` and ``pretrain_cpu`` are this process's CPU seconds
+    of the render and of the training (without the curve scoring).
     """
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     images, labels = render_dataset(simulator, config, recipe, key.seed, progress=progress)
-    render_seconds = time.perf_counter() - t0
+    render_seconds, render_cpu = time.perf_counter() - t0, time.process_time() - c0
     curves: dict[str, list[list[float]]] = {}
+    curve_cpu = [0.0]
     at_curve_epoch: Callable[[float, nn.Module], None] | None = None
     if curve_tasks and recipe.curve_epochs:
 
         def at_curve_epoch(epochs: float, model: nn.Module) -> None:
-            for name, task in curve_tasks.items():
-                accuracy, _ = score_model(model, task, recipe, device, progress=False)
+            c = time.process_time()
+            scored = score_tasks(model, curve_tasks, recipe, device)
+            curve_cpu[0] += time.process_time() - c
+            for name, (accuracy, _) in scored.items():
                 curves.setdefault(name, []).append([float(epochs), float(accuracy)])
 
+    c1 = time.process_time()
     trained = train_backbone(
         images, labels, recipe, key.seed, device, progress=progress, at_curve_epoch=at_curve_epoch
     )
+    train_cpu = time.process_time() - c1 - curve_cpu[0]
     training = {
         "render": round(render_seconds, 4),
         "pretrain": round(trained.seconds, 4),
+        "render_cpu": round(render_cpu, 4),
+        "pretrain_cpu": round(train_cpu, 4),
         "rendered_images": int(len(labels)),
         "pretrain_images_per_second": round(trained.images_per_second, 2),
         "final_loss": round(trained.final_loss, 5),
@@ -116,6 +137,7 @@ def pretrain(
     if at_curve_epoch is not None:
         training["curves"] = curves
         training["curve_seconds"] = round(trained.curve_seconds, 4)
+        training["curve_cpu"] = round(curve_cpu[0], 4)
     return PretrainedBackbone(key, trained.model, recipe.arch, training, pretrained_here=True)
 
 
@@ -147,3 +169,54 @@ def score_model(
         recipe.knn_k, recipe.knn_temperature,
     )  # fmt: skip
     return accuracy, {"features": t1 - t0, "knn": time.perf_counter() - t1}
+
+
+def score_tasks(
+    model: nn.Module,
+    tasks: Mapping[str, PreparedTask],
+    recipe: Recipe,
+    device: torch.device,
+    batch_size: int = 512,
+) -> dict[str, tuple[float, dict[str, float]]]:
+    """:func:`score_model` on every task of ``tasks`` at once, the same accuracies: each distinct
+    image of all the tasks' memories and test sets goes through ``model`` once (in batches of
+    ``batch_size``), then each task's k-NN reads its rows. Returns ``{name: (accuracy, timings)}``
+    (``features``: this task's share of the shared extraction, by its images; ``knn``)."""
+    model = model.to(device)
+    t0 = time.perf_counter()
+    rows: dict[bytes, int] = {}
+    parts: list[torch.Tensor] = []
+    where: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
+    for name, task in tasks.items():
+        index = []
+        for images, digests in zip((task.train, task.test), task.digests(), strict=True):
+            at, new = [], []  # each image's row; the images seen first here
+            for i, d in enumerate(digests):
+                if d not in rows:
+                    rows[d] = len(rows)
+                    new.append(i)
+                at.append(rows[d])
+            if new:
+                parts.append(images[new])
+            index.append(torch.tensor(at, dtype=torch.long))
+        where[name] = (index[0], index[1])
+    if not parts:
+        raise ValueError("no tasks to score")
+    with torch.inference_mode():
+        features = extract_features(
+            model, torch.cat(parts), batch_size=batch_size, device=device, progress=False,
+            layers=recipe.feature_layers,
+        )  # fmt: skip
+    extraction = time.perf_counter() - t0
+    total_images = sum(len(t.train) + len(t.test) for t in tasks.values())
+    out = {}
+    for name, task in tasks.items():
+        t1 = time.perf_counter()
+        train_rows, test_rows = where[name]
+        accuracy = knn_accuracy(
+            features[train_rows], task.train_labels, features[test_rows], task.test_labels,
+            task.num_classes, recipe.knn_k, recipe.knn_temperature,
+        )  # fmt: skip
+        share = extraction * (len(task.train) + len(task.test)) / total_images
+        out[name] = (accuracy, {"features": share, "knn": time.perf_counter() - t1})
+    return out

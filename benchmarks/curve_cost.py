@@ -1,0 +1,182 @@
+"""What one evaluation with learning curves costs on the live tasks, and where the time goes.
+
+One sweep job as ``t2s sweep`` runs it (:func:`~t2s_env.pipeline.evaluate_backbone`: render,
+pre-train, score every task at each curve epoch, then at the end), CPU seconds of this process
+on one torch thread (``time.process_time``, not wall time: the machine may be shared):
+
+- ``read tasks``: the tasks' images read and resized, once per process (a sweep worker keeps
+  them: ``prepare_task``'s cache holds every live task);
+- per configuration: the job's ``cpu_seconds`` (what the store records as the cell's cost) and
+  its parts: ``render``, ``pretrain`` (training alone), ``curves`` (the scoring at the curve
+  epochs before the last), ``final`` (the scoring of every task at the end);
+- the same job with the recipe without curves (``--base``, default ``cpu2``: the same training),
+  whose final accuracies must equal the curved job's bit for bit;
+- the final scoring both ways: every task on its own (``score_model``, the old path) and all
+  tasks in one extraction with each distinct image once (``score_tasks``, what the job does),
+  with the same accuracies.
+
+    OMP_NUM_THREADS=1 python benchmarks/curve_cost.py    # the 24 live tasks, 2 configurations
+
+Writes ``benchmarks/results/curve_cost.{json,md}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from t2s_env.datasets import LIVE_TASKS, DatasetSpec
+from t2s_env.pipeline import evaluate_backbone, group_by_backbone, prepare_task, score_model
+from t2s_env.pipeline.stages import score_tasks
+from t2s_env.pretrain import get_recipe
+from t2s_env.rewards.live import default_simulator
+from t2s_env.sweep import plan_sweep
+
+RESULTS = Path(__file__).parent / "results"
+CONFIGS = ("1_0_0_0_0_1_0_0_0", "1_1_1_1_1_3_0_1_1")
+"""Backgrounds only, and domain randomisation (the paper's two reference configurations)."""
+
+
+def job_cost(tasks: dict, config: str, recipe, seed: int, simulator) -> tuple[dict, list]:
+    (job,) = group_by_backbone(plan_sweep(tasks, [config], simulator, recipe, seeds=[seed]))
+    c0 = time.process_time()
+    outcomes = evaluate_backbone(job, "cpu", progress=False)
+    cpu = time.process_time() - c0
+    bad = [o for o in outcomes if isinstance(o, Exception)]
+    if bad:
+        raise bad[0]
+    first = outcomes[0]
+    parts = {k: first.timings[k] for k in ("render_cpu", "pretrain_cpu")}
+    parts["curve_cpu"] = first.details.get("curve_cpu") or 0.0
+    return {
+        "cpu_seconds": round(cpu, 2),
+        "stored_cpu_seconds": first.cpu_seconds,
+        **parts,
+        "final_scoring_cpu": round(cpu - sum(parts.values()), 2),
+        "curve_points": len(first.curve),
+    }, outcomes
+
+
+def final_scoring(tasks: dict, recipe, model) -> dict:
+    prepared = {n: prepare_task(s, recipe) for n, s in tasks.items()}
+    device = torch.device("cpu")
+    c0 = time.process_time()
+    each = {
+        n: score_model(model, t, recipe, device, progress=False)[0] for n, t in prepared.items()
+    }
+    c1 = time.process_time()
+    shared = {n: a for n, (a, _) in score_tasks(model, prepared, recipe, device).items()}
+    c2 = time.process_time()
+    images = sum(len(t.train) + len(t.test) for t in prepared.values())
+    distinct = len({d for t in prepared.values() for ds in t.digests() for d in ds})
+    return {
+        "one_by_one_cpu": round(c1 - c0, 2),
+        "shared_cpu": round(c2 - c1, 2),
+        "images": images,
+        "distinct_images": distinct,
+        "same_accuracies": each == shared,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipe", default="cpu2c")
+    parser.add_argument("--base", default="cpu2", help="the same recipe without curves")
+    parser.add_argument("--tasks", nargs="+", default=list(LIVE_TASKS))
+    parser.add_argument("--configs", nargs="+", default=list(CONFIGS))
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default=str(RESULTS / "curve_cost"))
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    recipe, base = get_recipe(args.recipe), get_recipe(args.base)
+    if recipe.replace(name=base.name, curve_epochs=()) != base:
+        raise SystemExit(f"--base {base.name} is not {recipe.name} without its curves")
+    tasks = {t: DatasetSpec.parse(LIVE_TASKS[t]) for t in args.tasks}
+    simulator = default_simulator()
+    c0 = time.process_time()
+    for spec in tasks.values():
+        prepare_task(spec, recipe)
+    read = time.process_time() - c0
+    print(f"read {len(tasks)} tasks: {read:.1f} CPU s", flush=True)
+    rows = []
+    for config in args.configs:
+        curved, out_c = job_cost(tasks, config, recipe, args.seed, simulator)
+        print(config, recipe.name, curved, flush=True)
+        plain, out_p = job_cost(tasks, config, base, args.seed, simulator)
+        print(config, base.name, plain, flush=True)
+        same = [a.accuracy for a in out_c] == [b.accuracy for b in out_p]
+        rows.append({"config": config, recipe.name: curved, base.name: plain,
+                     "same_final_accuracies": same,
+                     "curves": {o.key.task: o.curve for o in out_c}})  # fmt: skip
+    # the final scoring both ways, on the last configuration's backbone (re-trained: a sweep
+    # does not keep it), from the base recipe
+    from t2s_env.pipeline import pretrain
+    from t2s_env.pipeline.cache import BackboneKey
+
+    key = BackboneKey(args.configs[-1], simulator.name, str(simulator.version), base.id, args.seed)
+    config = simulator.space.key_to_dict(args.configs[-1])
+    model = pretrain(key, simulator, config, base, torch.device("cpu"), progress=False).model
+    scoring = final_scoring(tasks, base, model)
+    print("final scoring", scoring, flush=True)
+    cost = [r[recipe.name]["cpu_seconds"] for r in rows]
+    result = {
+        "recipe": recipe.id,
+        "base": base.id,
+        "curve_epochs": list(recipe.curve_epochs),
+        "tasks": list(tasks),
+        "seed": args.seed,
+        "read_tasks_cpu": round(read, 2),
+        "jobs": rows,
+        "final_scoring": scoring,
+        "mean_cpu_seconds_with_curves": round(float(np.mean(cost)), 2),
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores "
+        "(shared with other processes: CPU time, not wall)",
+        "command": "OMP_NUM_THREADS=1 python benchmarks/curve_cost.py",
+    }
+    out = Path(args.out)
+    out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
+    lines = [
+        f"# Cost of one evaluation with learning curves: `{recipe.id}` on {len(tasks)} live tasks",
+        "",
+        f"CPU seconds on one torch thread, seed {args.seed}; curve epochs "
+        f"{list(recipe.curve_epochs)}. Reading the tasks' images once per process: "
+        f"{read:.1f} CPU s (not in the jobs: a sweep worker keeps them).",
+        "",
+        f"| configuration | `{recipe.name}` job | render | pre-train | curve scoring | "
+        f"final scoring and the rest | `{base.name}` job | same final accuracies |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        c, p = r[recipe.name], r[base.name]
+        lines.append(
+            f"| `{r['config']}` | {c['cpu_seconds']} | {c['render_cpu']} | {c['pretrain_cpu']} | "
+            f"{c['curve_cpu']} | {c['final_scoring_cpu']} | {p['cpu_seconds']} | "
+            f"{r['same_final_accuracies']} |"
+        )
+    lines += [
+        "",
+        '(CPU seconds; "final scoring and the rest" is the job\'s CPU time less render, '
+        "pre-training and curve scoring.)",
+        "",
+        f"Final scoring of the {len(tasks)} tasks: one by one {scoring['one_by_one_cpu']} CPU s, "
+        f"all at once with each distinct image once ({scoring['distinct_images']} of "
+        f"{scoring['images']} images) {scoring['shared_cpu']} CPU s; same accuracies: "
+        f"{scoring['same_accuracies']}.",
+        "",
+        f"Made by `{result['command']}`.",
+    ]
+    out.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    print(f"wrote {out.with_suffix('.json')} and {out.with_suffix('.md')}")
+
+
+if __name__ == "__main__":
+    main()
