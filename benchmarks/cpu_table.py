@@ -1,5 +1,20 @@
-"""The measured CPU table (the 256 paper configurations x 2 seeds, every live task, the `cpu`
-recipe), grown across sessions: run the sweep, export what the store holds, package it.
+"""The measured CPU tables (the 256 paper configurations x 2 seeds on live tasks), grown across
+sessions: run the sweep, export what the store holds, package it.
+
+Two tables, chosen with ``--table`` (every step below takes it; ``cpu-v0`` by default):
+
+- ``cpu-v0`` (``Task2Sim-CPU-v0``): the 8 plain live tasks, the `cpu` recipe; export in
+  ``benchmarks/results/cpu_table/``, package ``t2s_env/data/cpu_table.{npz,json}``.
+- ``cpu-v1``: the 24 live tasks, the `cpu2c` recipe (`cpu2` with learning curves at 0.5, 1 and
+  2 epochs); export in ``benchmarks/results/cpu_table_v1/`` with each measurement's ``curve``
+  and its pre-training's ``cpu_seconds``; package ``t2s_env/data/cpu_table_v1.{npz,json}`` with
+  the arrays ``fidelities`` (F,), ``curves`` (T, S, C, F) and ``cost_seconds`` (S, C). Its sweep:
+
+    OMP_NUM_THREADS=1 python -m agents.cli sweep --tasks <the 24 live tasks> --configs all \
+        --recipe cpu2c --seeds 0 1 --workers 2 --store benchmarks/results/cpu_table_v1/rewards.sqlite
+    python benchmarks/cpu_table.py export --table cpu-v1   # commit the export as it grows
+
+The ``cpu-v0`` commands:
 
     # resumable; each finished backbone is scored on the 8 live tasks and stored
     OMP_NUM_THREADS=1 t2s sweep --tasks fmnist-20shot fmnist-tops fmnist-shoes digits-10shot \\
@@ -21,6 +36,12 @@ sweep initialises it before pre-training (``build_backbone(arch, classes, seed)`
 ``train_backbone`` gives it) scored by the recipe's 5-NN on the task's measured sample, never
 trained. Written beside the table (which it leaves untouched) with its provenance;
 ``tests/test_cpu_table.py`` checks the loader reads it value for value.
+
+``cpu-v1``'s CSV adds two columns: ``curve`` (JSON ``[[epochs, accuracy], ...]``, the last
+the accuracy itself, floats written by ``repr``) and ``cpu_seconds`` (the CPU seconds of the
+pre-training job that measured it: render, training, and the curve and final scoring of every
+task of the job); ``cost_seconds`` of a cell is that of its rows (the largest, should a cell's
+tasks have come from several jobs; the provenance counts such cells).
 
 ``package``: the packaged table is built from the CSV alone (so that it matches the export bit
 for bit; ``tests/test_cpu_table.py`` checks it) plus the Task2Vec vectors cached in the store by
@@ -47,34 +68,67 @@ from pathlib import Path
 import numpy as np
 
 from t2s_env.datasets import LIVE_TASKS, V0_TASKS, DatasetSpec, live_task_split
+from t2s_env.rewards.export import replicate_arrays
 from t2s_env.rewards.store import RewardStore
 from t2s_env.space import PAPER_SPACE
 from t2s_env.task2vec import Task2VecConfig
 
-TASKS = {t: LIVE_TASKS[t] for t in V0_TASKS}
-"""The table's tasks: the eight of ``Task2Sim-CPU-v0`` (the later live tasks are not in it)."""
-
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "benchmarks" / "results" / "cpu_table"
 PACKAGE = ROOT / "t2s_env" / "data"
+
+
+@dataclasses.dataclass(frozen=True)
+class Table:
+    """One packaged table: its tasks, recipe, export folder and file names."""
+
+    name: str
+    tasks: dict[str, str]
+    recipe: str
+    """The recipe preset measured (the store rows kept are those of its ids)."""
+    out: Path
+    stem: str
+    """The packaged files' name: ``t2s_env/data/<stem>.{npz,json}``."""
+    curves: bool = False
+    """Whether the export and package carry learning curves and costs."""
+
+
+TABLES = {
+    "cpu-v0": Table("cpu-v0", {t: LIVE_TASKS[t] for t in V0_TASKS}, "cpu",
+                    ROOT / "benchmarks" / "results" / "cpu_table", "cpu_table"),
+    "cpu-v1": Table("cpu-v1", dict(LIVE_TASKS), "cpu2c",
+                    ROOT / "benchmarks" / "results" / "cpu_table_v1", "cpu_table_v1", curves=True),
+}  # fmt: skip
+"""The tables; ``cpu-v0`` is ``Task2Sim-CPU-v0`` (its files must not change)."""
+TABLE = TABLES["cpu-v0"]
+TASKS = TABLE.tasks
+"""The tasks of ``Task2Sim-CPU-v0`` (the eight plain live tasks)."""
+OUT = TABLE.out
 EMBEDDING = {"probe": "random", "image_size": 64, "n_images": 2000, "max_samples": 2000}
 """Task2Vec settings of the packaged vectors: no ImageNet weights can be downloaded here, so
 the probe is a seeded random ResNet-18; 64 px and 2,000 draws keep it to ~20 CPU s a task."""
 COLUMNS = ["task", "config", "seed", "accuracy", "backbone", "simulator_version", "recipe"]
+CURVE_COLUMNS = ["curve", "cpu_seconds"]
 
 
-def export(store: RewardStore, out: Path) -> None:
+def export(store: RewardStore, out: Path, table: Table = TABLE) -> None:
+    v0 = table is TABLES["cpu-v0"]  # its export is what it always was: every task of `cpu`
     rows = sorted(
-        (e for e in store.evaluations() if e.key.recipe.startswith("cpu@")),
+        (e for e in store.evaluations()
+         if e.key.recipe.startswith(f"{table.recipe}@") and (v0 or e.key.task in table.tasks)),
         key=lambda e: (e.key.seed, e.key.config, e.key.task),
-    )
+    )  # fmt: skip
+    extra = CURVE_COLUMNS if table.curves else []
     with open(out / "measurements.csv", "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow([*COLUMNS, "created"])
+        w.writerow([*COLUMNS, *extra, "created"])
         for e in rows:
             k = e.key
+            more = []
+            if table.curves:
+                curve = json.dumps([[float(x), float(a)] for x, a in e.curve])
+                more = [curve, "" if e.cpu_seconds is None else repr(float(e.cpu_seconds))]
             w.writerow([k.task, k.config, k.seed, repr(float(e.accuracy)), e.backbone,
-                        k.simulator_version, k.recipe, f"{e.created:.0f}"])  # fmt: skip
+                        k.simulator_version, k.recipe, *more, f"{e.created:.0f}"])  # fmt: skip
     per_seed = Counter(e.key.seed for e in rows)
     backbones = {(e.key.config, e.key.seed) for e in rows}
     tasks = sorted({e.key.task for e in rows})
@@ -92,13 +146,26 @@ def export(store: RewardStore, out: Path) -> None:
             for s, n in sorted(per_seed.items())
         ),  # fmt: skip
         "",
-        "Written by `python benchmarks/cpu_table.py export` from the sweep's store.",
+        "Written by `python benchmarks/cpu_table.py export"
+        + ("" if table is TABLES["cpu-v0"] else f" --table {table.name}")
+        + "` from the sweep's store.",
     ]
+    if table.curves:
+        costs = [e.cpu_seconds for e in rows if e.cpu_seconds is not None]
+        lines[-1:-1] = [
+            f"{sum(bool(e.curve) for e in rows)} measurements with a learning curve; CPU seconds "
+            f"per pre-training: median {np.median(costs):.1f}, total "
+            f"{sum({e.backbone: e.cpu_seconds for e in rows if e.cpu_seconds}.values()) / 3600:.2f}"
+            " h."
+            if costs
+            else "No pre-training cost recorded yet.",
+            "",
+        ]
     (out / "status.md").write_text("\n".join(lines) + "\n")
     print(f"wrote {out / 'measurements.csv'} ({len(rows)} rows) and {out / 'status.md'}")
 
 
-def import_measurements(csv_path: Path, store: RewardStore) -> int:
+def import_measurements(csv_path: Path, store: RewardStore, table: Table = TABLE) -> int:
     """Put the CSV's measurements into ``store`` (a lost or new one), so that a sweep resumes
     after them instead of pre-training them again; returns how many were new. Each row keeps its
     backbone id and time; ``details`` says it was imported (no timings or versions)."""
@@ -106,14 +173,16 @@ def import_measurements(csv_path: Path, store: RewardStore) -> int:
 
     new = 0
     for r in read_measurements(csv_path):
-        if r["task"] not in TASKS:
+        if r["task"] not in table.tasks:
             sys.exit(f"{csv_path}: task {r['task']!r} is not one of the live tasks")
         key = EvaluationKey(r["task"], r["config"], "embedded", r["simulator_version"],
                             r["recipe"], int(r["seed"]))  # fmt: skip
-        dataset = DatasetSpec.parse(TASKS[r["task"]]).identity
+        dataset = DatasetSpec.parse(table.tasks[r["task"]]).identity
+        curve, cpu = json.loads(r.get("curve") or "[]"), r.get("cpu_seconds") or None
         evaluation = Evaluation(
             key, float(r["accuracy"]), details={"dataset": dataset, "imported_from": str(csv_path)},
             created=float(r.get("created") or 0.0), backbone=r["backbone"],
+            curve=tuple(map(tuple, curve)), cpu_seconds=None if cpu is None else float(cpu),
         )  # fmt: skip
         new += store.put(evaluation)
     return new
@@ -124,33 +193,32 @@ def read_measurements(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def table_arrays(rows: list[dict[str, str]]) -> dict[str, np.ndarray]:
-    """The CSV rows as the packaged arrays: ``reward[t, s, c]``, NaN where not measured."""
-    tasks = list(TASKS)
-    keys = PAPER_SPACE.all_keys()
-    seeds = sorted({int(r["seed"]) for r in rows})
-    reward = np.full((len(tasks), len(seeds), len(keys)), np.nan)
-    t_of, s_of, c_of = ({n: i for i, n in enumerate(x)} for x in (tasks, seeds, keys))
-    for r in rows:
-        reward[t_of[r["task"]], s_of[int(r["seed"])], c_of[r["config"]]] = float(r["accuracy"])
-    return {"tasks": np.array(tasks), "keys": np.array(keys), "seeds": np.array(seeds),
-            "reward": reward}  # fmt: skip
+def table_arrays(rows: list[dict[str, str]], table: Table = TABLE) -> dict[str, np.ndarray]:
+    """The CSV rows as the packaged arrays (:func:`~t2s_env.rewards.export.replicate_arrays`):
+    ``reward[t, s, c]``, NaN where not measured; with curves also ``fidelities``, ``curves``
+    and ``cost_seconds``."""
+    try:
+        return replicate_arrays(rows, list(table.tasks), PAPER_SPACE.all_keys(), table.curves)
+    except ValueError as exc:
+        sys.exit(f"measurements.csv: {exc}")
 
 
-def embed(store_path: Path) -> None:
+def embed(store_path: Path, table: Table = TABLE) -> None:
     from t2s_env.rewards.live import LiveRewardSource
 
     config = Task2VecConfig(**EMBEDDING, device="cpu")  # type: ignore[arg-type]
     source = LiveRewardSource(
-        list(TASKS), recipe="cpu", store=store_path, embeddings=config, progress=False
+        list(table.tasks), recipe=table.recipe, store=store_path, embeddings=config, progress=False
     )
-    for task in TASKS:
+    for task in table.tasks:
         t0 = time.process_time()
         vector = source.embedding(task)
         print(f"{task}: |v| = {np.linalg.norm(vector):.4g} ({time.process_time() - t0:.1f} CPU s)")
 
 
-def _commit() -> str:
+def _commit(pinned: str | None = None) -> str:
+    if pinned:
+        return pinned
     try:
         out = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True,
                              text=True, check=True)  # fmt: skip
@@ -171,13 +239,15 @@ def _machine() -> str:
     return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, no GPU"
 
 
-def package(store_path: Path, out: Path, dest: Path) -> None:
+def package(
+    store_path: Path, out: Path, dest: Path, table: Table = TABLE, commit: str | None = None
+) -> None:
     rows = read_measurements(out / "measurements.csv")
     for field in ("recipe", "simulator_version"):
         values = sorted({r[field] for r in rows})
         if len(values) != 1:
             sys.exit(f"measurements.csv mixes {field}s {values}: package one at a time")
-    arrays = table_arrays(rows)
+    arrays = table_arrays(rows, table)
     missing = ~np.isfinite(arrays["reward"]).any(axis=1)
     if missing.any():
         sys.exit(
@@ -187,7 +257,7 @@ def package(store_path: Path, out: Path, dest: Path) -> None:
     store = RewardStore(store_path)
     config = dataclasses.asdict(Task2VecConfig(**EMBEDDING, device="cpu"))  # type: ignore[arg-type]
     vectors = []
-    for task, spec in TASKS.items():
+    for task, spec in table.tasks.items():
         method = json.dumps(
             {"dataset": DatasetSpec.parse(spec).identity, "task2vec": config}, sort_keys=True
         )
@@ -199,12 +269,13 @@ def package(store_path: Path, out: Path, dest: Path) -> None:
     day = lambda t: datetime.datetime.fromtimestamp(t, datetime.UTC).strftime("%Y-%m-%d %H:%M")  # noqa: E731
     measured = np.isfinite(arrays["reward"])
     provenance = {
-        "what": "5-NN top-1 accuracy (fraction) of a backbone pre-trained with the `cpu` recipe "
-        "on images rendered by the embedded simulator with each configuration, per seed",
+        "what": f"5-NN top-1 accuracy (fraction) of a backbone pre-trained with the "
+        f"`{table.recipe}` recipe on images rendered by the embedded simulator with each "
+        "configuration, per seed",
         "recipe": rows[0]["recipe"],
         "simulator": "embedded",
         "simulator_version": rows[0]["simulator_version"],
-        "commit": _commit(),
+        "commit": _commit(commit),
         "machine": _machine(),
         "measured": f"{day(min(created))} to {day(max(created))} UTC" if created else "unknown",
         "measurements": int(measured.sum()),
@@ -213,22 +284,45 @@ def package(store_path: Path, out: Path, dest: Path) -> None:
             str(n): int(c)
             for n, c in zip(*np.unique(measured.sum(axis=1), return_counts=True), strict=True)
         },  # fmt: skip
-        "tasks": dict(TASKS),
+        "tasks": dict(table.tasks),
         "task2vec": {
             **EMBEDDING,
             "procedure": "reference (t2s_env.task2vec defaults otherwise)",
             "note": "random probe: not comparable with the paper's ImageNet-probe vectors",
         },  # fmt: skip
-        "source": "benchmarks/results/cpu_table/measurements.csv",
-        "built_by": "python benchmarks/cpu_table.py package",
+        "source": f"benchmarks/results/{table.out.name}/measurements.csv",
+        "built_by": "python benchmarks/cpu_table.py package"
+        + ("" if table is TABLES["cpu-v0"] else f" --table {table.name}"),
     }
-    split = {k: list(v) for k, v in live_task_split(V0_TASKS).items()}
-    np.savez_compressed(dest / "cpu_table.npz", **arrays,
+    if table.curves:
+        cost = arrays["cost_seconds"]
+        with_cost = np.isfinite(cost)
+        per_cell = {}
+        for r in rows:
+            if r["cpu_seconds"]:
+                per_cell.setdefault((r["seed"], r["config"]), set()).add(r["cpu_seconds"])
+        provenance["fidelities"] = {
+            "epochs": arrays["fidelities"].tolist(),
+            "what": "curves[t, s, c, f]: the 5-NN accuracy of cell (s, c)'s backbone on task t "
+            "after fidelities[f] epochs of its one pre-training (scored during it on the full "
+            "k-NN memory and test set; the training is unchanged by it); curves[..., -1] is "
+            "reward",
+        }
+        provenance["cost_seconds"] = {
+            "what": "CPU seconds (one torch thread, time.process_time) of the pre-training job "
+            "of cell (s, c): render, training, the curve scoring and the final scoring of "
+            "every task of the job",
+            "cells": int(with_cost.sum()),
+            "median": round(float(np.median(cost[with_cost])), 2) if with_cost.any() else None,
+            "cells_from_several_jobs": sum(len(v) > 1 for v in per_cell.values()),
+        }
+    split = {k: list(v) for k, v in live_task_split(table.tasks).items()}
+    np.savez_compressed(dest / f"{table.stem}.npz", **arrays,
                         embedding=np.stack(vectors).astype(np.float32))  # fmt: skip
-    (dest / "cpu_table.json").write_text(
+    (dest / f"{table.stem}.json").write_text(
         json.dumps({"split": split, "provenance": provenance}, indent=2) + "\n"
     )
-    print(f"wrote {dest / 'cpu_table.npz'} and cpu_table.json: {provenance['measurements']} "
+    print(f"wrote {dest / table.stem}.npz and {table.stem}.json: {provenance['measurements']} "
           f"measurements, seeds per cell {provenance['seeds_per_cell']}")  # fmt: skip
 
 
@@ -301,23 +395,29 @@ def main() -> None:
         default="export",
         choices=["export", "embed", "package", "import", "untrained"],
     )
-    parser.add_argument("--store", default=str(OUT / "rewards.sqlite"))
-    parser.add_argument("--out", default=str(OUT), help="folder of the export")
+    parser.add_argument("--table", default="cpu-v0", choices=sorted(TABLES))
+    parser.add_argument("--store", help="the sweep's store (default: the table's rewards.sqlite)")
+    parser.add_argument("--out", help="folder of the export (default: the table's)")
     parser.add_argument("--dest", default=str(PACKAGE), help="folder of the packaged table")
+    parser.add_argument("--commit", help="the commit to record (default: this checkout's HEAD)")
     args = parser.parse_args()
-    out = Path(args.out)
+    table = TABLES[args.table]
+    out = Path(args.out or table.out)
+    store = args.store or str(table.out / "rewards.sqlite")
     out.mkdir(parents=True, exist_ok=True)
     if args.step == "export":
-        export(RewardStore(args.store), out)
+        export(RewardStore(store), out, table)
     elif args.step == "import":
-        n = import_measurements(out / "measurements.csv", RewardStore(args.store))
-        print(f"imported {n} new measurements into {args.store}")
+        n = import_measurements(out / "measurements.csv", RewardStore(store), table)
+        print(f"imported {n} new measurements into {store}")
     elif args.step == "embed":
-        embed(Path(args.store))
+        embed(Path(store), table)
     elif args.step == "untrained":
+        if table is not TABLES["cpu-v0"]:
+            sys.exit("untrained: only --table cpu-v0 so far")
         untrained(Path(args.dest))
     else:
-        package(Path(args.store), out, Path(args.dest))
+        package(Path(store), out, Path(args.dest), table, args.commit)
 
 
 if __name__ == "__main__":

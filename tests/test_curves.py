@@ -183,3 +183,152 @@ def test_bad_curves_and_costs_are_named(kwargs, match):
     key = EvaluationKey("t", "c", "toy", "1", "r@x", 0)
     with pytest.raises(ValueError, match=match):
         Evaluation(key, 0.7, **kwargs)
+
+
+# -- the export and the packaged table ---------------------------------------------------------------
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "benchmarks" / "cpu_table.py"
+
+
+def _run(*args: str) -> str:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def _embed(store: RewardStore, tasks: dict[str, str], vectors: np.ndarray) -> None:
+    import dataclasses
+    import json
+
+    from t2s_env.task2vec import Task2VecConfig
+
+    embedding = {"probe": "random", "image_size": 64, "n_images": 2000, "max_samples": 2000}
+    config = dataclasses.asdict(Task2VecConfig(**embedding, device="cpu"))
+    for (task, spec), vector in zip(tasks.items(), vectors, strict=True):
+        method = {"dataset": DatasetSpec.parse(spec).identity, "task2vec": config}
+        store.put_embedding(task, json.dumps(method, sort_keys=True), vector)
+
+
+@pytest.mark.slow
+def test_v0_package_rebuilds_byte_identical_from_its_export(tmp_path):
+    """Task2Sim-CPU-v0's files come out of `cpu_table.py package` unchanged: the npz byte for
+    byte, the json but for the machine's description."""
+    import json
+
+    from t2s_env.data import data_path
+    from t2s_env.datasets import LIVE_TASKS, V0_TASKS
+
+    packaged = np.load(data_path("cpu_table.npz"))
+    store = RewardStore(tmp_path / "r.sqlite")
+    _embed(store, {t: LIVE_TASKS[t] for t in V0_TASKS}, packaged["embedding"])
+    meta = json.loads(data_path("cpu_table.json").read_text())
+    _run("package", "--store", str(tmp_path / "r.sqlite"), "--dest", str(tmp_path),
+         "--out", str(ROOT / "benchmarks" / "results" / "cpu_table"),
+         "--commit", meta["provenance"]["commit"])  # fmt: skip
+    assert (tmp_path / "cpu_table.npz").read_bytes() == data_path("cpu_table.npz").read_bytes()
+    rebuilt = json.loads((tmp_path / "cpu_table.json").read_text())
+    rebuilt["provenance"]["machine"] = meta["provenance"]["machine"]
+    assert rebuilt == meta
+    assert "curves" not in np.load(tmp_path / "cpu_table.npz")
+
+
+@pytest.mark.slow
+def test_v1_export_and_package_carry_curves_and_costs(tmp_path):
+    """A store with curves (synthetic: every configuration of the paper's space, two tasks, two
+    seeds) exports its curves and costs, reads back bit for bit, and packages the interface's
+    arrays: fidelities (F,), curves (T, S, C, F) with curves[..., -1] == reward, cost (S, C)."""
+    import csv
+    import json
+
+    from t2s_env.datasets import LIVE_TASKS
+    from t2s_env.space import PAPER_SPACE
+
+    tasks = {t: LIVE_TASKS[t] for t in LIVE_TASKS}
+    store = RewardStore(tmp_path / "r.sqlite")
+    rng = np.random.default_rng(0)
+    keys = PAPER_SPACE.all_keys()
+    for seed in (0, 1):
+        for i, config in enumerate(keys):
+            cost = 30.0 + rng.random()
+            for task in ("digits-0to4", "fmnist-tops"):
+                acc = rng.random(3)
+                key = EvaluationKey(task, config, "embedded", "v1", "cpu2c@test", seed)
+                curve = ((0.5, acc[0]), (1.0, acc[1]), (2.0, acc[2]))
+                if task == "fmnist-tops" and seed == 1 and i == 0:  # one cell from two jobs
+                    cost += 1.0
+                store.put(
+                    Evaluation(key, float(acc[2]), curve=curve, cpu_seconds=cost,
+                               backbone=f"{config}/{seed}", created=1.0),
+                    dataset=DatasetSpec.parse(tasks[task]).identity,
+                )  # fmt: skip
+    out = tmp_path / "export"
+    _run("export", "--table", "cpu-v1", "--store", str(tmp_path / "r.sqlite"), "--out", str(out))
+    with open(out / "measurements.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 2 * 256 * 2 and "curve" in rows[0] and "cpu_seconds" in rows[0]
+    first = store.get(EvaluationKey(rows[0]["task"], rows[0]["config"], "embedded", "v1",
+                                    "cpu2c@test", int(rows[0]["seed"])))  # fmt: skip
+    assert tuple(map(tuple, json.loads(rows[0]["curve"]))) == first.curve
+    assert float(rows[0]["cpu_seconds"]) == first.cpu_seconds
+    assert "with a learning curve" in (out / "status.md").read_text()
+    # a lost store comes back from the export, curves and costs included
+    _run(
+        "import", "--table", "cpu-v1", "--store", str(tmp_path / "again.sqlite"), "--out", str(out)
+    )
+    assert RewardStore(tmp_path / "again.sqlite").get(first.key).curve == first.curve
+    # the package needs every task of the table: here only two, so the others are refused
+    dest = tmp_path / "pkg"
+    dest.mkdir()
+    import subprocess
+    import sys
+
+    refused = subprocess.run([sys.executable, str(SCRIPT), "package", "--table", "cpu-v1",
+                              "--store", str(tmp_path / "r.sqlite"), "--out", str(out),
+                              "--dest", str(dest)], capture_output=True, text=True)  # fmt: skip
+    assert refused.returncode != 0 and "no measurement yet" in refused.stderr
+
+
+def test_v1_table_arrays_follow_the_interface():
+    """``replicate_arrays`` of a curve export: the interface's shapes and identities."""
+    import json
+
+    from t2s_env.datasets import LIVE_TASKS
+    from t2s_env.rewards.export import replicate_arrays
+    from t2s_env.space import PAPER_SPACE
+
+    keys = PAPER_SPACE.all_keys()
+    rows = []
+    for t, task in enumerate(LIVE_TASKS):
+        for seed in (0, 1):
+            for c, config in enumerate(keys[:3]):
+                acc = [0.1 * t / 24, 0.2 + 0.01 * c, 0.5 + 0.001 * seed]
+                rows.append({"task": task, "config": config, "seed": str(seed),
+                             "accuracy": repr(acc[-1]),
+                             "curve": json.dumps([[0.5, acc[0]], [1.0, acc[1]], [2.0, acc[2]]]),
+                             "cpu_seconds": repr(40.0 + seed + c)})  # fmt: skip
+    arrays = replicate_arrays(rows, list(LIVE_TASKS), keys, curves=True)
+    assert arrays["fidelities"].tolist() == [0.5, 1.0, 2.0]
+    assert arrays["curves"].shape == (24, 2, 256, 3) and arrays["cost_seconds"].shape == (2, 256)
+    measured = np.isfinite(arrays["reward"])
+    assert np.array_equal(arrays["curves"][..., -1], arrays["reward"], equal_nan=True)
+    assert measured[:, :, :3].all() and not measured[:, :, 3:].any()
+    assert arrays["cost_seconds"][1, 2] == 43.0 and np.isnan(arrays["cost_seconds"][:, 3:]).all()
+    plain = replicate_arrays(rows, list(LIVE_TASKS), keys)
+    assert set(plain) == {"tasks", "keys", "seeds", "reward"}
+    bad = [dict(r) for r in rows]
+    bad[0]["curve"] = json.dumps([[1.0, 0.2], [2.0, 0.5]])  # another grid of epochs
+    with pytest.raises(ValueError, match="one grid"):
+        replicate_arrays(bad, list(LIVE_TASKS), keys, curves=True)
+    bad = [dict(r) for r in rows]
+    bad[0]["accuracy"] = "0.25"
+    with pytest.raises(ValueError, match="last accuracy"):
+        replicate_arrays(bad, list(LIVE_TASKS), keys, curves=True)
+    bad = [dict(r) for r in rows]
+    for r in bad:
+        if r["seed"] == "0" and r["config"] == keys[0]:
+            r["cpu_seconds"] = ""
+    with pytest.raises(ValueError, match="no cpu_seconds"):
+        replicate_arrays(bad, list(LIVE_TASKS), keys, curves=True)
