@@ -95,7 +95,8 @@ def test_sweep_stores_curves_and_cost(sim, tmp_path):
     torch.set_num_threads(1)
     store = RewardStore(tmp_path / "r.sqlite")
     report = run_sweep(plan_sweep(TASKS, [DR], sim, TINY_CURVES), store, progress=False)
-    assert report.ok and report.computed == 2
+    assert report.ok and report.computed == 2 and report.pretrained == 1
+    assert report.cpu_seconds > 0 and "CPU s per pre-training" in report.summary()
     again = RewardStore(tmp_path / "r.sqlite")
     for e in again:
         assert len(e.curve) == 2 and e.curve[-1][1] == e.accuracy and e.cpu_seconds > 0

@@ -52,6 +52,9 @@ class SweepReport:
     refused: list[tuple[EvaluationKey, str]] = field(default_factory=list)
     """Cells the store refused (their task name is bound to another dataset)."""
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    """CPU seconds of the pre-trainings computed here (each job's ``cpu_seconds``, once per
+    backbone: render, training, curve and final scoring), where the evaluations record it."""
 
     @property
     def ok(self) -> bool:
@@ -65,6 +68,8 @@ class SweepReport:
         if self.refused:
             text += f", {len(self.refused)} refused by the store"
         text += f", in {self.seconds:.1f} s"
+        if self.cpu_seconds:
+            text += f" ({self.cpu_seconds / max(self.pretrained, 1):.1f} CPU s per pre-training)"
         if self.computed:
             text += f" ({self.computed / self.seconds * 3600:.1f} evaluations per hour)"
         return text
@@ -211,7 +216,10 @@ def _record(
         bar.write(f"failed {request.task} {request.config_key}: {outcome}")
         store.release(owner, request.key)
     else:
-        report.pretrained += int(bool(outcome.details.get("pretrained_here", True)))
+        here = bool(outcome.details.get("pretrained_here", True))
+        report.pretrained += int(here)
+        if here and outcome.cpu_seconds is not None:
+            report.cpu_seconds += outcome.cpu_seconds
         try:
             stored = store.put(outcome, dataset=request.dataset.identity)
         except DatasetBindingError as exc:
