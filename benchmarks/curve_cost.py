@@ -92,6 +92,10 @@ def main() -> None:
     parser.add_argument("--tasks", nargs="+", default=list(LIVE_TASKS))
     parser.add_argument("--configs", nargs="+", default=list(CONFIGS))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--capped", type=int, default=250,
+        help="also time the recipe with curve_test_max=N (cheaper curve points; 0: skip)",
+    )  # fmt: skip
     parser.add_argument("--out", default=str(RESULTS / "curve_cost"))
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -112,7 +116,14 @@ def main() -> None:
         plain, out_p = job_cost(tasks, config, base, args.seed, simulator)
         print(config, base.name, plain, flush=True)
         same = [a.accuracy for a in out_c] == [b.accuracy for b in out_p]
+        if args.capped:
+            cheap_recipe = recipe.replace(curve_test_max=args.capped)
+            cheap, out_x = job_cost(tasks, config, cheap_recipe, args.seed, simulator)
+            print(config, f"capped {args.capped}", cheap, flush=True)
+            same = same and [a.accuracy for a in out_x] == [b.accuracy for b in out_p]
         rows.append({"config": config, recipe.name: curved, base.name: plain,
+                     "capped": cheap if args.capped else None,
+                     "capped_curves": {o.key.task: o.curve for o in out_x} if args.capped else None,
                      "same_final_accuracies": same,
                      "curves": {o.key.task: o.curve for o in out_c}})  # fmt: skip
     # the final scoring both ways, on the last configuration's backbone (re-trained: a sweep

@@ -42,6 +42,8 @@ def test_curve_field_leaves_the_measured_recipe_ids_unchanged():
 def test_bad_curve_epochs_are_named(curve):
     with pytest.raises(ValueError, match="curve_epochs"):
         get_recipe("tiny").replace(curve_epochs=curve)
+    with pytest.raises(ValueError, match="curve_test_max"):
+        get_recipe("tiny").replace(curve_test_max=0)
 
 
 def test_curve_steps_and_too_few_steps():
@@ -88,6 +90,14 @@ def test_backbone_job_records_curves_and_cpu_seconds_and_the_same_accuracies(sim
         assert b.cpu_seconds > 0 and b.details["job_tasks"] == 2
     assert len({b.cpu_seconds for b in with_curves}) == 1  # one cost per pre-training
     assert with_curves[0].curve[0] != with_curves[1].curve[0]  # each task its own curve
+    # cheaper curve points (a capped test set before the last epoch): the same final values
+    (capped,) = group_by_backbone(
+        plan_sweep(TASKS, [DR], sim, TINY_CURVES.replace(curve_test_max=40))
+    )
+    cheap = evaluate_backbone(capped, "cpu", progress=False)
+    assert [e.accuracy for e in cheap] == [e.accuracy for e in without]
+    assert [len(e.curve) for e in cheap] == [2, 2]
+    assert all(abs(e.curve[0][1] * 40 - round(e.curve[0][1] * 40)) < 1e-4 for e in cheap)  # k/40
 
 
 @pytest.mark.slow

@@ -112,6 +112,7 @@ def pretrain(
     curve_cpu = [0.0]
     at_curve_epoch: Callable[[float, nn.Module], None] | None = None
     if curve_tasks and recipe.curve_epochs:
+        curve_tasks = {n: capped(t, recipe.curve_test_max) for n, t in curve_tasks.items()}
 
         def at_curve_epoch(epochs: float, model: nn.Module) -> None:
             c = time.process_time()
@@ -139,6 +140,32 @@ def pretrain(
         training["curve_seconds"] = round(trained.curve_seconds, 4)
         training["curve_cpu"] = round(curve_cpu[0], 4)
     return PretrainedBackbone(key, trained.model, recipe.arch, training, pretrained_here=True)
+
+
+def capped(task: PreparedTask, test_max: int | None) -> PreparedTask:
+    """``task`` with at most ``test_max`` test images: a class-balanced subset (classes in
+    turn, each in its test order), the k-NN memory unchanged; ``task`` itself when it has no
+    more than that.
+
+    >>> t = PreparedTask(torch.zeros(2, 3, 4, 4, dtype=torch.uint8), torch.tensor([0, 1]),
+    ...                  torch.zeros(5, 3, 4, 4, dtype=torch.uint8), torch.tensor([0, 0, 0, 1, 1]), 2)
+    >>> capped(t, 3).test_labels.tolist(), capped(t, None) is t
+    ([0, 0, 1], True)
+    """
+    if test_max is None or len(task.test_labels) <= test_max:
+        return task
+    labels = task.test_labels.tolist()
+    seen: dict[int, int] = {}
+    rank = []
+    for label in labels:
+        rank.append(seen.get(label, 0))
+        seen[label] = rank[-1] + 1
+    keep = sorted(sorted(range(len(labels)), key=lambda i: (rank[i], labels[i]))[:test_max])
+    train_d, test_d = task.digests()
+    return PreparedTask(
+        task.train, task.train_labels, task.test[keep], task.test_labels[keep], task.num_classes,
+        (train_d, [test_d[i] for i in keep]),
+    )  # fmt: skip
 
 
 def untrained_backbone(recipe: Recipe, simulator: Simulator, seed: int) -> nn.Module:

@@ -89,6 +89,10 @@ class Recipe:
     which one pre-training's backbone is also scored, without changing the training (``()``:
     only the final backbone is scored). Each is reached after ``round(e * steps_per_epoch)``
     optimisation steps."""
+    curve_test_max: int | None = None
+    """Cap on each task's test images scored at the curve epochs before the last (a
+    class-balanced subset of the final evaluation's; the k-NN memory stays whole); ``None``:
+    every curve point is scored like the final one."""
 
     def __post_init__(self) -> None:
         if not self.name or "@" in self.name:
@@ -149,7 +153,7 @@ class Recipe:
                 f"curve_epochs must be ascending epoch budgets > 0 ending at epochs="
                 f"{self.epochs}, got {curve!r}"
             )
-        for field in ("knn_train_max", "knn_test_max"):
+        for field in ("knn_train_max", "knn_test_max", "curve_test_max"):
             value = getattr(self, field)
             if value is not None and value < 1:
                 raise ValueError(f"{field} must be >= 1 or None, got {value}")
@@ -190,6 +194,7 @@ _LATER_FIELDS: dict[str, object] = {
     "grayscale": False,
     "feature_layers": ["layer4"],
     "curve_epochs": [],
+    "curve_test_max": None,
 }
 """Fields added after the first recipes, and their defaults as :meth:`Recipe.to_dict` writes them."""
 
