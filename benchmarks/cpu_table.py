@@ -10,9 +10,19 @@ Two tables, chosen with ``--table`` (every step below takes it; ``cpu-v0`` by de
   and its pre-training's ``cpu_seconds``; package ``t2s_env/data/cpu_table_v1.{npz,json}`` with
   the arrays ``fidelities`` (F,), ``curves`` (T, S, C, F) and ``cost_seconds`` (S, C). Its sweep:
 
-    OMP_NUM_THREADS=1 python -m agents.cli sweep --tasks <the 24 live tasks> --configs all \
-        --recipe cpu2c --seeds 0 1 --workers 2 --store benchmarks/results/cpu_table_v1/rewards.sqlite
+    mkdir -p benchmarks/results/cpu_table_v1
+    OMP_NUM_THREADS=1 t2s sweep --tasks fmnist-20shot fmnist-tops fmnist-shoes digits-10shot \\
+        digits-0to4 fmnist-5shot fmnist-wear digits-5to9 fmnist-rotate fmnist-blur \\
+        fmnist-clutter fmnist-texture digits-zoom digits-tint digits-shade digits-bright \\
+        fmnist-rotate-10shot fmnist-blur-10shot fmnist-clutter-10shot fmnist-texture-10shot \\
+        digits-zoom-5shot digits-tint-5shot digits-shade-5shot digits-bright-5shot \\
+        --configs all --recipe cpu2c --seeds 0 1 --workers 2 \\
+        --store benchmarks/results/cpu_table_v1/rewards.sqlite --no-progress
     python benchmarks/cpu_table.py export --table cpu-v1   # commit the export as it grows
+
+It is resumable like v0's: a stopped sweep keeps every finished pre-training, the same command
+goes on from there, and ``import --table cpu-v1`` re-seeds a lost store from the committed
+export.
 
 The ``cpu-v0`` commands:
 
@@ -301,8 +311,17 @@ def package(
         for r in rows:
             if r["cpu_seconds"]:
                 per_cell.setdefault((r["seed"], r["config"]), set()).add(r["cpu_seconds"])
+        from t2s_env.pretrain import get_recipe
+
+        recipe = get_recipe(table.recipe)
+        if recipe.id != rows[0]["recipe"]:
+            sys.exit(f"the export was measured with {rows[0]['recipe']}; this checkout's "
+                     f"{table.recipe} is {recipe.id}")  # fmt: skip
         provenance["fidelities"] = {
             "epochs": arrays["fidelities"].tolist(),
+            "curve_test_max": recipe.curve_test_max,
+            "curve_test_max_note": "None: every curve point scored on the full test sets; N: "
+            "the points before the last on a class-balanced subset of at most N test images",
             "what": "curves[t, s, c, f]: the 5-NN accuracy of cell (s, c)'s backbone on task t "
             "after fidelities[f] epochs of its one pre-training (scored during it on the full "
             "k-NN memory and test set; the training is unchanged by it); curves[..., -1] is "
