@@ -243,7 +243,9 @@ def test_crafted_stores(tmp_path, marker):
     conn = sqlite3.connect(path)
     conn.execute("UPDATE embeddings SET vector = ?", (pickle.dumps(Payload(marker))[:8],))
     conn.execute(
-        "INSERT INTO evaluations VALUES ('t', 'c', 's', '1', 'r', 0, 0.5, ?, '{}', '{}', 0, '')",
+        "INSERT INTO evaluations (task, config, simulator, simulator_version, recipe, seed, "
+        "accuracy, timings, versions, details, created, backbone) "
+        "VALUES ('t', 'c', 's', '1', 'r', 0, 0.5, ?, '{}', '{}', 0, '')",
         (pickle.dumps(Payload(marker)),),
     )
     conn.commit()

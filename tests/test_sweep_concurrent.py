@@ -173,7 +173,9 @@ def test_refused_writes_are_reported_not_counted(tmp_path):
         if request is requests[0]:
             with sqlite3.connect(path) as conn:
                 conn.execute(
-                    "INSERT INTO evaluations VALUES ('digits', 'x', 'toy', '1', 'r', 0, 0.1, "
+                    "INSERT INTO evaluations (task, config, simulator, simulator_version, "
+                    "recipe, seed, accuracy, timings, versions, details, created, backbone) "
+                    "VALUES ('digits', 'x', 'toy', '1', 'r', 0, 0.1, "
                     "'{}', '{}', '{\"dataset\": \"digits?seed=7\"}', 0, '')"
                 )
         return fake(request)
