@@ -42,6 +42,8 @@ from t2s_env.sweep import plan_sweep
 RESULTS = Path(__file__).parent / "results"
 CONFIGS = ("1_0_0_0_0_1_0_0_0", "1_1_1_1_1_3_0_1_1")
 """Backgrounds only, and domain randomisation (the paper's two reference configurations)."""
+CAPPED = 250
+"""``curve_test_max`` of the cheaper-curve variant timed beside the recipe."""
 
 
 def job_cost(tasks: dict, config: str, recipe, seed: int, simulator) -> tuple[dict, list]:
@@ -93,11 +95,18 @@ def main() -> None:
     parser.add_argument("--configs", nargs="+", default=list(CONFIGS))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
-        "--capped", type=int, default=250,
+        "--capped", type=int, default=CAPPED,
         help="also time the recipe with curve_test_max=N (cheaper curve points; 0: skip)",
     )  # fmt: skip
     parser.add_argument("--out", default=str(RESULTS / "curve_cost"))
+    parser.add_argument(
+        "--markdown-only", action="store_true", help="rewrite the .md from the run's .json"
+    )
     args = parser.parse_args()
+    if args.markdown_only:
+        out = Path(args.out)
+        write_markdown(json.loads(out.with_suffix(".json").read_text()), out.with_suffix(".md"))
+        return
     torch.set_num_threads(1)
     recipe, base = get_recipe(args.recipe), get_recipe(args.base)
     if recipe.replace(name=base.name, curve_epochs=()) != base:
@@ -155,38 +164,67 @@ def main() -> None:
     }
     out = Path(args.out)
     out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
+    write_markdown(result, out.with_suffix(".md"))
+
+
+def write_markdown(result: dict, path: Path) -> None:
+    """``curve_cost.md`` from the JSON the run wrote."""
+    name, base = result["recipe"].split("@")[0], result["base"].split("@")[0]
+    rows, scoring = result["jobs"], result["final_scoring"]
+    capped = rows[0].get("capped") is not None
     lines = [
-        f"# Cost of one evaluation with learning curves: `{recipe.id}` on {len(tasks)} live tasks",
+        f"# Cost of one evaluation with learning curves: `{result['recipe']}` on "
+        f"{len(result['tasks'])} live tasks",
         "",
-        f"CPU seconds on one torch thread, seed {args.seed}; curve epochs "
-        f"{list(recipe.curve_epochs)}. Reading the tasks' images once per process: "
-        f"{read:.1f} CPU s (not in the jobs: a sweep worker keeps them).",
+        f"CPU seconds (`time.process_time`) on one torch thread, seed {result['seed']}, on a "
+        f"machine shared with other processes; curve epochs {result['curve_epochs']}. Reading "
+        f"the tasks' images: {result['read_tasks_cpu']} CPU s once per process (not in the "
+        "jobs: a sweep worker keeps them). The first job of a process also renders cold "
+        "(the simulator builds its objects' geometry once).",
         "",
-        f"| configuration | `{recipe.name}` job | render | pre-train | curve scoring | "
-        f"final scoring and the rest | `{base.name}` job | same final accuracies |",
+        "| configuration | job | CPU s | render | pre-train | curve scoring | final scoring "
+        "and the rest | final accuracies as without curves |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        c, p = r[recipe.name], r[base.name]
-        lines.append(
-            f"| `{r['config']}` | {c['cpu_seconds']} | {c['render_cpu']} | {c['pretrain_cpu']} | "
-            f"{c['curve_cpu']} | {c['final_scoring_cpu']} | {p['cpu_seconds']} | "
-            f"{r['same_final_accuracies']} |"
-        )
+        jobs = [(f"`{name}`", r[name]), (f"`{base}` (no curves)", r[base])]
+        if capped:
+            jobs.append((f"`{name}`, curve points on <= {CAPPED} test images a task", r["capped"]))
+        for label, c in jobs:
+            lines.append(
+                f"| `{r['config']}` | {label} | {c['cpu_seconds']:.1f} | {c['render_cpu']:.1f} | "
+                f"{c['pretrain_cpu']:.1f} | {c['curve_cpu']:.1f} | {c['final_scoring_cpu']:.1f} | "
+                f"{r['same_final_accuracies']} |"
+            )
     lines += [
         "",
-        '(CPU seconds; "final scoring and the rest" is the job\'s CPU time less render, '
-        "pre-training and curve scoring.)",
+        '"Final scoring and the rest" is the job\'s CPU time less render, pre-training and '
+        "curve scoring. The last column: every task's final accuracy equals that of the "
+        f"`{base}` job bit for bit (the capped job's too).",
         "",
-        f"Final scoring of the {len(tasks)} tasks: one by one {scoring['one_by_one_cpu']} CPU s, "
-        f"all at once with each distinct image once ({scoring['distinct_images']} of "
-        f"{scoring['images']} images) {scoring['shared_cpu']} CPU s; same accuracies: "
-        f"{scoring['same_accuracies']}.",
-        "",
-        f"Made by `{result['command']}`.",
+        f"Final scoring of the {len(result['tasks'])} tasks on one backbone: one task at a time "
+        f"(`score_model`, the old path) {scoring['one_by_one_cpu']} CPU s; all at once, each "
+        f"distinct image once ({scoring['distinct_images']} of {scoring['images']} images), "
+        f"under `torch.inference_mode` (`score_tasks`, what a job does) {scoring['shared_cpu']} "
+        f"CPU s; same accuracies: {scoring['same_accuracies']}.",
     ]
-    out.with_suffix(".md").write_text("\n".join(lines) + "\n")
-    print(f"wrote {out.with_suffix('.json')} and {out.with_suffix('.md')}")
+    if capped:
+        diffs = [
+            abs(full[i][1] - cheap[i][1]) * 100
+            for r in rows
+            for t, full in r["curves"].items()
+            for cheap in [r["capped_curves"][t]]
+            for i in range(len(full) - 1)
+        ]
+        lines += [
+            "",
+            f"Capped curve points against the full ones (every task, both curve points before "
+            f"the last, {len(rows)} configurations): mean absolute difference "
+            f"{np.mean(diffs):.2f} points, largest {max(diffs):.2f}.",
+        ]
+    lines += ["", f"Made by `{result['command']}`."]
+    path.write_text("\n".join(lines) + "\n")
+    print(f"wrote {path.with_suffix('.json')} and {path}")
 
 
 if __name__ == "__main__":
