@@ -50,7 +50,7 @@ def job_cost(tasks: dict, config: str, recipe, seed: int, simulator) -> tuple[di
     (job,) = group_by_backbone(plan_sweep(tasks, [config], simulator, recipe, seeds=[seed]))
     c0 = time.process_time()
     outcomes = evaluate_backbone(job, "cpu", progress=False)
-    cpu = time.process_time() - c0
+    cpu = time.process_time() - c0  # the tasks are read already: the job's cpu_seconds
     bad = [o for o in outcomes if isinstance(o, Exception)]
     if bad:
         raise bad[0]

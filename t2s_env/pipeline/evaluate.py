@@ -188,11 +188,11 @@ def evaluate(
     The task's images are read first, so that a missing dataset fails before pre-training."""
     device, start, cpu_start = _device(device), time.perf_counter(), time.process_time()
     task = prepare_task(request.dataset, request.recipe)
-    load_task = time.perf_counter() - start
+    load_task, job_cpu = time.perf_counter() - start, time.process_time()
     backbone = backbone_for(request, device, progress, cache, {request.task: task})
     out = score(backbone, request, device, progress, start, load_task, cpu_start)
-    if backbone.pretrained_here:
-        out = dataclasses.replace(out, cpu_seconds=round(time.process_time() - cpu_start, 3))
+    if backbone.pretrained_here:  # render, training, scoring (as evaluate_backbone counts it)
+        out = dataclasses.replace(out, cpu_seconds=round(time.process_time() - job_cpu, 3))
     return out
 
 
@@ -212,10 +212,10 @@ def evaluate_backbone(
     With a recipe that has ``curve_epochs``, the pre-training scores every readable task of the
     job at each curve epoch (each evaluation's ``curve``). When this call pre-trained the
     backbone, every evaluation's ``cpu_seconds`` is this process's CPU time for the whole job:
-    reading the tasks, render, training, the curve scoring and the final scoring of every task.
+    render, training, the curve scoring and the final scoring of every task (not the reading of
+    the tasks' images, which a process does once: :func:`prepare_task` keeps them).
     """
     device = _device(device)
-    job_cpu = time.process_time()
     outcomes: list[Evaluation | Exception | None] = []
     loads: list[tuple[float, float]] = []  # (wall, CPU) seconds reading each task
     tasks: dict[str, PreparedTask] = {}
@@ -232,6 +232,7 @@ def evaluate_backbone(
     # The first scored task's totals count the pre-training and its own reading, not the others'.
     first = outcomes.index(None)
     start, cpu_start = time.perf_counter() - loads[first][0], time.process_time() - loads[first][1]
+    job_cpu = time.process_time()
     backbone = backbone_for(job.requests[0], device, progress, cache, tasks)
     pretrained_here = backbone.pretrained_here
     try:  # every task in one feature extraction (each shared image once); else one by one
