@@ -343,3 +343,23 @@ def test_v1_table_arrays_follow_the_interface():
             r["cpu_seconds"] = ""
     with pytest.raises(ValueError, match="no cpu_seconds"):
         replicate_arrays(bad, list(LIVE_TASKS), keys, curves=True)
+
+
+# -- speed without a change: the augmentation's direct path ---------------------------------------
+def test_direct_crop_and_flip_gives_the_transforms_pixels():
+    """``AugmentedImages`` without RandAugment calls the crop and flip directly: every item of
+    two epochs equals the composed torchvision transforms' under the same seed."""
+    from t2s_env.pretrain.augment import AugmentedImages
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 255, (150, 40, 40, 3), dtype=np.uint8)
+    data = AugmentedImages(images, np.arange(150) % 3, 32, (0.35, 1.0), False, seed=5)
+    for epoch in (0, 1):
+        data.epoch = epoch
+        for i in range(150):
+            fast, label = data[i]
+            seed = np.random.SeedSequence([5, epoch, i]).generate_state(1)[0]
+            with torch.random.fork_rng(devices=[]):
+                torch.default_generator.manual_seed(int(seed))
+                slow = data.transform(torch.from_numpy(images[i]).permute(2, 0, 1))
+            assert torch.equal(fast, slow) and label == i % 3
