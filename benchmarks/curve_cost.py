@@ -18,6 +18,12 @@ on one torch thread (``time.process_time``, not wall time: the machine may be sh
     OMP_NUM_THREADS=1 python benchmarks/curve_cost.py    # the 24 live tasks, 2 configurations
 
 Writes ``benchmarks/results/curve_cost.{json,md}``.
+
+    OMP_NUM_THREADS=1 python benchmarks/curve_cost.py --check-study
+
+re-measures the first trained row of ``results/cpu2_signal_study.jsonl`` (seed 0) with the
+curved recipe and prints whether its 24 accuracies (as the study rounded them) and its final
+loss come out the same: the curves and this code's speed-ups leave the measurement unchanged.
 """
 
 from __future__ import annotations
@@ -99,10 +105,14 @@ def main() -> None:
         help="also time the recipe with curve_test_max=N (cheaper curve points; 0: skip)",
     )  # fmt: skip
     parser.add_argument("--out", default=str(RESULTS / "curve_cost"))
+    parser.add_argument("--check-study", action="store_true", help="see the module docstring")
     parser.add_argument(
         "--markdown-only", action="store_true", help="rewrite the .md from the run's .json"
     )
     args = parser.parse_args()
+    if args.check_study:
+        check_study(args.recipe)
+        return
     if args.markdown_only:
         out = Path(args.out)
         write_markdown(json.loads(out.with_suffix(".json").read_text()), out.with_suffix(".md"))
@@ -165,6 +175,23 @@ def main() -> None:
     out = Path(args.out)
     out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
     write_markdown(result, out.with_suffix(".md"))
+
+
+def check_study(recipe: str) -> None:
+    """See the module docstring (``--check-study``)."""
+    torch.set_num_threads(1)
+    rows = [json.loads(line) for line in (RESULTS / "cpu2_signal_study.jsonl").open()]
+    row = next(r for r in rows if r["config"] != "untrained" and r["seed"] == 0)
+    tasks = {t: DatasetSpec.parse(s) for t, s in row["task_specs"].items()}
+    plan = plan_sweep(tasks, [row["config"]], default_simulator(), recipe, seeds=[0])
+    (job,) = group_by_backbone(plan)
+    out = evaluate_backbone(job, "cpu", progress=False)
+    differ = [(o.key.task, round(100 * o.accuracy, 3), row["accuracy"][o.key.task])
+              for o in out if round(100 * o.accuracy, 3) != row["accuracy"][o.key.task]]  # fmt: skip
+    loss = out[0].details["final_loss"]
+    print(f"{row['config']} seed 0, {recipe} against {row['recipe']}: {len(out)} tasks, "
+          f"accuracies that differ: {differ or 'none'}; final loss {loss} (study "
+          f"{row['final_loss']}); job {out[0].cpu_seconds} CPU s")  # fmt: skip
 
 
 def write_markdown(result: dict, path: Path) -> None:
