@@ -1,0 +1,397 @@
+"""Replicate tables with learning curves and costs: reading and checking them, the env's
+fidelity (keyword, reset option, info, cost counters under the resume rule), the vector env,
+the env over a table file and ``t2s info --table PATH``. All on a small synthetic table."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import pickle
+import warnings
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from curve_table import FIDELITIES, TASKS, curve_arrays, write_curve_table, write_table
+from gymnasium.utils.env_checker import check_env
+from gymnasium.vector import AutoresetMode, SyncVectorEnv
+
+import t2s_env
+from agents.cli import main
+from t2s_env import Task2SimEnv, Task2SimVectorEnv
+from t2s_env.data import DataFileError, data_path, read_replicate_table_file
+from t2s_env.envs.cpu import make_cpu_env
+from t2s_env.rewards import ReplicateRewardSource
+from t2s_env.rewards.fidelity import CostLedger
+from t2s_env.space import PAPER_SPACE
+
+KEYS = PAPER_SPACE.all_keys()
+
+
+@pytest.fixture(scope="module")
+def table_path(tmp_path_factory):
+    return write_curve_table(tmp_path_factory.mktemp("curves"))
+
+
+@pytest.fixture(scope="module")
+def source(table_path):
+    return ReplicateRewardSource.from_file(table_path)
+
+
+def config(c: int) -> dict:
+    return PAPER_SPACE.action_to_dict(PAPER_SPACE.index_to_action(c))
+
+
+def action(c: int) -> np.ndarray:
+    return PAPER_SPACE.index_to_action(c)
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def test_curves_and_costs_load_aligned_with_the_replicates(tmp_path):
+    arrays = curve_arrays(seed=3)
+    order = np.random.default_rng(0).permutation(len(KEYS))  # a file in another key order
+    shuffled = arrays | {
+        "keys": arrays["keys"][order],
+        "reward": arrays["reward"][:, :, order],
+        "curves": arrays["curves"][:, :, order],
+        "cost_seconds": arrays["cost_seconds"][:, order],
+    }
+    src = ReplicateRewardSource.from_file(write_table(tmp_path, shuffled))
+    assert src.fidelities == FIDELITIES and src.seeds == (0, 1, 2)
+    assert src.curves.shape == (3, 3, 256, 3) and src.cost_seconds.shape == (3, 256)
+    np.testing.assert_array_equal(src.curves, arrays["curves"])  # back in all_keys() order
+    np.testing.assert_array_equal(src.cost_seconds, arrays["cost_seconds"])
+    for i, task in enumerate(src.tasks):
+        np.testing.assert_array_equal(src.curves[i, ..., -1], src.replicates[task])
+    assert np.array_equal(src.curve_means[..., -1], src.rewards)  # exactly, not approximately
+    np.testing.assert_allclose(src.curve_means, np.nanmean(arrays["curves"], axis=1), 1e-15)
+    # a cell's cost is the mean over the seeds that pre-trained it (seed 2 did only 0..7)
+    assert src.config_cost(3) == pytest.approx(arrays["cost_seconds"][:, 3].mean(), 1e-15)
+    assert src.config_cost(200) == pytest.approx(arrays["cost_seconds"][:2, 200].mean(), 1e-15)
+    for a in (src.curves, src.curve_means, src.cost_seconds):
+        with pytest.raises(ValueError, match="read-only"):
+            a[(0,) * a.ndim] = 0.0
+
+
+def test_restricted_keeps_curves_and_costs_aligned(source):
+    one = source.restricted([1])
+    assert one.fidelities == source.fidelities and one.seeds == (1,)
+    np.testing.assert_array_equal(one.curves[:, 0], source.curves[:, 1])
+    np.testing.assert_array_equal(one.cost_seconds[0], source.cost_seconds[1])
+    np.testing.assert_array_equal(one.curve_means, source.curves[:, 1])
+    assert one.config_cost(5) == source.cost_seconds[1, 5]
+    two = source.restricted([2, 0])
+    np.testing.assert_array_equal(two.cost_seconds, source.cost_seconds[[2, 0]])
+
+
+def test_a_table_without_curves_has_none_and_the_packaged_file_holds_none():
+    src = ReplicateRewardSource()
+    assert src.fidelities is None and src.curves is None and src.curve_means is None
+    assert src.cost_seconds is None and src.restricted([0]).fidelities is None
+    with data_path("cpu_table.npz").open("rb") as f, np.load(f) as npz:
+        assert {"fidelities", "curves", "cost_seconds"}.isdisjoint(npz.files)
+    env = gym.make("t2s_env:Task2Sim-CPU-v0").unwrapped
+    _, info = env.reset(seed=0)
+    _, _, _, _, info = env.step(env.action_space.sample())
+    assert "fidelity" not in info and "cost_seconds" not in info
+    assert env.cost_seconds_spent is None and env.fidelity is None
+
+
+def _bad(arrays, **override):
+    return arrays | override
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        (lambda a: {k: v for k, v in a.items() if k != "cost_seconds"},
+         r"has \['fidelities', 'curves'\] but no \['cost_seconds'\]"),
+        (lambda a: a | {"fidelities": np.array([2.0, 1.0, 0.5])}, "'fidelities' must be strictly"),
+        (lambda a: a | {"fidelities": np.array([0.0, 1.0, 2.0])}, "'fidelities' must hold finite"),
+        (lambda a: a | {"fidelities": np.array([0.5, np.nan, 2.0])}, "'fidelities' must hold"),
+        (lambda a: a | {"fidelities": np.array([[0.5, 1.0, 2.0]])}, "'fidelities' has dtype"),
+        (lambda a: a | {"curves": a["curves"][..., :2]}, r"'curves' has shape \(3, 3, 256, 2\)"),
+        (lambda a: a | {"curves": a["curves"] * 0.99}, "'curves' at the last fidelity must equal"),
+        (lambda a: a | {"curves": np.where(np.isnan(a["curves"]), 0.5, a["curves"])},
+         "'curves' at task 'fmnist-20shot', seed 2, configuration '0_0_0_0_1_1_0_0_0'"),
+        (lambda a: a | {"curves": a["curves"] * 2}, "'curves' must hold fractions"),
+        (lambda a: a | {"cost_seconds": a["cost_seconds"][:2]}, "'cost_seconds' has shape"),
+        (lambda a: a | {"cost_seconds": -a["cost_seconds"]}, "'cost_seconds' must be finite"),
+        (lambda a: a | {"cost_seconds": np.where(np.isnan(a["cost_seconds"]), 1.0,
+                                                 a["cost_seconds"])}, "'cost_seconds' must be"),
+    ],
+    ids=["missing-cost", "descending", "zero", "nan-fidelity", "2d-fidelities", "curve-shape",
+         "last-not-reward", "curve-where-unmeasured", "curve-range", "cost-shape",
+         "negative-cost", "cost-where-unmeasured"],
+)  # fmt: skip
+def test_bad_curve_arrays_are_named_with_their_file(tmp_path, change, match):
+    arrays = curve_arrays()
+    path = write_table(tmp_path, change(arrays), name="bad")
+    with pytest.raises(DataFileError, match=match) as err:
+        read_replicate_table_file(path)
+    assert "bad.npz" in str(err.value)
+
+
+def test_a_curve_nan_where_the_cell_was_measured_is_named(tmp_path):
+    arrays = curve_arrays()
+    arrays["curves"][1, 0, 7, 0] = np.nan
+    with pytest.raises(DataFileError, match="'curves' at task 'digits-5to9', seed 0") as err:
+        read_replicate_table_file(write_table(tmp_path, arrays))
+    assert "NaN where reward is measured" in str(err.value)
+
+
+def test_integer_fidelities_are_read_as_epoch_budgets(tmp_path):
+    arrays = curve_arrays()
+    src = ReplicateRewardSource.from_file(
+        write_table(tmp_path, arrays | {"fidelities": np.array([1, 2, 5])})
+    )
+    assert src.fidelities == (1.0, 2.0, 5.0) and src.fidelity_index(5) == 2
+
+
+# --- sampling at a fidelity ---------------------------------------------------------------------
+
+
+def test_a_fidelity_draws_the_same_seed_as_the_full_reward(source):
+    for c in (0, 7, 100):
+        for f, fid in enumerate(FIDELITIES):
+            rng1, rng2 = np.random.default_rng(c), np.random.default_rng(c)
+            full = source.sample_reward("digits-5to9", config(c), rng1)
+            low = source.sample_reward("digits-5to9", config(c), rng2, fid)
+            seed = int(np.flatnonzero(source.curves[1, :, c, -1] == full)[0])
+            assert low == source.curves[1, seed, c, f]
+            assert rng1.random() == rng2.random()  # the same draws were used
+    with pytest.raises(ValueError, match=r"not one of the table's fidelities \[0.5, 1.0, 2.0\]"):
+        source.sample_reward("my-task", config(0), np.random.default_rng(0), 0.75)
+
+
+# --- the env: fidelity, info, costs -------------------------------------------------------------
+
+
+def test_fidelity_costs_first_resume_repeat_lower_and_other_tasks(source):
+    env = Task2SimEnv(tasks="all", reward_source=source, fidelity=0.5)
+    env.reset(seed=0)
+    c, other = 7, 42
+    cost, cost2 = source.config_cost(c), source.config_cost(other)
+
+    def query(task, c, fidelity=None):
+        options = {"task": task} | ({} if fidelity is None else {"fidelity": fidelity})
+        _, info = env.reset(options=options)
+        assert info["fidelity"] == (0.5 if fidelity is None else fidelity)
+        _, reward, *_, info = env.step(action(c))
+        t, f = source.task_index(task), FIDELITIES.index(info["fidelity"])
+        assert reward in source.curves[t, :, c, f]
+        assert info["true_reward"] == source.curve_means[t, c, f]
+        assert info["regret"] == source.best_reward(task) - source.rewards[t, c]
+        return info["cost_seconds"]
+
+    assert query("my-task", c) == pytest.approx(cost * 0.25)  # first: its share
+    assert query("my-task", c, 2.0) == pytest.approx(cost * 0.75)  # resumed: the remainder
+    assert query("my-task", c, 2.0) == 0.0  # repeated
+    assert query("my-task", c, 1.0) == 0.0  # lower than reached
+    assert query("fmnist-20shot", c, 2.0) == 0.0  # one pre-training serves every task
+    assert query("digits-5to9", other, 1.0) == pytest.approx(cost2 * 0.5)
+    assert query("digits-5to9", other) == 0.0  # back to the env's default fidelity 0.5
+    assert env.cost_seconds_spent == pytest.approx(cost + cost2 * 0.5)
+    assert env.reward_queries == 7 and env.distinct_evaluations == 3  # (task, configuration)
+    # a seeded reset starts a new run: its pre-trainings start from nothing
+    env.reset(seed=1, options={"task": "my-task", "fidelity": 2.0})
+    assert env.step(action(c))[4]["cost_seconds"] == pytest.approx(cost)
+    assert env.cost_seconds_spent == pytest.approx(2 * cost + cost2 * 0.5)
+    assert pickle.loads(pickle.dumps(env)).cost_seconds_spent == env.cost_seconds_spent
+
+
+def test_default_fidelity_is_the_full_budget_and_matches_the_replicate_env(source):
+    env = Task2SimEnv(tasks="all", reward_source=source)
+    plain = Task2SimEnv(tasks="all", reward_source=source.restricted([0, 1, 2]))
+    plain.fidelities = None  # the same table read as one without curves: a reference
+    env.reset(seed=3)
+    _, info = env.reset(options={"task": "my-task"})
+    assert info["fidelity"] == 2.0 and env.fidelity == 2.0
+    _, r, *_, info = env.step(action(9))
+    assert info["cost_seconds"] == pytest.approx(source.config_cost(9))
+    assert info["true_reward"] == source.rewards[2, 9]
+    # the full-fidelity reward is the replicate a table without curves would have drawn
+    rng = np.random.default_rng(11)
+    env.reset(seed=11, options={"task": "my-task"})
+    assert env.step(action(9))[1] == source.sample_reward("my-task", config(9), rng)
+
+
+@pytest.mark.parametrize(
+    ("fidelity", "match"),
+    [("1", "fidelity must be a number"), (True, "fidelity must be a number"),
+     (float("nan"), "fidelity must be a number"),
+     (0.75, r"fidelity 0.75 is not one of the 'replicates' reward source's fidelities "
+            r"\[0.5, 1.0, 2.0\]"),
+     (4, "not one of")],
+)  # fmt: skip
+def test_bad_fidelities_are_named(source, fidelity, match):
+    with pytest.raises(ValueError, match=match):
+        Task2SimEnv(reward_source=source, fidelity=fidelity)
+    with pytest.raises(ValueError, match=match):
+        Task2SimVectorEnv(num_envs=2, reward_source=source, fidelity=fidelity)
+    env = Task2SimEnv(reward_source=source, fidelity=1.0)
+    env.reset(seed=0)
+    state = env.np_random.bit_generator.state
+    with pytest.raises(ValueError, match=match):
+        env.reset(seed=5, options={"fidelity": fidelity})
+    assert env.fidelity == 1.0 and env.np_random.bit_generator.state == state  # unchanged
+
+
+def test_a_fidelity_asked_of_a_table_without_curves_is_named():
+    for make in (
+        lambda: gym.make("t2s_env:Task2Sim-CPU-v0", fidelity=1.0),
+        lambda: gym.make("t2s_env:Task2Sim-Seen-v0", fidelity=2.0),
+        lambda: gym.make("t2s_env:Task2Sim-CPU-v0").reset(options={"fidelity": 1.0}),
+    ):
+        with pytest.raises(ValueError, match="without learning curves"):
+            make()
+    with pytest.raises(ValueError, match=r"supported: \['task'\]"):
+        gym.make("t2s_env:Task2Sim-CPU-v0").reset(options={"budget": 1.0})
+
+
+@pytest.mark.parametrize("fidelity", [None, 0.5])
+def test_the_env_over_a_curve_table_passes_both_env_checkers(table_path, fidelity):
+    from stable_baselines3.common.env_checker import check_env as sb3_check_env
+
+    kwargs = {"table": str(table_path), "tasks": "all", "fidelity": fidelity}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_env(gym.make("t2s_env:Task2Sim-CPU-v0", **kwargs).unwrapped, skip_render_check=True)
+        sb3_check_env(gym.make(t2s_env.CPU_ENV_ID, **kwargs).unwrapped, warn=True)
+
+
+def test_two_envs_with_one_seed_give_the_same_rollout(table_path):
+    def rollout(seed):
+        env = make_cpu_env(tasks="all", table=table_path, fidelity=1.0)
+        env.reset(seed=seed)
+        env.action_space.seed(seed)
+        out = []
+        for i in range(30):
+            env.reset(options={"fidelity": FIDELITIES[i % 3]} if i % 2 else None)
+            _, r, *_, info = env.step(env.action_space.sample())
+            out.append((r, info["fidelity"], info["cost_seconds"]))
+        return out, env.cost_seconds_spent
+
+    (a, spent), (b, _), (c, _) = rollout(0), rollout(0), rollout(1)
+    assert a == b and a != c
+    assert spent == pytest.approx(sum(x[2] for x in a))
+
+
+def test_the_table_argument_is_checked(table_path):
+    with pytest.raises(ValueError, match="table must be the path"):
+        make_cpu_env(table=3)
+    with pytest.raises(DataFileError, match="no replicate table file"):
+        make_cpu_env(table=table_path.with_name("absent.npz"))
+    src = ReplicateRewardSource.from_file(table_path)
+    assert make_cpu_env(table=src).reward_source is src
+
+
+# --- the vector env -----------------------------------------------------------------------------
+
+
+def test_vector_env_matches_single_envs_and_keeps_one_ledger(source):
+    n = 4
+    native = Task2SimVectorEnv(num_envs=n, tasks="all", reward_source=source, fidelity=1.0)
+    sync = SyncVectorEnv(
+        [lambda: Task2SimEnv(tasks="all", reward_source=source, fidelity=1.0)] * n,
+        autoreset_mode=AutoresetMode.SAME_STEP,
+    )
+    (_, i1), (_, i2) = native.reset(seed=2), sync.reset(seed=2)
+    np.testing.assert_array_equal(i1["fidelity"], i2["fidelity"])
+    ledger = CostLedger(FIDELITIES[-1])
+    sync.action_space.seed(0)
+    for step in range(12):
+        if step % 3 == 1:  # name the fidelities of the episodes a reset starts
+            fids = [FIDELITIES[(step + i) % 3] for i in range(n)]
+            (_, i1), (_, i2) = (
+                native.reset(options={"fidelities": fids}),
+                sync.reset(options={"fidelity": 2.0}),  # overwritten per sub-env below
+            )
+            for env, f in zip(sync.envs, fids, strict=True):
+                env.unwrapped._fid = FIDELITIES.index(f)
+            np.testing.assert_array_equal(i1["fidelity"], fids)
+        actions = sync.action_space.sample() % 2 if step < 6 else sync.action_space.sample()
+        (_, r1, *_, f1), (_, r2, *_, f2) = native.step(actions), sync.step(actions)
+        np.testing.assert_array_equal(r1, r2)
+        for key in ("fidelity", "true_reward", "regret", "key"):
+            np.testing.assert_array_equal(f1["final_info"][key], f2["final_info"][key])
+        expected = [
+            ledger.charge(c, f, source.config_cost(c))
+            for c, f in zip(
+                f1["final_info"]["config_index"], f1["final_info"]["fidelity"], strict=True
+            )
+        ]  # one ledger over every sub-env, in sub-env order
+        np.testing.assert_allclose(f1["final_info"]["cost_seconds"], expected, rtol=1e-12)
+        assert (f1["fidelity"] == 1.0).all()  # the autoreset episodes: the env's fidelity
+    assert native.cost_seconds_spent == pytest.approx(ledger.spent)
+    assert ledger.spent < sum(e.unwrapped.cost_seconds_spent for e in sync.envs)  # repeats
+    with pytest.raises(ValueError, match="not one of"):
+        native.reset(seed=9, options={"fidelities": [0.5, 0.5, 0.5, 3.0]})
+    assert (native._fid_idx == 1).all()  # a refused reset changes nothing
+
+
+def test_vector_env_through_make_vec_on_a_table_file(table_path):
+    envs = gym.make_vec(
+        "t2s_env:Task2Sim-CPU-v0", num_envs=3, vectorization_mode="vector_entry_point",
+        table=str(table_path), tasks="all", fidelity=0.5,
+    )  # fmt: skip
+    _, infos = envs.reset(seed=0)
+    assert (infos["fidelity"] == 0.5).all()
+    *_, infos = envs.step(np.zeros((3, 8), np.int64))  # one configuration, three sub-envs
+    cost = infos["final_info"]["cost_seconds"]
+    src = envs.reward_source
+    np.testing.assert_allclose(cost, [src.config_cost(0) * 0.25, 0.0, 0.0], rtol=1e-12)
+    assert envs.cost_seconds_spent == pytest.approx(cost.sum())
+    plain = gym.make_vec(
+        "t2s_env:Task2Sim-CPU-v0", num_envs=2, vectorization_mode="vector_entry_point"
+    )
+    assert plain.cost_seconds_spent is None and "fidelity" not in plain.reset(seed=0)[1]
+
+
+# --- t2s info --table PATH ----------------------------------------------------------------------
+
+
+def run_cli(*argv) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        rc = main([str(a) for a in argv])
+    return rc, out.getvalue(), err.getvalue()
+
+
+def test_info_lists_tasks_families_noise_provenance_fidelities_and_cost(table_path, source):
+    rc, out, _ = run_cli("info", "--table", table_path)
+    assert rc == 0
+    rows = {line.split()[0]: line.split() for line in out.splitlines() if line.split()}
+    assert rows["fmnist-20shot"][1:3] == ["seen", "plain"]
+    assert rows["digits-5to9"][1:3] == ["seen", "plain"]
+    assert rows["my-task"][1:3] == ["unseen", "-"]  # not a live task: no known family
+    assert all(t in rows for t in TASKS) and "seed SD" in out and "recipe toy@0" in out
+    cost = source.cost_seconds[np.isfinite(source.cost_seconds)]
+    assert f"took {cost.mean():.1f} CPU s on average" in out and f"{cost.size} pre-trainings" in out
+    for f, fid in enumerate(FIDELITIES):
+        row = next(line.split() for line in out.splitlines() if line.split()[:1] == [f"{fid:g}"])
+        acc = 100 * source.curve_means[..., f].mean()
+        assert row[1:] == [f"{fid / 2:.2f}", f"{acc:.2f}", f"{cost.mean() * fid / 2:.1f}"]
+
+
+def test_info_on_the_packaged_tables_shows_no_fidelities_and_families_for_cpu():
+    rc, out, _ = run_cli("info", "--table", "cpu")
+    assert rc == 0 and "fidelities" not in out
+    assert (
+        next(line for line in out.splitlines() if line.startswith("fmnist-20shot")).split()[2]
+        == "plain"
+    )
+
+
+def test_info_refuses_a_bad_table_in_one_line(tmp_path, table_path):
+    rc, _, err = run_cli("info", "--table", "nope")
+    assert rc == 2 and "path of a table file ending in .npz" in err
+    rc, _, err = run_cli("info", "--table", tmp_path / "absent.npz")
+    assert rc == 2 and "absent.npz" in err and len(err.strip().splitlines()) == 1
+    arrays = curve_arrays()
+    bad = write_table(tmp_path, arrays | {"fidelities": np.array([1.0, 0.5, 2.0])}, name="bad")
+    rc, _, err = run_cli("info", "--table", bad)
+    assert rc == 2 and "bad.npz" in err and "'fidelities'" in err
+    assert len(err.strip().splitlines()) == 1
