@@ -3,7 +3,9 @@
 The table (:func:`~t2s_env.data.load_cpu_table`) holds the `cpu` recipe's measurements of
 every paper configuration on the 8 live tasks, one value per pre-training seed. Each step's
 reward is one measured replicate drawn with the env's RNG; ``info["true_reward"]`` is the mean
-over replicates and ``best_reward`` the best mean.
+over replicates and ``best_reward`` the best mean. The ``table`` argument points the same env at
+another replicate table file (an exported one, with learning curves and the env's ``fidelity``
+or without).
 
 >>> import gymnasium as gym
 >>> env = gym.make("t2s_env:Task2Sim-CPU-v0", tasks="unseen")

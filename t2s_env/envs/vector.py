@@ -15,7 +15,9 @@ integral float). The entries of ``final_obs`` are read-only views of the env's o
 (a copy of 9,600 numbers per sub-env per step would halve the throughput), and the all-True
 ``_key`` masks are one read-only array. It adds two integer arrays Gymnasium's version lacks: ``task_index`` (into
 :attr:`tasks`) at the top level and in ``final_info``, and ``config_index`` (flat configuration
-index) in ``final_info``.
+index) in ``final_info``. On a table with learning curves one cost ledger serves every sub-env
+(a configuration one sub-env pre-trained costs another nothing more), where ``SyncVectorEnv``
+keeps one per sub-env: ``final_info["cost_seconds"]`` is the one key that then differs.
 
 Sub-env ``i`` of ``reset(seed=s)`` draws from its own generator seeded ``s + i``, exactly like a
 :class:`~t2s_env.envs.Task2SimEnv` reset with seed ``s + i``: given the same actions, the two
