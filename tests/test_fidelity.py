@@ -18,6 +18,7 @@ from gymnasium.vector import AutoresetMode, SyncVectorEnv
 
 import t2s_env
 from agents.cli import main
+from agents.cli.info import held_out_rank
 from t2s_env import Task2SimEnv, Task2SimVectorEnv
 from t2s_env.data import DataFileError, data_path, read_replicate_table_file
 from t2s_env.envs.cpu import make_cpu_env
@@ -366,12 +367,29 @@ def test_info_lists_tasks_families_noise_provenance_fidelities_and_cost(table_pa
     assert rows["digits-5to9"][1:3] == ["seen", "plain"]
     assert rows["my-task"][1:3] == ["unseen", "-"]  # not a live task: no known family
     assert all(t in rows for t in TASKS) and "seed SD" in out and "recipe toy@0" in out
+    # seed SD: over the two seeds that measured every configuration (seed 2 measured 8)
+    reps = 100 * source.replicates["my-task"][:2]
+    assert f"{np.sqrt(np.var(reps, axis=0, ddof=1).mean()):.2f}" == rows["my-task"][8]
     cost = source.cost_seconds[np.isfinite(source.cost_seconds)]
     assert f"took {cost.mean():.1f} CPU s on average" in out and f"{cost.size} pre-trainings" in out
     for f, fid in enumerate(FIDELITIES):
         row = next(line.split() for line in out.splitlines() if line.split()[:1] == [f"{fid:g}"])
         acc = 100 * source.curve_means[..., f].mean()
-        assert row[1:] == [f"{fid / 2:.2f}", f"{acc:.2f}", f"{cost.mean() * fid / 2:.1f}"]
+        rank = held_out_rank(source.curves, f)
+        assert row[1:] == [f"{fid / 2:.2f}", f"{acc:.2f}", f"{cost.mean() * fid / 2:.1f}",
+                           f"{rank:.2f}"]  # fmt: skip
+
+
+def test_held_out_rank_reads_one_seeds_curve_against_the_others_full_budget():
+    rng = np.random.default_rng(0)
+    final = rng.uniform(0.2, 0.8, (2, 1, 50))  # 2 tasks, seeds agreeing exactly
+    final = np.repeat(final, 3, axis=1)
+    curves = np.stack([final**2, 1 - final, final], axis=-1)  # same order, reversed, itself
+    assert held_out_rank(curves, 0) == pytest.approx(1.0)
+    assert held_out_rank(curves, 1) == pytest.approx(-1.0)
+    noisy = curves + rng.normal(0, 0.05, curves.shape)
+    assert 0 < held_out_rank(noisy, 2) < 1
+    assert np.isnan(held_out_rank(curves[:, :1], 0))  # one seed: nothing held out
 
 
 def test_info_on_the_packaged_tables_shows_no_fidelities_and_families_for_cpu():

@@ -43,7 +43,7 @@ def simulator_match(simulator: str, version: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from t2s_env.rewards.signal import cross_seed_selection, replicate_signal
+    from t2s_env.rewards.signal import cross_seed_selection
     from t2s_env.space import DOMAIN_RANDOMIZATION_KEY
 
     source = table_source(args.table)
@@ -92,8 +92,7 @@ def run(args: argparse.Namespace) -> int:
         if replicates is not None:
             family = f" {families.get(task, '-'):<10}"
             reps = 100 * replicates[task]
-            every = np.isfinite(reps).all(axis=0)  # the configurations every seed measured
-            sd = replicate_signal(reps[:, every].T)["seed_sd"] if every.sum() >= 3 else np.nan
+            sd = seed_sd(reps)
             base = np.nan if untrained is None else 100 * untrained[i].mean()
             extra = f" {base:9.2f} {reps.shape[0]:>5} {sd:7.2f}"
         print(
@@ -105,6 +104,19 @@ def run(args: argparse.Namespace) -> int:
         if source.fidelities is not None:
             print_fidelities(source)
     return 0
+
+
+def seed_sd(reps: np.ndarray) -> float:
+    """One seed's noise (pooled SD) in ``reps`` ``(seeds, configurations)``: over every
+    configuration among the seeds that measured them all when two or more did (a third seed
+    given to a few cells is left out), else over the configurations every seed measured."""
+    from t2s_env.rewards.signal import replicate_signal
+
+    complete = np.isfinite(reps).all(axis=1)
+    if complete.sum() >= 2:
+        reps = reps[complete]
+    every = np.isfinite(reps).all(axis=0)
+    return replicate_signal(reps[:, every].T)["seed_sd"] if every.sum() >= 3 else np.nan
 
 
 def print_provenance(p: dict) -> None:
@@ -132,7 +144,31 @@ def print_fidelities(source) -> None:
         f"{cost.max():.1f}, {cost.size} pre-trainings; one serves every task); a first "
         "evaluation at a fidelity costs its share, a resumed one only the remainder."
     )
-    print(f"{'fidelity':>8} {'share':>6} {'mean acc %':>10} {'cost s':>7}")
+    print(
+        "mean acc % = over tasks and configurations; rank = Spearman over configurations between "
+        "one seed's accuracy at the fidelity and the other seeds' at the full budget (each seed in "
+        "turn, mean over tasks; at the full budget, the seed-to-seed agreement)"
+    )
+    print(f"{'fidelity':>8} {'share':>6} {'mean acc %':>10} {'cost s':>7} {'rank':>5}")
     for f, fid in enumerate(source.fidelities):
         acc = 100 * source.curve_means[..., f].mean()
-        print(f"{fid:8g} {fid / full:6.2f} {acc:10.2f} {cost.mean() * fid / full:7.1f}")
+        rank = held_out_rank(source.curves, f)
+        print(f"{fid:8g} {fid / full:6.2f} {acc:10.2f} {cost.mean() * fid / full:7.1f} {rank:5.2f}")
+
+
+def held_out_rank(curves: np.ndarray, f: int) -> float:
+    """How well fidelity ``f`` ranks the configurations as an independent full pre-training
+    would: per task and seed, Spearman over the configurations between that seed's curves at
+    ``f`` and the other seeds' mean at the full budget; the mean over them (NaN with one seed)."""
+    from scipy import stats
+
+    from t2s_env.rewards.signal import held_out_mean
+
+    rhos = []
+    for task in curves:  # (seeds, configurations, fidelities)
+        for j in range(task.shape[0]):
+            low, full = task[j, :, f], held_out_mean(task[..., -1], j)
+            both = np.isfinite(low) & np.isfinite(full)
+            if both.sum() >= 3:
+                rhos.append(stats.spearmanr(low[both], full[both]).statistic)
+    return float(np.mean(rhos)) if rhos else float("nan")
