@@ -170,11 +170,17 @@ def test_a_fidelity_draws_the_same_seed_as_the_full_reward(source):
 # --- the env: fidelity, info, costs -------------------------------------------------------------
 
 
+def seed_of(source, task_row: int, c: int, f: int, reward: float) -> int:
+    """Which seed's pre-training gave ``reward`` (the synthetic values never tie)."""
+    (seed,) = np.flatnonzero(source.curves[task_row, :, c, f] == reward)
+    return int(seed)
+
+
 def test_fidelity_costs_first_resume_repeat_lower_and_other_tasks(source):
     env = Task2SimEnv(tasks="all", reward_source=source, fidelity=0.5)
     env.reset(seed=0)
     c, other = 7, 42
-    cost, cost2 = source.config_cost(c), source.config_cost(other)
+    seeds = {}  # configuration -> the seed of its pre-training in this run
 
     def query(task, c, fidelity=None):
         options = {"task": task} | ({} if fidelity is None else {"fidelity": fidelity})
@@ -182,36 +188,54 @@ def test_fidelity_costs_first_resume_repeat_lower_and_other_tasks(source):
         assert info["fidelity"] == (0.5 if fidelity is None else fidelity)
         _, reward, *_, info = env.step(action(c))
         t, f = source.task_index(task), FIDELITIES.index(info["fidelity"])
-        assert reward in source.curves[t, :, c, f]
+        # one pre-training per configuration in a run: every query reads its curve
+        assert seeds.setdefault(c, seed_of(source, t, c, f, reward)) == seed_of(
+            source, t, c, f, reward
+        )
         assert info["true_reward"] == source.curve_means[t, c, f]
         assert info["regret"] == source.best_reward(task) - source.rewards[t, c]
-        return info["cost_seconds"]
+        return info["cost_seconds"] / source.cost_seconds[seeds[c], c]  # its share
 
-    assert query("my-task", c) == pytest.approx(cost * 0.25)  # first: its share
-    assert query("my-task", c, 2.0) == pytest.approx(cost * 0.75)  # resumed: the remainder
-    assert query("my-task", c, 2.0) == 0.0  # repeated
+    assert query("my-task", c) == pytest.approx(0.25)  # first: its share
+    assert query("my-task", c, 2.0) == pytest.approx(0.75)  # resumed: the remainder
+    assert query("my-task", c, 2.0) == 0.0  # repeated: the same value, free
     assert query("my-task", c, 1.0) == 0.0  # lower than reached
     assert query("fmnist-20shot", c, 2.0) == 0.0  # one pre-training serves every task
-    assert query("digits-5to9", other, 1.0) == pytest.approx(cost2 * 0.5)
+    assert query("digits-5to9", other, 1.0) == pytest.approx(0.5)
     assert query("digits-5to9", other) == 0.0  # back to the env's default fidelity 0.5
-    assert env.cost_seconds_spent == pytest.approx(cost + cost2 * 0.5)
+    full = source.cost_seconds[seeds[c], c] + 0.5 * source.cost_seconds[seeds[other], other]
+    assert env.cost_seconds_spent == pytest.approx(full)
     assert env.reward_queries == 7 and env.distinct_evaluations == 3  # (task, configuration)
     # a seeded reset starts a new run: its pre-trainings start from nothing
-    env.reset(seed=1, options={"task": "my-task", "fidelity": 2.0})
-    assert env.step(action(c))[4]["cost_seconds"] == pytest.approx(cost)
-    assert env.cost_seconds_spent == pytest.approx(2 * cost + cost2 * 0.5)
+    _, info = env.reset(seed=1, options={"task": "my-task", "fidelity": 2.0})
+    _, reward, *_, info = env.step(action(c))
+    assert info["cost_seconds"] == source.cost_seconds[seed_of(source, 2, c, 2, reward), c]
+    assert env.cost_seconds_spent == pytest.approx(full + info["cost_seconds"])
     assert pickle.loads(pickle.dumps(env)).cost_seconds_spent == env.cost_seconds_spent
 
 
-def test_default_fidelity_is_the_full_budget_and_matches_the_replicate_env(source):
+def test_a_run_draws_each_pretraining_once_and_a_new_run_draws_again(source):
+    env = Task2SimEnv(tasks=["my-task"], reward_source=source)
+    drawn = set()
+    for run in range(12):
+        env.reset(seed=run)
+        first = env.step(action(3))[1]  # seed 2 measured configurations 0..7: 3 seeds here
+        for _ in range(5):
+            env.reset()
+            assert env.step(action(3))[1] == first  # the same pre-training, not a new draw
+        drawn.add(first)
+    assert drawn <= set(source.curves[2, :, 3, -1]) and len(drawn) == 3  # every seed, by runs
+
+
+def test_default_fidelity_is_the_full_budget_and_draws_as_the_replicate_env(source):
     env = Task2SimEnv(tasks="all", reward_source=source)
     env.reset(seed=3)
     _, info = env.reset(options={"task": "my-task"})
     assert info["fidelity"] == 2.0 and env.fidelity == 2.0
     _, r, *_, info = env.step(action(9))
-    assert info["cost_seconds"] == pytest.approx(source.config_cost(9))
+    assert info["cost_seconds"] == source.cost_seconds[seed_of(source, 2, 9, 2, r), 9]
     assert info["true_reward"] == source.rewards[2, 9]
-    # the full-fidelity reward is the replicate a table without curves would have drawn
+    # a configuration's first query draws the replicate a table without curves would have
     rng = np.random.default_rng(11)
     env.reset(seed=11, options={"task": "my-task"})
     assert env.step(action(9))[1] == source.sample_reward("my-task", config(9), rng)
@@ -290,7 +314,7 @@ def test_the_table_argument_is_checked(table_path):
 # --- the vector env -----------------------------------------------------------------------------
 
 
-def test_vector_env_matches_single_envs_and_keeps_one_ledger(source):
+def test_vector_env_matches_single_envs_until_a_configuration_repeats(source):
     n = 4
     native = Task2SimVectorEnv(num_envs=n, tasks="all", reward_source=source, fidelity=1.0)
     sync = SyncVectorEnv(
@@ -299,36 +323,48 @@ def test_vector_env_matches_single_envs_and_keeps_one_ledger(source):
     )
     (_, i1), (_, i2) = native.reset(seed=2), sync.reset(seed=2)
     np.testing.assert_array_equal(i1["fidelity"], i2["fidelity"])
-    ledger = CostLedger(FIDELITIES[-1])
-    sync.action_space.seed(0)
-    for step in range(12):
-        if step % 3 == 1:  # name the fidelities of the episodes a reset starts
-            fids = [FIDELITIES[(step + i) % 3] for i in range(n)]
+    for step in range(10):  # every query a new configuration: the runs cannot differ
+        if step == 4:
             (_, i1), (_, i2) = (
-                native.reset(options={"fidelities": fids}),
-                sync.reset(options={"fidelity": 2.0}),  # overwritten per sub-env below
+                native.reset(options={"fidelity": 0.5}),
+                sync.reset(options={"fidelity": 0.5}),
             )
-            for env, f in zip(sync.envs, fids, strict=True):
-                env.unwrapped._fid = FIDELITIES.index(f)
-            np.testing.assert_array_equal(i1["fidelity"], fids)
-        actions = sync.action_space.sample() % 2 if step < 6 else sync.action_space.sample()
+            assert (i1["fidelity"] == 0.5).all()
+        actions = PAPER_SPACE.index_to_action(np.arange(n) + n * step)
         (_, r1, *_, f1), (_, r2, *_, f2) = native.step(actions), sync.step(actions)
         np.testing.assert_array_equal(r1, r2)
-        for key in ("fidelity", "true_reward", "regret", "key"):
+        for key in ("fidelity", "true_reward", "regret", "key", "cost_seconds"):
             np.testing.assert_array_equal(f1["final_info"][key], f2["final_info"][key])
-        expected = [
-            ledger.charge(c, f, source.config_cost(c))
-            for c, f in zip(
-                f1["final_info"]["config_index"], f1["final_info"]["fidelity"], strict=True
-            )
-        ]  # one ledger over every sub-env, in sub-env order
-        np.testing.assert_allclose(f1["final_info"]["cost_seconds"], expected, rtol=1e-12)
         assert (f1["fidelity"] == 1.0).all()  # the autoreset episodes: the env's fidelity
-    assert native.cost_seconds_spent == pytest.approx(ledger.spent)
-    assert ledger.spent < sum(e.unwrapped.cost_seconds_spent for e in sync.envs)  # repeats
+    assert native.cost_seconds_spent == pytest.approx(
+        sum(e.unwrapped.cost_seconds_spent for e in sync.envs)
+    )
+
+
+def test_vector_env_keeps_one_run_for_all_sub_envs(source):
+    n = 4
+    envs = Task2SimVectorEnv(num_envs=n, tasks="all", reward_source=source)
+    envs.reset(seed=0)
+    ledger, seeds = CostLedger(FIDELITIES[-1]), {}
+    rng = np.random.default_rng(0)
+    for _ in range(8):
+        fids = [FIDELITIES[int(i)] for i in rng.integers(3, size=n)]
+        _, infos = envs.reset(options={"fidelities": fids})
+        np.testing.assert_array_equal(infos["fidelity"], fids)
+        config_idx = rng.integers(6, size=n)  # few configurations: they repeat across sub-envs
+        _, rewards, *_, infos = envs.step(PAPER_SPACE.index_to_action(config_idx))
+        final = infos["final_info"]
+        for i, c in enumerate(config_idx.tolist()):
+            t, f = int(final["task_index"][i]), FIDELITIES.index(fids[i])
+            row = source.task_index(envs.tasks[t])
+            s = seeds.setdefault(c, seed_of(source, row, c, f, rewards[i]))
+            assert rewards[i] == source.curves[row, s, c, f]  # the run's one pre-training
+            expected = ledger.charge(c, fids[i], source.cost_seconds[s, c])  # in sub-env order
+            assert final["cost_seconds"][i] == pytest.approx(expected, rel=1e-12)
+    assert envs.cost_seconds_spent == pytest.approx(ledger.spent)
     with pytest.raises(ValueError, match="not one of"):
-        native.reset(seed=9, options={"fidelities": [0.5, 0.5, 0.5, 3.0]})
-    assert (native._fid_idx == 1).all()  # a refused reset changes nothing
+        envs.reset(seed=9, options={"fidelities": [0.5, 0.5, 0.5, 3.0]})
+    assert (envs._fid_idx == 2).all() and envs.cost_seconds_spent == ledger.spent  # unchanged
 
 
 def test_vector_env_through_make_vec_on_a_table_file(table_path):
@@ -340,8 +376,7 @@ def test_vector_env_through_make_vec_on_a_table_file(table_path):
     assert (infos["fidelity"] == 0.5).all()
     *_, infos = envs.step(np.zeros((3, 8), np.int64))  # one configuration, three sub-envs
     cost = infos["final_info"]["cost_seconds"]
-    src = envs.reward_source
-    np.testing.assert_allclose(cost, [src.config_cost(0) * 0.25, 0.0, 0.0], rtol=1e-12)
+    assert cost[0] / 0.25 in envs.reward_source.cost_seconds[:, 0] and (cost[1:] == 0).all()
     assert envs.cost_seconds_spent == pytest.approx(cost.sum())
     plain = gym.make_vec(
         "t2s_env:Task2Sim-CPU-v0", num_envs=2, vectorization_mode="vector_entry_point"

@@ -55,10 +55,45 @@ def default_fidelity(source: RewardSource, fidelity: Any) -> int | None:
     return fidelity_index(fidelity, fidelities, f"{source.name!r} reward source")
 
 
-def cost_ledger(source: RewardSource) -> CostLedger | None:
-    """A fresh ledger of the CPU seconds spent on ``source`` (``None``: no learning curves)."""
-    fidelities = getattr(source, "fidelities", None)
-    return None if fidelities is None else CostLedger(fidelities[-1])
+class PretrainingRun:
+    """One run's pre-trainings on a table with learning curves (shared by the single and the
+    vector env). A configuration is one pre-training in a run: its first query draws which
+    measured seed it is (with the querying env's RNG) and every later query of it, on any task
+    and at any fidelity, reads that seed's curve, as resuming or re-reading that pre-training
+    would; its queries are charged by the cost rule (:class:`~t2s_env.rewards.fidelity.
+    CostLedger`) on that pre-training's own ``cost_seconds``.
+
+    Args:
+        source: A :class:`~t2s_env.rewards.ReplicateRewardSource` with learning curves.
+    """
+
+    def __init__(self, source: Any) -> None:
+        self.source = source
+        self.ledger = CostLedger(source.fidelities[-1])
+        self._seed: dict[int, int] = {}  # configuration -> position of its pre-training's seed
+
+    def query(
+        self, task_row: int, config: int, fidelity: int, rng: np.random.Generator
+    ) -> tuple[float, float]:
+        """``(reward, cost in CPU seconds)`` of a query of the configuration at flat index
+        ``config`` on the source's task row ``task_row`` at ``fidelities[fidelity]``."""
+        curves = self.source.curves
+        pinned = self._seed.get(config)
+        seed = pinned
+        if seed is None or not np.isfinite(curves[task_row, seed, config, -1]):
+            # first query; or a table whose pre-training was not measured on this task: a
+            # replicate that was (the pin, and so the cost, stays)
+            seed = int(self.source.draw_seeds(np.array([task_row]), np.array([config]), rng)[0])
+        if pinned is None:
+            self._seed[config] = pinned = seed
+        full_cost = float(self.source.cost_seconds[pinned, config])
+        cost = self.ledger.charge(config, self.source.fidelities[fidelity], full_cost)
+        return float(curves[task_row, seed, config, fidelity]), cost
+
+
+def pretraining_run(source: RewardSource) -> PretrainingRun | None:
+    """A fresh :class:`PretrainingRun` over ``source`` (``None``: no learning curves)."""
+    return None if getattr(source, "fidelities", None) is None else PretrainingRun(source)
 
 
 def check_env_args(noise_std: Any, discrete: Any) -> None:
@@ -146,19 +181,23 @@ class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
     fidelity, the epoch budget of the pre-training, as the multi-fidelity benchmarks (YAHPO
     Gym, HPOBench, LCBench) do. The fidelity is chosen per env (the ``fidelity`` argument; the
     full budget by default) or per episode (``reset(options={"fidelity": f})``, for that episode
-    only: the choice belongs to the query, and each episode is one query). The reward is then
-    the drawn replicate's accuracy after ``f`` epochs and ``true_reward`` the mean over
+    only: the choice belongs to the query, and each episode is one query).
+
+    On such a table a configuration is one pre-training in a run (:class:`PretrainingRun`):
+    its first query draws which measured seed it is, and every later query of it (any task,
+    any fidelity) reads that seed's learning curve, as resuming the pre-training would. The
+    reward is that pre-training's accuracy after ``f`` epochs; ``true_reward`` is the mean over
     replicates at ``f``, while ``regret`` stays that of the chosen configuration's full
     pre-training (``best_reward`` minus its mean reward), so it grades the choice, not the
     budget. ``info`` adds ``fidelity`` (``reset`` and ``step``) and ``cost_seconds`` (``step``):
     the CPU seconds the query costs under the cost rule of :mod:`t2s_env.rewards.fidelity` (a
-    configuration's first query at ``f`` costs ``f / F_max`` of its full pre-training, a later
-    higher one only the remainder, a lower or equal one nothing; one pre-training serves every
-    task). Which fidelity each configuration reached is remembered for a run: from a seeded
-    ``reset(seed=...)`` on (a new run pre-trains anew; so the same seed and actions give the
-    same ``info``, as Gymnasium's checker asks). The attribute ``cost_seconds_spent`` sums the
-    queries' costs over the env's life, as ``reward_queries`` counts its queries (``None`` on
-    a table without costs).
+    configuration's first query at ``f`` costs ``f / F_max`` of its pre-training's
+    ``cost_seconds``, a later higher one only the remainder, a lower or equal one nothing; one
+    pre-training serves every task). A run starts at construction and at every seeded
+    ``reset(seed=...)`` (a new run pre-trains anew, so the same seed and actions give the same
+    rewards and ``info``, as Gymnasium's checker asks). The attribute ``cost_seconds_spent``
+    sums the queries' costs over the env's life, as ``reward_queries`` counts its queries
+    (``None`` on a table without costs).
     A fidelity that is not a number, not one of the table's, or asked of a table without
     curves is a ``ValueError`` naming the problem.
 
@@ -218,8 +257,8 @@ class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
         self.fidelities: tuple[float, ...] | None = getattr(self.reward_source, "fidelities", None)
         self._default_fid = default_fidelity(self.reward_source, fidelity)
         self._fid = self._default_fid
-        self._ledger = cost_ledger(self.reward_source)
-        self._cost_spent = None if self._ledger is None else 0.0
+        self._run = pretraining_run(self.reward_source)
+        self._cost_spent = None if self._run is None else 0.0
         self.space: KnobSpace = self.reward_source.space
         self.tasks = resolve_tasks(self.reward_source, tasks)
         self.noise_std = float(noise_std)
@@ -300,8 +339,8 @@ class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
             fid = default_fidelity(self.reward_source, options["fidelity"])
         super().reset(seed=seed)
         self._fid = fid
-        if seed is not None and self._ledger is not None:
-            self._ledger = cost_ledger(self.reward_source)  # a seeded reset starts a new run
+        if seed is not None and self._run is not None:
+            self._run = pretraining_run(self.reward_source)  # a seeded reset starts a new run
         if options.get("task") is not None:
             self._task = self._task_index(options["task"])
         else:
@@ -324,11 +363,11 @@ class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
         fidelity = self.fidelity
         if fidelity is None:
             reward = true_reward if sample is None else float(sample(task, config, self.np_random))
-        else:  # a table with learning curves: the query's epoch budget
+        else:  # a table with learning curves: the run's pre-training, at the query's budget
             source: Any = self.reward_source
-            c = int(self.space.action_to_index(action))
-            true_reward = float(source.curve_means[source.task_index(task), c, self._fid])
-            reward = float(sample(task, config, self.np_random, fidelity))  # type: ignore[misc]
+            t, c = source.task_index(task), int(self.space.action_to_index(action))
+            true_reward = float(source.curve_means[t, c, self._fid])
+            reward, cost = self._run.query(t, c, self._fid, self.np_random)  # type: ignore[union-attr]
         if self.noise_std > 0:
             reward = float(np.clip(reward + self.noise_std * self.np_random.normal(), 0, 1))
         key = self.space.action_to_key(action)
@@ -337,10 +376,8 @@ class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
         info = self._info()
         info.update(config=config, key=key, true_reward=true_reward)
         if fidelity is not None:
-            info["cost_seconds"] = self._ledger.charge(  # type: ignore[union-attr]
-                key, fidelity, source.config_cost(c)
-            )
-            self._cost_spent += info["cost_seconds"]  # type: ignore[operator]
+            info["cost_seconds"] = cost
+            self._cost_spent += cost  # type: ignore[operator]
         if "best_reward" in info:
             info["regret"] = info["best_reward"] - final_reward
         return self._obs[self._task].copy(), reward, True, False, info

@@ -15,9 +15,11 @@ integral float). The entries of ``final_obs`` are read-only views of the env's o
 (a copy of 9,600 numbers per sub-env per step would halve the throughput), and the all-True
 ``_key`` masks are one read-only array. It adds two integer arrays Gymnasium's version lacks: ``task_index`` (into
 :attr:`tasks`) at the top level and in ``final_info``, and ``config_index`` (flat configuration
-index) in ``final_info``. On a table with learning curves one cost ledger serves every sub-env
-(a configuration one sub-env pre-trained costs another nothing more), where ``SyncVectorEnv``
-keeps one per sub-env: ``final_info["cost_seconds"]`` is the one key that then differs.
+index) in ``final_info``. On a table with learning curves one run
+(:class:`~t2s_env.envs.task2sim.PretrainingRun`) serves every sub-env: a configuration one
+sub-env pre-trained is the same pre-training for the others (its curve, at no further cost up
+to the fidelity reached), where ``SyncVectorEnv`` keeps one run per sub-env; the two agree
+until a configuration is queried by a second sub-env.
 
 Sub-env ``i`` of ``reset(seed=s)`` draws from its own generator seeded ``s + i``, exactly like a
 :class:`~t2s_env.envs.Task2SimEnv` reset with seed ``s + i``: given the same actions, the two
@@ -57,9 +59,9 @@ from t2s_env.envs.rendering import ConfigurationPicture, check_render_mode
 from t2s_env.envs.task2sim import (
     TaskSelection,
     check_env_args,
-    cost_ledger,
     default_fidelity,
     normalised_embeddings,
+    pretraining_run,
     resolve_tasks,
 )
 from t2s_env.rewards import (
@@ -146,10 +148,11 @@ class Task2SimVectorEnv(VectorEnv):
     autoreset starts query at the ``fidelity`` argument, as a single env reset without options
     does). Everything is checked before any state changes, so a refused reset leaves the env
     as it was. On such a table the infos carry ``fidelity`` (top level and ``final_info``) and
-    ``final_info["cost_seconds"]``, charged in sub-env order to one ledger for the whole vector
-    env (summed over its life in :attr:`cost_seconds_spent`, as ``reward_queries`` and
-    ``distinct_evaluations`` count over all sub-envs); a reset with any seed starts a new run,
-    whose pre-trainings start from nothing, as the single env's seeded reset does.
+    ``final_info["cost_seconds"]``, charged in sub-env order to one run of pre-trainings for
+    the whole vector env (:class:`~t2s_env.envs.task2sim.PretrainingRun`; summed over its life
+    in :attr:`cost_seconds_spent`, as ``reward_queries`` and ``distinct_evaluations`` count over
+    all sub-envs); a reset with any seed starts a new run, whose pre-trainings start from
+    nothing, as the single env's seeded reset does.
     """
 
     metadata: dict[str, Any] = {
@@ -183,8 +186,8 @@ class Task2SimVectorEnv(VectorEnv):
         self.reward_source = TableRewardSource() if reward_source is None else reward_source
         self.fidelities: tuple[float, ...] | None = getattr(self.reward_source, "fidelities", None)
         self._default_fid = default_fidelity(self.reward_source, fidelity)
-        self._ledger = cost_ledger(self.reward_source)
-        self._cost_spent = None if self._ledger is None else 0.0
+        self._run = pretraining_run(self.reward_source)
+        self._cost_spent = None if self._run is None else 0.0
         self.space = self.reward_source.space
         self.tasks = resolve_tasks(self.reward_source, tasks)
         self.noise_std = float(noise_std)
@@ -209,12 +212,10 @@ class Task2SimVectorEnv(VectorEnv):
             )
         self._fid_idx: np.ndarray | None = None  # each sub-env's fidelity (a position)
         self._curve_table: np.ndarray | None = None  # (tasks, configurations, fidelities)
-        self._config_cost: np.ndarray | None = None
         if self._default_fid is not None:
             source: Any = self.reward_source
             self._fid_idx = np.full(self.num_envs, self._default_fid, dtype=np.int64)
             self._curve_table = np.ascontiguousarray(source.curve_means[self._replicate_rows])
-            self._config_cost = np.array([source.config_cost(c) for c in range(self.space.size)])
         self._strides = np.r_[1, np.cumprod(self.space.nvec[1:][::-1])][::-1].astype(np.int64)
         # per knob, its option values batched as SyncVectorEnv batches them (typed when the
         # options share one scalar type, else looked up value by value)
@@ -337,8 +338,8 @@ class Task2SimVectorEnv(VectorEnv):
         for i, s in enumerate(seeds):
             if s is not None:
                 self._rngs[i] = seeding.np_random(s)[0]
-        if self._ledger is not None and any(s is not None for s in seeds):
-            self._ledger = cost_ledger(self.reward_source)  # a seeded reset starts a new run
+        if self._run is not None and any(s is not None for s in seeds):
+            self._run = pretraining_run(self.reward_source)  # a seeded reset starts a new run
         if named is None:
             n = len(self.tasks)
             named = np.array([rng.integers(n) for rng in self._rngs], dtype=np.int64)
@@ -402,14 +403,21 @@ class Task2SimVectorEnv(VectorEnv):
                 ]
             )
         rewards = true_reward
-        if self._replicate_rows is not None:  # one measured replicate each, by each env's RNG
+        cost = None
+        if self._run is not None:  # the run's pre-trainings, in sub-env order
+            queried = [
+                self._run.query(int(self._replicate_rows[t]), c, int(f), rng)  # type: ignore[index]
+                for t, c, f, rng in zip(
+                    task_idx, config_idx.tolist(), fid_idx, self._rngs, strict=True
+                )
+            ]
+            rewards = np.array([r for r, _ in queried])
+            cost = np.array([c for _, c in queried])
+        elif self._replicate_rows is not None:  # one measured replicate each, by its env's RNG
             rewards = np.array(
                 [
                     self.reward_source.sample_rewards(  # type: ignore[attr-defined]
-                        self._replicate_rows[t : t + 1],
-                        config_idx[i : i + 1],
-                        rng,
-                        None if fid_idx is None else int(fid_idx[i]),
+                        self._replicate_rows[t : t + 1], config_idx[i : i + 1], rng
                     )[0]
                     for i, (t, rng) in enumerate(zip(task_idx, self._rngs, strict=True))
                 ]
@@ -428,14 +436,7 @@ class Task2SimVectorEnv(VectorEnv):
         final_info = self._episode_infos(task_idx)
         final_info.update(_with_masks(self._config_infos(actions, config_idx), self._all))
         final_info.update(_with_masks({"true_reward": true_reward.copy()}, self._all))
-        if fid_idx is not None:  # the queries' costs, charged in sub-env order
-            fid = np.asarray(self.fidelities, dtype=np.float64)[fid_idx]
-            cost = np.array(
-                [
-                    self._ledger.charge(c, f, self._config_cost[c])  # type: ignore[union-attr,index]
-                    for c, f in zip(config_idx.tolist(), fid.tolist(), strict=True)
-                ]
-            )
+        if cost is not None:  # the queries' costs, charged in sub-env order
             final_info.update(_with_masks({"cost_seconds": cost}, self._all))
             self._cost_spent += float(cost.sum())  # type: ignore[operator]
         known = self._known[task_idx]

@@ -222,7 +222,9 @@ class ReplicateRewardSource(TableRewardSource):
     def config_cost(self, config_index: int) -> float:
         """CPU seconds of a full pre-training of the configuration at flat index
         ``config_index``: the mean over the seeds that pre-trained it (the seeds a query may
-        draw from), as the cost rule (:mod:`t2s_env.rewards.fidelity`) charges it."""
+        draw from), for a consumer that charges the cost rule (:mod:`t2s_env.rewards.fidelity`)
+        without drawing a seed; the env charges the drawn pre-training's own
+        :attr:`cost_seconds`."""
         if self._config_cost is None:
             raise ValueError("this replicate table has no cost_seconds (no learning curves)")
         return float(self._config_cost[config_index])
@@ -281,6 +283,17 @@ class ReplicateRewardSource(TableRewardSource):
         ``space.all_keys()``; NaN where a seed was not measured. Read-only views."""
         return {t: self._replicates[i] for i, t in enumerate(self.tasks)}
 
+    def draw_seeds(
+        self, task_idx: np.ndarray, config_idx: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Per (task row, flat configuration index) pair, the position in :attr:`seeds` of one
+        of its measured seeds, drawn uniformly with ``rng`` (one ``rng.random`` per pair): the
+        draw behind :meth:`sample_rewards`."""
+        measured = self._measured[task_idx, :, config_idx]  # (N, S)
+        counts = measured.sum(axis=1)
+        pick = (rng.random(len(counts)) * counts).astype(np.int64)  # which measured seed
+        return np.argmax(np.cumsum(measured, axis=1) > pick[:, None], axis=1)
+
     def sample_reward(
         self,
         task: str,
@@ -306,10 +319,7 @@ class ReplicateRewardSource(TableRewardSource):
         """Vectorised :meth:`sample_reward` over rows of :attr:`tasks` and flat configuration
         indices: one uniform draw per pair among its measured seeds; with ``fidelity_index``
         (positions in :attr:`fidelities`, one or one per pair) the drawn seed's curve there."""
-        measured = self._measured[task_idx, :, config_idx]  # (N, S)
-        counts = measured.sum(axis=1)
-        pick = (rng.random(len(counts)) * counts).astype(np.int64)  # which measured seed
-        seed_pos = np.argmax(np.cumsum(measured, axis=1) > pick[:, None], axis=1)
+        seed_pos = self.draw_seeds(task_idx, config_idx, rng)
         if fidelity_index is None:
             return self._replicates[task_idx, seed_pos, config_idx]
         if self._curves is None:
