@@ -172,7 +172,9 @@ class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
     Gymnasium's vector envs report them masked (``info["_regret"]`` False).
     The env counts its reward queries and distinct (task, configuration) pairs in the
     attributes ``reward_queries`` and ``distinct_evaluations`` (each distinct pair costs a full
-    pre-training run in reality).
+    pre-training run in reality). On a table with learning curves ``reset`` and ``step`` add
+    ``fidelity`` (the query's epoch budget) and ``step`` adds ``cost_seconds`` (its CPU cost),
+    and the attribute ``cost_seconds_spent`` sums the costs (next section).
 
     ## Fidelity (tables with learning curves)
 
