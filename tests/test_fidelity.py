@@ -5,6 +5,7 @@ the env over a table file and ``t2s info --table PATH``. All on a small syntheti
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import pickle
 import warnings
@@ -141,6 +142,18 @@ def test_a_curve_nan_where_the_cell_was_measured_is_named(tmp_path):
     with pytest.raises(DataFileError, match="'curves' at task 'digits-5to9', seed 0") as err:
         read_replicate_table_file(write_table(tmp_path, arrays))
     assert "NaN where reward is measured" in str(err.value)
+
+
+def test_a_table_built_in_code_is_checked_too(source):
+    table = source.replicate_table
+    with pytest.raises(ValueError, match="come together"):
+        dataclasses.replace(table, cost_seconds=None)
+    with pytest.raises(ValueError, match="curves has shape"):
+        dataclasses.replace(table, curves=table.curves[..., :2])
+    with pytest.raises(ValueError, match="must equal reward"):
+        dataclasses.replace(table, curves=table.curves * 0.5)
+    with pytest.raises(ValueError, match="cost_seconds has shape"):
+        dataclasses.replace(table, cost_seconds=table.cost_seconds.T)
 
 
 def test_integer_fidelities_are_read_as_epoch_budgets(tmp_path):

@@ -256,6 +256,8 @@ class ReplicateTable:
                 raise ValueError(
                     f"cost_seconds has shape {self.cost_seconds.shape}, expected {shape[1:]}"  # type: ignore[union-attr]
                 )
+            if not np.array_equal(self.curves[..., -1], self.reward, equal_nan=True):  # type: ignore[index]
+                raise ValueError("curves at the last fidelity must equal reward (NaN where it is)")
 
     @property
     def has_curves(self) -> bool:
