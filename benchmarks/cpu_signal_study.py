@@ -18,6 +18,10 @@ on the other; standard errors over tasks x seed folds):
         --results benchmarks/results/cpu2_signal_study.jsonl --keep-backbones /tmp/cpu2 \\
         --shard 0/2   # and --shard 1/2 in a second process
     python benchmarks/cpu_signal_study.py --results benchmarks/results/cpu2_signal_study.jsonl
+    python benchmarks/cpu_signal_study.py --results benchmarks/results/cpu2_signal_study.jsonl \
+        --figure benchmarks/results/cpu2_main_effects.png   # the per-family main-effects figure
+
+(``python benchmarks/cpu_env.py main-effects`` draws the same figure for the packaged table.)
 """
 
 from __future__ import annotations
@@ -189,6 +193,20 @@ def analyse(records: Sequence[dict], recipe_id: str | None, unseen: Sequence[str
     return out
 
 
+def figure(records: Sequence[dict], recipe_id: str | None, path: Path) -> Path:
+    """Each knob's main effect per family (``agents.plotting.plot_main_effects``), the family's
+    hypothesised knob outlined."""
+    from agents.plotting import plot_main_effects
+
+    recipe_id, tasks, specs, seeds, configs, acc, _, _ = load(records, recipe_id)
+    names, effects, method = main_effects(acc, configs)
+    families = [task_family(t, specs[t]) for t in tasks]
+    title = (f"Recipe {recipe_id.split('@')[0]}: each knob's main effect per task family "
+             f"({method}; bars: mean, dots: each seed; *: the family's hypothesis)")  # fmt: skip
+    return plot_main_effects(effects, names, families, path, seeds=seeds, highlight=HYPOTHESES,
+                             title=title)  # fmt: skip
+
+
 def markdown(s: dict, command: str) -> str:
     a, u = s["all_tasks"], s.get("unseen_tasks")
 
@@ -301,7 +319,12 @@ def main() -> None:
     parser.add_argument("--unseen", nargs="*", help="unseen task names (default: the package's)")
     parser.add_argument("--out", help="report path without suffix (default: beside --results)")
     parser.add_argument("--preamble", help="a markdown file put after the title (pilots)")
+    parser.add_argument("--figure", help="only draw the per-family main-effects figure to this PNG")
     args = parser.parse_args()
+    if args.figure:
+        records = [json.loads(x) for x in Path(args.results).read_text().splitlines() if x.strip()]
+        print(f"wrote {figure(records, args.recipe_id, Path(args.figure))}")
+        return
     if args.unseen is None:
         from t2s_env.datasets.live_tasks import live_task_split
 
