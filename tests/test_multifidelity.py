@@ -254,3 +254,28 @@ def test_from_source_reads_the_interface(table):
     again = CurveTable.from_source(source)
     assert again.keys == KEYS and np.array_equal(again.reward, table.reward)
     assert again.folds("seen-unseen") == table.folds("seen-unseen")
+
+
+def test_an_evaluation_budget_is_the_single_fidelity_protocol(table):
+    from agents.advisor import GPAdvisor
+    from agents.advisor.loop import run_budgets
+
+    full = fitted(FullFidelityAdvisor(GPAdvisor()), table)
+    run = run_cost_budget(
+        full, table.embeddings[0], table.curves[0, 0], costs_of(table), Budget(evaluations=5)
+    )
+    kept, measured = run_budgets(
+        fitted(GPAdvisor(), table), table.embeddings[0], table.reward[0, 0], KEYS, (5,)
+    )
+    assert [k for k, _ in run.queries] == measured and run.kept == kept[0]
+    assert {f for _, f in run.queries} == {2.0}
+
+
+def test_the_registered_gp_ranks_the_candidates_through_its_nested_selection(table):
+    adv = fitted(make_multi_fidelity_advisor("successive-halving"), table)
+    plan = adv.plan(table.embeddings[0], Budget(seconds=2 * table.full_cost()), costs_of(table))
+    query = adv.suggest(
+        table.embeddings[0], {}, Budget(seconds=2 * table.full_cost()), costs_of(table)
+    )
+    prior = adv.inner.inner.prior(table.embeddings[0])[0]
+    assert plan[0][0] == 0.5 and query == (KEYS[int(np.argmax(prior))], 0.5)

@@ -10,6 +10,11 @@ held_out_mean``), as a fraction of the cross-seed per-task best (the configurati
 observation seed, graded the same way), beside the untrained backbone on the same seeds; then
 the other way round. This is the held-out-seed scoring of ``t2s_env.rewards.scoring_folds``.
 
+A :class:`~agents.advisor.multifidelity.Budget` in evaluations (``Budget(evaluations=k)``) runs
+the same protocol on a budget of k queries; a single-fidelity advisor wrapped in
+:class:`~agents.advisor.multifidelity.FullFidelityAdvisor` then makes k full pre-trainings, the
+protocol of :func:`agents.advisor.loop.run_budgets`.
+
 >>> import numpy as np
 >>> from agents.advisor.multifidelity import Budget, CostModel, FullFidelityAdvisor
 >>> from agents.advisor.baselines import StaticAdvisor

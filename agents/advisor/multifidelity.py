@@ -84,7 +84,7 @@ class Budget:
 
     def fits(self, seconds: float, evaluations: int) -> bool:
         """Whether spending ``seconds`` in ``evaluations`` stays within the budget."""
-        ok_s = self.seconds is None or seconds <= self.seconds * (1 + 1e-12)
+        ok_s = self.seconds is None or seconds <= self.seconds
         return ok_s and (self.evaluations is None or evaluations <= self.evaluations)
 
 
@@ -323,9 +323,12 @@ class _Planned:
             raise ValueError("the cost model's keys are not the fitted configurations")
 
     def _rungs(self, costs: CostModel) -> tuple[float, ...]:
+        """The fidelities of the rungs, ascending."""
         raise NotImplementedError
 
-    def _sizes(self, n: int, n_rungs: int) -> list[int]:
+    def _sizes(self, n: int, n_rungs: int) -> list[int] | None:
+        """How many configurations each of the first ``n_rungs`` rungs trains when the first
+        takes ``n`` (``None``: no such plan)."""
         raise NotImplementedError
 
     def plan(self, embedding, budget: Budget, costs: CostModel) -> list[tuple[float, int]]:
