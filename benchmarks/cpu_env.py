@@ -469,15 +469,36 @@ def fewshot(seeds: int, out: Path) -> None:
     print(md)
 
 
+def table_source(path: str | None) -> ReplicateRewardSource:
+    """The packaged CPU table, or the replicate table exported to ``path`` (``.npz`` with its
+    ``.json`` beside it; without an untrained reference)."""
+    if path is None:
+        return ReplicateRewardSource()
+    from t2s_env.data import DataFileError, read_replicate_table
+
+    npz = Path(path)
+    if not npz.is_file() or not npz.with_suffix(".json").is_file():
+        raise ValueError(f"--table-file {path}: needs the .npz and the .json beside it")
+    try:
+        return ReplicateRewardSource(read_replicate_table(npz, npz.with_suffix(".json")))
+    except DataFileError as exc:
+        raise ValueError(str(exc)) from None
+
+
 def fewshot_seconds(
-    seeds: int, out: Path, seconds: list[float], units: list[float], evaluations: list[int]
+    seeds: int,
+    out: Path,
+    seconds: list[float],
+    units: list[float],
+    evaluations: list[int],
+    source: ReplicateRewardSource,
+    table_file: str | None = None,
 ) -> None:
     """The few-shot protocol on a CPU-second budget (module docstring); raises ValueError when
     the table has no learning curves."""
     from agents.advisor import Budget, make_multi_fidelity_advisor
     from agents.advisor.costloop import CurveTable, cost_fewshot_markdown, held_out_cost_fewshot
 
-    source = ReplicateRewardSource()
     table = CurveTable.from_source(source)
     budgets = [Budget(seconds=s) for s in seconds]
     budgets += [Budget(seconds=u * table.full_cost()) for u in units]
@@ -496,6 +517,7 @@ def fewshot_seconds(
         + (f" --budget-seconds {','.join(map(str, seconds))}" if seconds else "")
         + (f" --budget-pretrainings {','.join(map(str, units))}" if units else "")
         + (f" --budget-evaluations {','.join(map(str, evaluations))}" if evaluations else "")
+        + (f" --table-file {table_file}" if table_file else "")
     )
     results, parts = {}, []
     for split in ("loto", "seen-unseen"):
@@ -596,21 +618,31 @@ def main() -> None:
             default=[],
             help=f"fewshot: comma-separated budgets in {flag} (CPU seconds over learning curves)",
         )
+    ap.add_argument(
+        "--table-file",
+        default=None,
+        help="fewshot with a budget, main-effects: a replicate table's .npz (its .json beside "
+        "it) instead of the packaged one",
+    )
     args = ap.parse_args()
     mf = args.budget_seconds or args.budget_pretrainings or args.budget_evaluations
     if args.part == "fewshot" and mf:
         try:
+            source = table_source(args.table_file)
             fewshot_seconds(args.seeds, RESULTS / "cpu_env_fewshot_seconds", args.budget_seconds,
-                            args.budget_pretrainings, args.budget_evaluations)  # fmt: skip
+                            args.budget_pretrainings, args.budget_evaluations, source,
+                            args.table_file)  # fmt: skip
         except ValueError as exc:
             ap.error(str(exc))
         return
     if args.part == "main-effects":
         from agents.plotting import plot_table_main_effects
 
-        print(
-            f"wrote {plot_table_main_effects(ReplicateRewardSource(), RESULTS / 'cpu_main_effects.png')}"
-        )
+        try:
+            source = table_source(args.table_file)
+        except ValueError as exc:
+            ap.error(str(exc))
+        print(f"wrote {plot_table_main_effects(source, RESULTS / 'cpu_main_effects.png')}")
         return
     if args.part == "compare":
         compare(args.seeds, RESULTS / "cpu_env_compare")

@@ -19,7 +19,8 @@ advisor (known tasks' full-fidelity rewards), then
   the top ``n`` configurations of an inner advisor's prior ranking (the ``gp`` advisor's
   posterior mean with nothing measured, i.e. what the known tasks say) are trained to the lowest
   fidelity, the best ``1/eta`` of them resumed to the next fidelity, and so on; ``n`` is the
-  largest whose worst-case plan fits the budget.
+  largest whose worst-case plan fits the budget, and what the plan leaves promotes the next in
+  line to the last rung.
 - :class:`ScreenTopKAdvisor`: the sanity baseline of Egele et al. (arXiv 2307.15422, "Is one
   epoch all you need for multi-fidelity HPO?"): train every candidate to one low fidelity, then
   resume the top ``k`` to full training; as many candidates as the budget leaves room for.
@@ -245,6 +246,10 @@ class SuccessiveHalvingConfig:
     candidates: Literal["prior", "random"] = "prior"
     """Which configurations enter: the top of the inner advisor's prior ranking (``"prior"``)
     or a random order (``"random"``, from the seed and the task)."""
+    fill: bool = True
+    """Spend what the worst-case plan leaves: once the last rung is done, the next in line
+    (the following best of the rung before it) go on to the last rung's fidelity while the
+    budget allows."""
 
     def __post_init__(self) -> None:
         try:
@@ -256,6 +261,7 @@ class SuccessiveHalvingConfig:
         object.__setattr__(self, "eta", eta)
         _check_fidelity_option("min_fidelity", self.min_fidelity)
         _check_candidates(self.candidates)
+        _check_bool("fill", self.fill)
 
 
 @dataclass(frozen=True)
@@ -269,12 +275,16 @@ class ScreenTopKConfig:
     the "one epoch" of arXiv 2307.15422)."""
     candidates: Literal["prior", "random"] = "prior"
     """As :attr:`SuccessiveHalvingConfig.candidates`."""
+    fill: bool = True
+    """Spend what the plan leaves on the next best screened candidates, fully trained ("keep
+    the top k for the rest of the budget")."""
 
     def __post_init__(self) -> None:
         if isinstance(self.k, bool) or not isinstance(self.k, int | np.integer) or self.k < 1:
             raise ValueError(f"k must be an integer >= 1, got {self.k!r}")
         _check_fidelity_option("screen_fidelity", self.screen_fidelity)
         _check_candidates(self.candidates)
+        _check_bool("fill", self.fill)
 
 
 def _check_fidelity_option(name: str, value: float | None) -> None:
@@ -282,6 +292,11 @@ def _check_fidelity_option(name: str, value: float | None) -> None:
         isinstance(value, int | float) and np.isfinite(value) and value > 0
     ):
         raise ValueError(f"{name} must be a fidelity > 0 or None, got {value!r}")
+
+
+def _check_bool(name: str, value: object) -> None:
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
 
 
 def _check_candidates(value: str) -> None:
@@ -359,20 +374,27 @@ class _Planned:
             raise TypeError(f"budget must be a Budget, got {type(budget)}")
         obs = check_mf_observed(observed, costs)
         plan = self.plan(embedding, budget, costs)
-        members = self._ranking(embedding)
-        prior_pos = {k: i for i, k in enumerate(members)}
-        prev_f = None
-        for f, size in plan:
-            if prev_f is not None:  # promote the best of the previous rung
-                members = sorted(members, key=lambda k: (-latest(obs[k], prev_f), prior_pos[k]))
-            members = members[:size]
-            for key in members:
+        pool = self._ranking(embedding)  # who may enter the next rung, best first
+        prior_pos = {k: i for i, k in enumerate(pool)}
+
+        def fits(key: str, f: float) -> bool:
+            spend = costs.spent(obs) + costs.query_cost(key, f, obs)
+            return budget.fits(spend, evaluations(obs) + 1)
+
+        for r, (f, size) in enumerate(plan):
+            for key in pool[:size]:
                 if reached(obs, key) < f:
-                    spend = costs.spent(obs) + costs.query_cost(key, f, obs)
-                    if not budget.fits(spend, evaluations(obs) + 1):
-                        return None
+                    return Query(key, f) if fits(key, f) else None
+            if r == len(plan) - 1:
+                break
+            # the best of this rung go on to the next (ties: the prior's order)
+            pool = sorted(pool[:size], key=lambda k, f=f: (-latest(obs[k], f), prior_pos[k]))
+        if plan and self.config.fill:
+            # what the worst-case plan left: the next in line to the last rung, while it fits
+            f = plan[-1][0]
+            for key in pool:
+                if reached(obs, key) < f and fits(key, f):
                     return Query(key, f)
-            prev_f = f
         return None
 
     def answer(self, embedding, observed) -> str:
