@@ -506,6 +506,8 @@ def fewshot_seconds(
     entries = {
         "successive-halving (gp candidates, eta 2)":
             lambda seed: make_multi_fidelity_advisor("successive-halving", seed),
+        "successive-halving (gp candidates, eta 3)":
+            lambda seed: make_multi_fidelity_advisor("successive-halving", seed, eta=3),
         "screen-top-k (gp candidates, k 2)":
             lambda seed: make_multi_fidelity_advisor("screen-top-k", seed),
         "gp, fully trained": lambda seed: make_multi_fidelity_advisor("gp", seed),

@@ -270,6 +270,11 @@ def test_from_source_reads_the_interface(table):
     again = CurveTable.from_source(source)
     assert again.keys == KEYS and np.array_equal(again.reward, table.reward)
     assert again.folds("seen-unseen") == table.folds("seen-unseen")
+    source.replicates = {t: table.reward[i] for i, t in enumerate(table.tasks)}
+    assert CurveTable.from_source(source).tasks == table.tasks
+    source.replicates = {t: table.reward[i] + 0.01 for i, t in enumerate(table.tasks)}
+    with pytest.raises(ValueError, match="not its rewards"):
+        CurveTable.from_source(source)
 
 
 def test_an_evaluation_budget_is_the_single_fidelity_protocol(table):

@@ -161,7 +161,8 @@ class CurveTable:
     def from_source(cls, source: Any) -> CurveTable:
         """The arrays of a ``ReplicateRewardSource`` (or anything with its attributes:
         ``tasks``, ``space``, ``fidelities``, ``curves``, ``cost_seconds``, ``embeddings``,
-        ``untrained``, ``split(task)``). A ValueError if the table has no learning curves."""
+        ``untrained``, ``split(task)``; ``replicates``, if present, must equal the curves' last
+        fidelity). A ValueError if the table has no learning curves."""
         if getattr(source, "curves", None) is None or getattr(source, "fidelities", None) is None:
             raise ValueError(
                 "this table has no learning curves (fidelities, curves, cost_seconds): the "
@@ -169,6 +170,11 @@ class CurveTable:
             )
         if getattr(source, "cost_seconds", None) is None:
             raise ValueError("this table has learning curves but no cost_seconds")
+        replicates = getattr(source, "replicates", None)
+        if replicates is not None:
+            reward = np.stack([replicates[t] for t in source.tasks])
+            if not np.array_equal(np.asarray(source.curves)[..., -1], reward, equal_nan=True):
+                raise ValueError("the table's curves at the last fidelity are not its rewards")
         return cls(
             tuple(source.tasks), tuple(source.space.all_keys()), tuple(source.fidelities),
             source.curves, source.cost_seconds, source.embeddings,
