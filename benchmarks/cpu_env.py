@@ -525,9 +525,21 @@ def fewshot_seconds(
     for split in ("loto", "seen-unseen"):
         results[split] = held_out_cost_fewshot(entries, table, budgets, split, range(seeds))
         parts.append(f"## {split}\n\n" + cost_fewshot_markdown(results[split]))
+    from t2s_env.rewards.signal import fidelity_signal
+
+    rho = fidelity_signal(table.curves)  # (tasks, fidelities)
+    unseen = np.array([(table.splits or {}).get(t) == "unseen" for t in table.tasks])
+    results["fidelity_spearman"] = {"all": np.nanmean(rho, axis=0).tolist(),
+                                    "unseen": np.nanmean(rho[unseen], axis=0).tolist()
+                                    if unseen.any() else None}  # fmt: skip
+    signal = ", ".join(f"{f:g} epochs: {v:.2f}" for f, v in
+                       zip(table.fidelities, results["fidelity_spearman"]["all"], strict=True))  # fmt: skip
     results["table"] = source.provenance
     out.with_suffix(".json").write_text(json.dumps(results, indent=2))
     md = (f"# The few-shot protocol on a CPU-second budget\n\n`{command}`\n\n"
+          "How well one seed's curve at each fidelity ranks the configurations by the other "
+          "seeds' full reward (Spearman, mean over tasks; `t2s_env.rewards.signal."
+          f"fidelity_signal`): {signal}.\n\n"
           + "\n\n".join(parts) + "\n")  # fmt: skip
     out.with_suffix(".md").write_text(md)
     print(md)

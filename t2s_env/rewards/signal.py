@@ -371,3 +371,44 @@ def family_effects(
             "per_seed": effects[rows].mean(axis=0),
         }
     return out
+
+
+def fidelity_signal(curves: np.ndarray) -> np.ndarray:
+    """How well a low-fidelity measurement ranks the configurations by their full-fidelity
+    reward on the other seeds: per task and fidelity, the Spearman correlation between one
+    seed's curve at that fidelity and the mean of the other seeds at full fidelity
+    (:func:`held_out_mean` of ``curves[..., -1]``), averaged over the seeds that measured
+    every configuration. What successive halving relies on; ``(tasks, fidelities)``.
+
+    Args:
+        curves: ``(tasks, seeds, configurations, fidelities)`` accuracies (NaN where not
+            measured), the layout of a replicate table's learning curves.
+
+    >>> rng = np.random.default_rng(0)
+    >>> truth = rng.normal(0, 1, (2, 1, 50, 1))
+    >>> curves = truth * np.array([0.5, 1.0]) + rng.normal(0, 0.1, (2, 2, 50, 2))
+    >>> fidelity_signal(curves).shape, bool((fidelity_signal(curves) > 0.9).all())
+    ((2, 2), True)
+    """
+    from scipy.stats import spearmanr
+
+    curves = np.asarray(curves, dtype=np.float64)
+    if curves.ndim != 4:
+        raise ValueError(
+            f"curves must be (tasks, seeds, configurations, fidelities), got shape {curves.shape}"
+        )
+    n_tasks, _, _, n_fid = curves.shape
+    out = np.full((n_tasks, n_fid), np.nan)
+    for t in range(n_tasks):
+        full = curves[t, :, :, -1]
+        seeds = [s for s in _fold_seeds(full) if np.isfinite(curves[t, s]).all()]
+        rows = []
+        for s in seeds:
+            graded = held_out_mean(full, s)
+            ok = np.isfinite(graded)
+            if ok.sum() >= 3:
+                rows.append([spearmanr(curves[t, s, ok, f], graded[ok]).statistic
+                             for f in range(n_fid)])  # fmt: skip
+        if rows:
+            out[t] = np.mean(rows, axis=0)
+    return out
