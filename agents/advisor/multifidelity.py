@@ -403,8 +403,8 @@ class _Planned:
         if not observed:
             return self.inner.answer(embedding, {})
         top = max(reached(observed, k) for k in observed)
-        at_top = [k for k in observed if reached(observed, k) == top]
-        return max(at_top, key=lambda k: observed[k][top])
+        at_top = sorted((k for k in observed if reached(observed, k) == top), key=self.keys.index)
+        return max(at_top, key=lambda k: observed[k][top])  # ties: the first key
 
 
 def _worst_case(cand_costs: np.ndarray, fids, sizes, f_max: float) -> tuple[float, int]:
