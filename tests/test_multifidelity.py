@@ -256,6 +256,8 @@ def test_errors(table):
         run_cost_budget(
             Greedy(), table.embeddings[0], table.curves[0, 0], costs, Budget(seconds=50)
         )
+    with pytest.raises(ValueError, match="observed must map fitted configurations"):
+        adv.answer(table.embeddings[0], {"9_9_9": {0.5: 0.1}})
     bare = SimpleNamespace(curves=None, fidelities=None)
     with pytest.raises(ValueError, match="has no learning curves"):
         CurveTable.from_source(bare)

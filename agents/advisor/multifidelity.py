@@ -402,6 +402,12 @@ class _Planned:
             raise RuntimeError("fit the advisor before asking it")
         if not observed:
             return self.inner.answer(embedding, {})
+        unknown = [k for k in observed if k not in self.keys]
+        if unknown or not all(observed.values()):
+            raise ValueError(
+                f"observed must map fitted configurations to non-empty {{fidelity: reward}}; "
+                f"got {unknown[:5] or 'an empty curve'}"
+            )
         top = max(reached(observed, k) for k in observed)
         at_top = sorted((k for k in observed if reached(observed, k) == top), key=self.keys.index)
         return max(at_top, key=lambda k: observed[k][top])  # ties: the first key
