@@ -157,6 +157,9 @@ def test_screen_top_k_is_one_screen_then_k_full(table):
     assert len(full) >= 3 and len(screened) > 3 and not [q for q in run.queries if q[1] == 1.0]
     low = {k: table.curves[1, 0, KEYS.index(k), 0] for k in screened}
     assert full == sorted(low, key=low.get, reverse=True)[: len(full)]
+    # a budget too small for k full trainings resumes fewer rather than none
+    plan = adv.plan(table.embeddings[1], Budget(seconds=1.5 * table.full_cost()), costs_of(table))
+    assert plan[-1][0] == 2.0 and 1 <= plan[-1][1] < 3
 
 
 def test_successive_halving_beats_random_at_equal_budget():

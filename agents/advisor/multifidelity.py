@@ -37,7 +37,7 @@ advisor (known tasks' full-fidelity rewards), then
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple, Protocol, runtime_checkable
 
@@ -337,36 +337,31 @@ class _Planned:
         if costs.keys != self.keys:
             raise ValueError("the cost model's keys are not the fitted configurations")
 
-    def _rungs(self, costs: CostModel) -> tuple[float, ...]:
-        """The fidelities of the rungs, ascending."""
-        raise NotImplementedError
-
-    def _sizes(self, n: int, n_rungs: int) -> list[int] | None:
-        """How many configurations each of the first ``n_rungs`` rungs trains when the first
-        takes ``n`` (``None``: no such plan)."""
+    def _shapes(self, costs: CostModel) -> list[tuple[tuple[float, ...], Callable]]:
+        """The plans it may run, preferred first: ``(rung fidelities, sizes(n))``, ``sizes``
+        giving how many configurations each rung trains when the first takes ``n`` (``None``:
+        no such plan)."""
         raise NotImplementedError
 
     def plan(self, embedding, budget: Budget, costs: CostModel) -> list[tuple[float, int]]:
-        """The rungs ``[(fidelity, how many)]`` this advisor runs on the task: the largest first
-        rung whose worst case (the most expensive candidates promoted) fits ``budget``, with
-        every rung if it can, else fewer; empty if not even one low-fidelity query fits."""
+        """The rungs ``[(fidelity, how many)]`` this advisor runs on the task: of the first
+        shape (:meth:`_shapes`) that fits ``budget`` in the worst case (the most expensive
+        candidates promoted), the largest first rung that does; empty if not even one
+        low-fidelity query fits."""
         self._check_costs(costs)
         ranking = self._ranking(embedding)
-        fids = self._rungs(costs)
         cand_costs = np.array([costs.cost(k) for k in ranking])
-        for n_rungs in range(len(fids), 0, -1):
+        for fids, sizes_of in self._shapes(costs):
             best = None
             for n in range(1, len(ranking) + 1):
-                sizes = self._sizes(n, n_rungs)
+                sizes = sizes_of(n)
                 if sizes is None:
                     continue
-                if not budget.fits(
-                    *_worst_case(cand_costs[:n], fids[:n_rungs], sizes, costs.f_max)
-                ):
+                if not budget.fits(*_worst_case(cand_costs[:n], fids, sizes, costs.f_max)):
                     break
                 best = sizes
             if best is not None:
-                return list(zip(fids[:n_rungs], best, strict=True))
+                return list(zip(fids, best, strict=True))
         return []
 
     def suggest(self, embedding, observed, budget: Budget, costs: CostModel) -> Query | None:
@@ -438,13 +433,16 @@ class SuccessiveHalvingAdvisor(_Planned):
         super().__init__(inner, seed)
         self.config = config or SuccessiveHalvingConfig()
 
-    def _rungs(self, costs: CostModel) -> tuple[float, ...]:
+    def _shapes(self, costs: CostModel) -> list[tuple[tuple[float, ...], Callable]]:
+        """Every rung from the first fidelity up, else fewer rungs."""
         lo = costs.fidelities[0] if self.config.min_fidelity is None else self.config.min_fidelity
         costs.check_fidelity(lo)
-        return tuple(f for f in costs.fidelities if f >= lo)
-
-    def _sizes(self, n: int, n_rungs: int) -> list[int]:
-        return [max(1, int(np.floor(n / self.config.eta**r + 1e-9))) for r in range(n_rungs)]
+        fids = tuple(f for f in costs.fidelities if f >= lo)
+        eta = self.config.eta
+        return [
+            (fids[:r], lambda n, r=r: [max(1, int(np.floor(n / eta**i + 1e-9))) for i in range(r)])
+            for r in range(len(fids), 0, -1)
+        ]
 
 
 class ScreenTopKAdvisor(_Planned):
@@ -460,26 +458,22 @@ class ScreenTopKAdvisor(_Planned):
         super().__init__(inner, seed)
         self.config = config or ScreenTopKConfig()
 
-    def _rungs(self, costs: CostModel) -> tuple[float, ...]:
-        lo = (
-            costs.fidelities[0]
-            if self.config.screen_fidelity is None
-            else self.config.screen_fidelity
-        )
+    def _shapes(self, costs: CostModel) -> list[tuple[tuple[float, ...], Callable]]:
+        """A screen and the top ``k`` fully trained, else the top ``k - 1``, ..., else the
+        screen alone."""
+        lo = self.config.screen_fidelity
+        lo = costs.fidelities[0] if lo is None else lo
         costs.check_fidelity(lo)
         if lo >= costs.f_max:
             raise ValueError(
                 f"screen_fidelity {lo} must be below the full fidelity {costs.f_max} "
                 f"(allowed: {list(costs.fidelities[:-1])})"
             )
-        return (lo, costs.f_max)
-
-    def _sizes(self, n: int, n_rungs: int) -> list[int] | None:
-        if n_rungs == 1:
-            return [n]
-        if n < self.config.k:
-            return None
-        return [n, self.config.k]
+        shapes = [
+            ((lo, costs.f_max), lambda n, k=k: [n, k] if n >= k else None)
+            for k in range(self.config.k, 0, -1)
+        ]
+        return [*shapes, ((lo,), lambda n: [n])]
 
 
 class FullFidelityAdvisor:
