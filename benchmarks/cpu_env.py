@@ -470,19 +470,16 @@ def fewshot(seeds: int, out: Path) -> None:
 
 
 def table_source(path: str | None) -> ReplicateRewardSource:
-    """The packaged CPU table, or the replicate table exported to ``path`` (``.npz`` with its
-    ``.json`` beside it; without an untrained reference)."""
+    """The packaged CPU table, or the replicate table file ``path`` (``.npz``, its ``.json``
+    beside; :meth:`ReplicateRewardSource.from_file`)."""
     if path is None:
         return ReplicateRewardSource()
-    from t2s_env.data import DataFileError, read_replicate_table
+    from t2s_env.data import DataFileError
 
-    npz = Path(path)
-    if not npz.is_file() or not npz.with_suffix(".json").is_file():
-        raise ValueError(f"--table-file {path}: needs the .npz and the .json beside it")
     try:
-        return ReplicateRewardSource(read_replicate_table(npz, npz.with_suffix(".json")))
-    except DataFileError as exc:
-        raise ValueError(str(exc)) from None
+        return ReplicateRewardSource.from_file(path)
+    except (DataFileError, OSError) as exc:
+        raise ValueError(f"--table-file {path}: {exc}") from None
 
 
 def fewshot_seconds(
@@ -525,21 +522,22 @@ def fewshot_seconds(
     for split in ("loto", "seen-unseen"):
         results[split] = held_out_cost_fewshot(entries, table, budgets, split, range(seeds))
         parts.append(f"## {split}\n\n" + cost_fewshot_markdown(results[split]))
-    from t2s_env.rewards.signal import fidelity_signal
+    from t2s_env.rewards.signal import held_out_rank
 
-    rho = fidelity_signal(table.curves)  # (tasks, fidelities)
     unseen = np.array([(table.splits or {}).get(t) == "unseen" for t in table.tasks])
-    results["fidelity_spearman"] = {"all": np.nanmean(rho, axis=0).tolist(),
-                                    "unseen": np.nanmean(rho[unseen], axis=0).tolist()
-                                    if unseen.any() else None}  # fmt: skip
+    results["fidelity_spearman"] = {
+        "all": [held_out_rank(table.curves, f) for f in range(len(table.fidelities))],
+        "unseen": [held_out_rank(table.curves[unseen], f) for f in range(len(table.fidelities))]
+        if unseen.any() else None,
+    }  # fmt: skip
     signal = ", ".join(f"{f:g} epochs: {v:.2f}" for f, v in
                        zip(table.fidelities, results["fidelity_spearman"]["all"], strict=True))  # fmt: skip
     results["table"] = source.provenance
     out.with_suffix(".json").write_text(json.dumps(results, indent=2))
     md = (f"# The few-shot protocol on a CPU-second budget\n\n`{command}`\n\n"
           "How well one seed's curve at each fidelity ranks the configurations by the other "
-          "seeds' full reward (Spearman, mean over tasks; `t2s_env.rewards.signal."
-          f"fidelity_signal`): {signal}.\n\n"
+          "seeds' full reward (Spearman, mean over tasks and seeds; `t2s_env.rewards.signal."
+          f"held_out_rank`): {signal}.\n\n"
           + "\n\n".join(parts) + "\n")  # fmt: skip
     out.with_suffix(".md").write_text(md)
     print(md)

@@ -10,6 +10,7 @@ import argparse
 import numpy as np
 
 from agents.cli.checks import add_table_option, table_source
+from t2s_env.rewards.signal import held_out_rank
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -154,21 +155,3 @@ def print_fidelities(source) -> None:
         acc = 100 * source.curve_means[..., f].mean()
         rank = held_out_rank(source.curves, f)
         print(f"{fid:8g} {fid / full:6.2f} {acc:10.2f} {cost.mean() * fid / full:7.1f} {rank:5.2f}")
-
-
-def held_out_rank(curves: np.ndarray, f: int) -> float:
-    """How well fidelity ``f`` ranks the configurations as an independent full pre-training
-    would: per task and seed, Spearman over the configurations between that seed's curves at
-    ``f`` and the other seeds' mean at the full budget; the mean over them (NaN with one seed)."""
-    from scipy import stats
-
-    from t2s_env.rewards.signal import held_out_mean
-
-    rhos = []
-    for task in curves:  # (seeds, configurations, fidelities)
-        for j in range(task.shape[0]):
-            low, full = task[j, :, f], held_out_mean(task[..., -1], j)
-            both = np.isfinite(low) & np.isfinite(full)
-            if both.sum() >= 3:
-                rhos.append(stats.spearmanr(low[both], full[both]).statistic)
-    return float(np.mean(rhos)) if rhos else float("nan")

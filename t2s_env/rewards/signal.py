@@ -373,42 +373,26 @@ def family_effects(
     return out
 
 
-def fidelity_signal(curves: np.ndarray) -> np.ndarray:
-    """How well a low-fidelity measurement ranks the configurations by their full-fidelity
-    reward on the other seeds: per task and fidelity, the Spearman correlation between one
-    seed's curve at that fidelity and the mean of the other seeds at full fidelity
-    (:func:`held_out_mean` of ``curves[..., -1]``), averaged over the seeds that measured
-    every configuration. What successive halving relies on; ``(tasks, fidelities)``.
-
-    Args:
-        curves: ``(tasks, seeds, configurations, fidelities)`` accuracies (NaN where not
-            measured), the layout of a replicate table's learning curves.
+def held_out_rank(curves: np.ndarray, f: int) -> float:
+    """How well fidelity ``f`` ranks the configurations as an independent full pre-training
+    would: per task and seed, Spearman over the configurations between that seed's curves at
+    ``f`` and the other seeds' mean at the full budget; the mean over them (NaN with one seed).
+    ``curves``: ``(tasks, seeds, configurations, fidelities)``, a replicate table's learning
+    curves. What successive halving relies on (``t2s info`` prints it per fidelity).
 
     >>> rng = np.random.default_rng(0)
     >>> truth = rng.normal(0, 1, (2, 1, 50, 1))
     >>> curves = truth * np.array([0.5, 1.0]) + rng.normal(0, 0.1, (2, 2, 50, 2))
-    >>> fidelity_signal(curves).shape, bool((fidelity_signal(curves) > 0.9).all())
-    ((2, 2), True)
+    >>> bool(held_out_rank(curves, 0) > 0.9)
+    True
     """
-    from scipy.stats import spearmanr
+    from scipy import stats
 
-    curves = np.asarray(curves, dtype=np.float64)
-    if curves.ndim != 4:
-        raise ValueError(
-            f"curves must be (tasks, seeds, configurations, fidelities), got shape {curves.shape}"
-        )
-    n_tasks, _, _, n_fid = curves.shape
-    out = np.full((n_tasks, n_fid), np.nan)
-    for t in range(n_tasks):
-        full = curves[t, :, :, -1]
-        seeds = [s for s in _fold_seeds(full) if np.isfinite(curves[t, s]).all()]
-        rows = []
-        for s in seeds:
-            graded = held_out_mean(full, s)
-            ok = np.isfinite(graded)
-            if ok.sum() >= 3:
-                rows.append([spearmanr(curves[t, s, ok, f], graded[ok]).statistic
-                             for f in range(n_fid)])  # fmt: skip
-        if rows:
-            out[t] = np.mean(rows, axis=0)
-    return out
+    rhos = []
+    for task in curves:  # (seeds, configurations, fidelities)
+        for j in range(task.shape[0]):
+            low, full = task[j, :, f], held_out_mean(task[..., -1], j)
+            both = np.isfinite(low) & np.isfinite(full)
+            if both.sum() >= 3:
+                rhos.append(stats.spearmanr(low[both], full[both]).statistic)
+    return float(np.mean(rhos)) if rhos else float("nan")
