@@ -235,13 +235,13 @@ def test_errors(table):
         CostModel((1.0, 0.5), np.ones(2), ("a", "b"))
     costs = costs_of(table)
     with pytest.raises(
-        ValueError, match=r"fidelity 0.7 is not one of the allowed \[0.5, 1.0, 2.0\]"
+        ValueError, match=r"fidelity 0.7 is not one of the table's fidelities \[0.5, 1.0, 2.0\]"
     ):
         costs.query_cost(KEYS[0], 0.7, {})
     adv = fitted(
         make_multi_fidelity_advisor("successive-halving", inner="gp-fixed", min_fidelity=0.7), table
     )
-    with pytest.raises(ValueError, match="not one of the allowed"):
+    with pytest.raises(ValueError, match="not one of the table's fidelities"):
         adv.suggest(table.embeddings[0], {}, Budget(seconds=100), costs)
     adv = fitted(
         make_multi_fidelity_advisor("screen-top-k", inner="gp-fixed", screen_fidelity=2.0), table

@@ -35,6 +35,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from agents.advisor.multifidelity import Budget, CostModel, Query, check_fidelities, reached
+from t2s_env.rewards import CostLedger
 from t2s_env.rewards.signal import held_out_mean
 
 
@@ -71,7 +72,7 @@ def run_cost_budget(
     name = getattr(advisor, "name", advisor)
     observed: dict[str, dict[float, float]] = {}
     queries: list[Query] = []
-    seconds = 0.0
+    ledger = CostLedger(costs.f_max)  # the env's ledger: the advisor's CostModel must agree
     for _ in range(len(costs.keys) * len(costs.fidelities) + 1):
         query = advisor.suggest(embedding, {k: dict(v) for k, v in observed.items()}, budget, costs)
         if query is None:
@@ -84,13 +85,13 @@ def run_cost_budget(
                 f"advisor {name!r} queried {key!r} at fidelity {f}, not above the "
                 f"{reached(observed, key)} it reached"
             )
-        spend = seconds + costs.query_cost(key, f, observed)
+        spend = ledger.spent + costs.query_cost(key, f, observed)
         if not budget.fits(spend, len(queries) + 1):
             raise ValueError(
                 f"advisor {name!r} queried {key!r} at fidelity {f} beyond the budget "
                 f"({spend:.1f} CPU s, {len(queries) + 1} evaluations; budget {budget})"
             )
-        seconds = spend
+        ledger.charge(key, f, costs.cost(key))
         observed.setdefault(key, {})[f] = float(curves[costs.index[key], costs.fidelities.index(f)])
         queries.append(Query(key, f))
     else:
@@ -98,7 +99,7 @@ def run_cost_budget(
     kept = advisor.answer(embedding, {k: dict(v) for k, v in observed.items()})
     if kept not in costs.index:
         raise ValueError(f"advisor {name!r} kept {kept!r}, not a configuration of the table")
-    return CostRun(kept, queries, seconds, len(queries))
+    return CostRun(kept, queries, ledger.spent, len(queries))
 
 
 @dataclass(frozen=True)

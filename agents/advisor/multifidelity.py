@@ -44,6 +44,7 @@ from typing import Any, Literal, NamedTuple, Protocol, runtime_checkable
 import numpy as np
 
 from agents.advisor.base import check_embedding, observed_rng
+from t2s_env.rewards import fidelity_index
 
 
 class Query(NamedTuple):
@@ -126,12 +127,9 @@ class CostModel:
         self.f_max = self.fidelities[-1]
 
     def check_fidelity(self, fidelity: float) -> float:
-        f = float(fidelity)
-        if f not in self.fidelities:
-            raise ValueError(
-                f"fidelity {fidelity!r} is not one of the allowed {list(self.fidelities)}"
-            )
-        return f
+        """``fidelity`` as one of :attr:`fidelities`, or a ValueError naming the allowed ones
+        (``t2s_env.rewards.fidelity_index``, as the env checks it)."""
+        return self.fidelities[fidelity_index(fidelity, self.fidelities)]
 
     def cost(self, key: str) -> float:
         """CPU seconds of ``key``'s full pre-training."""
