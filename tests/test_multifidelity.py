@@ -314,3 +314,20 @@ def test_held_out_rank_says_when_low_fidelity_ranks_well():
     flat = synthetic_table(seed=4, informative_low=False).curves
     assert min(held_out_rank(good, f) for f in range(3)) > 0.8
     assert abs(held_out_rank(flat, 0)) < 0.2 and held_out_rank(flat, 1) > 0.8
+
+
+def test_on_a_replicate_table_file_with_curves(tmp_path):
+    """The real source (``ReplicateRewardSource.from_file``), a partial third seed included:
+    it grades but is no observation fold."""
+    from curve_table import write_curve_table
+
+    from t2s_env.rewards import ReplicateRewardSource
+
+    source = ReplicateRewardSource.from_file(write_curve_table(tmp_path))
+    table = CurveTable.from_source(source)
+    assert table.observation_seeds() == [0, 1] and table.keys == tuple(source.space.all_keys())
+    entries = {n: ADVISORS[n] for n in ("successive-halving", "gp-fixed")}
+    res = held_out_cost_fewshot(entries, table, [Budget(seconds=2 * table.full_cost())], "loto")
+    for e in res["entries"].values():
+        assert e["max_spent"][0] <= 1.0 and np.isfinite(e["mean"][0])
+    assert "untrained" not in res  # the file has no untrained reference beside it
