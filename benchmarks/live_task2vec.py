@@ -53,6 +53,7 @@ from t2s_env.task2vec import (
     Task2VecConfig,
     embed_task,
     family_agreement,
+    resnet18_layout,
     task_vector,
 )
 
@@ -166,6 +167,61 @@ def figures(tasks: dict[str, str], vectors: np.ndarray) -> dict:
     }
 
 
+def _per_block(v: np.ndarray, fn) -> np.ndarray:
+    out = np.empty_like(v)
+    for b in resnet18_layout():
+        out[:, b.start : b.stop] = fn(v[:, b.start : b.stop])
+    return out
+
+
+def _log(b: np.ndarray) -> np.ndarray:
+    return np.log(np.maximum(b, 1e-30))
+
+
+EXPLORED_TRANSFORMS = {
+    "raw": lambda v: v,
+    "sqrt": np.sqrt,
+    "log": _log,
+    "block L2": lambda v: _per_block(v, lambda b: b / np.linalg.norm(b, axis=1, keepdims=True)),
+    "block mean": lambda v: _per_block(v, lambda b: b / b.mean(1, keepdims=True)),
+    "block log-centred": lambda v: _per_block(
+        v, lambda b: _log(b) - _log(b).mean(1, keepdims=True)
+    ),
+    "block log-z": lambda v: _per_block(
+        v, lambda b: (_log(b) - _log(b).mean(1, keepdims=True)) / _log(b).std(1, keepdims=True)
+    ),
+}
+"""What ``--explore`` tries on the raw Fisher, before the agents' cosine (per block: per conv or
+batch-norm layer of the layout)."""
+
+EXPLORED_LAYERS = {
+    "all": lambda b: True,
+    "conv": lambda b: b.kind == "conv",
+    "bn": lambda b: b.kind == "bn",
+    "layer3-4": lambda b: b.name.startswith(("layer3", "layer4")),
+    "layer2-4": lambda b: b.name.startswith(("layer2", "layer3", "layer4")),
+    "stem+layer1-2": lambda b: not b.name.startswith(("layer3", "layer4")),
+    "layer4": lambda b: b.name.startswith("layer4"),
+}
+
+
+def explore(tasks: dict[str, str], fishers: np.ndarray) -> dict[str, dict[str, float]]:
+    """Same-family fraction of every explored transform x layer set (``conv`` x ``block
+    log-z`` is ``conv-log-z``)."""
+    families = [DatasetSpec.parse(s).family for s in tasks.values()]
+    f = fishers.astype(np.float64)
+    out = {}
+    for t_name, transform in EXPLORED_TRANSFORMS.items():
+        v = transform(f)
+        out[t_name] = {}
+        for l_name, keep in EXPLORED_LAYERS.items():
+            mask = np.zeros(v.shape[1], bool)
+            for b in resnet18_layout():
+                mask[b.start : b.stop] = keep(b)
+            out[t_name][l_name] = round(family_agreement(v[:, mask], families)["fraction"], 4)
+    return out
+
+
 def _commit() -> str:
     try:
         out = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True,
@@ -209,6 +265,19 @@ def markdown(result: dict) -> str:
             f"{f['cosine_similarity_range'][1]:.3f} | {secs} | `{r['command']}` |"
         )
     for r in result["runs"]:
+        if not r.get("explore"):
+            continue
+        layer_sets = list(next(iter(r["explore"].values())))
+        lines += ["", f"## Vector modes explored: {r['probe']}, {_settings(r['config'])}", "",
+                  "Same-family fraction by the agents' cosine after each transform of the raw "
+                  "Fisher (rows; per block = per conv or batch-norm layer), on each set of "
+                  "layers (columns). Chosen on these tasks: see the replicate rows above. "
+                  f"Command: `{r['command']} --explore`.", "",
+                  "| transform | " + " | ".join(layer_sets) + " |",
+                  "|---|" + "---|" * len(layer_sets)]  # fmt: skip
+        for t_name, row in r["explore"].items():
+            lines.append(f"| {t_name} | " + " | ".join(f"{row[k]:.0%}" for k in layer_sets) + " |")
+    for r in result["runs"]:
         lines += ["", f"## {r['probe']}, {_settings(r['config'])}", "",
                   "| task | family | nearest other task | same family |", "|---|---|---|---|"]  # fmt: skip
         for t in r["figures"]["per_task"]:
@@ -239,6 +308,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", default=str(RESULTS / "live_task2vec"))
     parser.add_argument("--package", action="store_true", help=f"also write {PACKAGE}")
     parser.add_argument("--train-probe", metavar="FILE", help="train the renders probe first")
+    parser.add_argument("--explore", action="store_true",
+                        help="also score other transforms and layer sets of the same Fisher")  # fmt: skip
     args = parser.parse_args(argv)
     if args.preset:
         fixed = ["probe", "image_size", "n_images", "seed", "probe_seed", "batch_norm",
@@ -301,6 +372,7 @@ def main(argv: list[str] | None = None) -> None:
             round(float(np.mean(list(seconds.values()))), 1) if len(seconds) == len(tasks) else None
         ),
         "figures": figures(tasks, vectors),
+        "explore": explore(tasks, fishers) if args.explore else None,
         "commit": _commit(),
         "machine": f"{platform.processor() or platform.machine()}, torch {torch.__version__}",
     }
@@ -322,6 +394,8 @@ def main(argv: list[str] | None = None) -> None:
     timed = [r["cpu_seconds_per_task"] for r in result["runs"] if same_fisher(r)]
     if run["cpu_seconds_per_task"] is None and any(timed):
         run["cpu_seconds_per_task"] = next(t for t in timed if t)
+    kept = [r.get("explore") for r in result["runs"] if same_row(r)]
+    run["explore"] = run["explore"] or next((e for e in kept if e), None)
     result["runs"] = [r for r in result["runs"] if not same_row(r)] + [run]
     result["tasks"] = {**result.get("tasks", {}), **tasks}
     result["families"] = {t: DatasetSpec.parse(s).family for t, s in result["tasks"].items()}

@@ -22,6 +22,8 @@ procedure by default, in three steps:
 The embedding is the filter-wise mean of those accumulated squared gradients for every conv
 and batch-norm weight of the trunk, the classifier skipped, in ``named_modules`` order (the
 layout of :mod:`t2s_env.task2vec.layout`, 9,600 numbers for ResNet-18), ``scale`` all ones.
+``Task2VecConfig.vector`` then says how that Fisher becomes the vector (the Fisher itself, or
+the live probe's ``"conv-log-z"``: :mod:`t2s_env.task2vec.vector`).
 
 Two of the project's earlier choices remain as options, off by default (vectors made with them
 are not comparable with the shipped ones):
