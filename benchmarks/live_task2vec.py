@@ -265,8 +265,8 @@ def markdown(result: dict) -> str:
             f"{f['cosine_similarity_range'][1]:.3f} | {secs} | `{r['command']}` |"
         )
     for r in result["runs"]:
-        if not r.get("explore"):
-            continue
+        if not r.get("explore") or r["config"].get("vector", "fisher") != "fisher":
+            continue  # one table per Fisher setting
         layer_sets = list(next(iter(r["explore"].values())))
         lines += ["", f"## Vector modes explored: {r['probe']}, {_settings(r['config'])}", "",
                   "Same-family fraction by the agents' cosine after each transform of the raw "

@@ -236,9 +236,10 @@ def run(args: argparse.Namespace) -> int:
     write_output(Path(out), "--out", emb.save)
     v, meta = emb.vector, emb.meta
     secs = meta["seconds"]
+    mode = meta.get("vector", "fisher")
     print(
         f"saved {args.out}: {v.shape[0]} numbers (norm {np.linalg.norm(v):.3e}), probe "
-        f"{meta['probe']}, {meta['n_images']} images, head train accuracy "
+        f"{meta['probe']}{'' if mode == 'fisher' else f' ({mode} vector)'}, {meta['n_images']} images, head train accuracy "
         f"{meta['head_train_accuracy']:.3f}, {secs['total']:.1f}s (features "
         f"{secs['features']:.1f}s, head {secs['head']:.1f}s, Fisher {secs['fisher']:.1f}s) on "
         f"{meta['device']}"

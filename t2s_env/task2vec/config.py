@@ -123,8 +123,9 @@ LIVE_TASK2VEC = Task2VecConfig(
 otherwise, and the ``"conv-log-z"`` vector (:mod:`t2s_env.task2vec.vector`). The packaged live
 vectors (``t2s_env.data.load_live_task2vec``) are made with it, and so is a user's new task.
 Leaving each of the 24 live tasks out, its nearest other task by the agents' cosine is of its
-transformation family for 23 of 24 (the raw Fisher of the same probe: 16 of 24), at about 20 CPU
-s a task: ``benchmarks/results/live_task2vec.md``. The 20 paper vectors keep their ImageNet
+transformation family for 23 of 24 (the raw Fisher of the same probe: 16 of 24; with another
+seed of draws 24 and 10, another random probe 21 and 10), at about 20 CPU s a task:
+``benchmarks/results/live_task2vec.md``. The 20 paper vectors keep their ImageNet
 probe and the raw Fisher; the two kinds are not comparable."""
 
 
