@@ -16,6 +16,7 @@ from t2s_env.task2vec import (
     Task2VecConfig,
     TaskEmbedding,
     build_probe,
+    config_record,
     embed_task,
     family_agreement,
     resnet18_layout,
@@ -78,6 +79,10 @@ def test_live_option_is_the_one_setting_and_refuses_what_it_fixes():
         Task2VecConfig(probe="live")
     with pytest.raises(ValueError, match="vector must be one of"):
         Task2VecConfig(vector="log")
+    # store keys of raw-Fisher settings are those from before the vector modes existed
+    old_key = {k: v for k, v in asdict(Task2VecConfig()).items() if k != "vector"}
+    assert config_record(Task2VecConfig()) == old_key
+    assert config_record(LIVE_TASK2VEC)["vector"] == "conv-log-z"
 
 
 @pytest.mark.slow

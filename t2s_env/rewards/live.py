@@ -254,9 +254,7 @@ class LiveRewardSource:
         return self._embedding_cache[task].copy()
 
     def _task2vec(self, task: str, spec: DatasetSpec, config: Any) -> np.ndarray:
-        import dataclasses
-
-        from t2s_env.task2vec import Task2VecConfig, embed_task
+        from t2s_env.task2vec import Task2VecConfig, config_record, embed_task
 
         config = Task2VecConfig() if config is None else config
         if not isinstance(config, Task2VecConfig):
@@ -264,7 +262,7 @@ class LiveRewardSource:
                 f"embeddings must be a {{task: vector}} mapping or a Task2VecConfig, got {config!r}"
             )
         method = json.dumps(
-            {"dataset": spec.identity, "task2vec": dataclasses.asdict(config)}, sort_keys=True
+            {"dataset": spec.identity, "task2vec": config_record(config)}, sort_keys=True
         )
         vector = self.store.get_embedding(task, method)
         if vector is None:

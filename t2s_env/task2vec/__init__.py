@@ -30,7 +30,7 @@ from t2s_env.lazy import lazy_exports
 _MODULES = {
     "config": (
         "BATCH_NORM_MODES", "LIVE_PROBE", "LIVE_TASK2VEC", "SAMPLING_MODES", "Task2VecConfig",
-        "VECTOR_MODES", "task2vec_options",
+        "VECTOR_MODES", "config_record", "task2vec_options",
     ),
     "distance": (
         "METRICS", "cosine_distance", "distance_matrix", "family_agreement", "nearest_other",
@@ -58,6 +58,7 @@ if TYPE_CHECKING:
         SAMPLING_MODES,
         VECTOR_MODES,
         Task2VecConfig,
+        config_record,
         task2vec_options,
     )
     from t2s_env.task2vec.distance import (
@@ -113,6 +114,7 @@ __all__ = [
     "VECTOR_MODES",
     "build_probe",
     "class_balanced_draws",
+    "config_record",
     "cosine_distance",
     "distance_matrix",
     "embed_task",

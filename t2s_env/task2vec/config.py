@@ -19,6 +19,7 @@ __all__ = [
     "SAMPLING_MODES",
     "Task2VecConfig",
     "VECTOR_MODES",
+    "config_record",
     "task2vec_options",
 ]
 
@@ -108,6 +109,22 @@ class Task2VecConfig:
         if self.device == "auto":
             return torch.device("cuda" if torch.cuda.is_available() else "cpu")
         return torch.device(self.device)
+
+
+def config_record(cfg: Task2VecConfig) -> dict:
+    """``cfg`` as a dict for the record and for cache keys (a reward store's embedding method):
+    ``vector`` is left out when it is ``"fisher"``, so keys made before the vector modes existed
+    still find their embeddings.
+
+    >>> "vector" in config_record(Task2VecConfig()), config_record(LIVE_TASK2VEC)["vector"]
+    (False, 'conv-log-z')
+    """
+    from dataclasses import asdict
+
+    out = asdict(cfg)
+    if out["vector"] == "fisher":
+        del out["vector"]
+    return out
 
 
 LIVE_PROBE = "live"
