@@ -319,8 +319,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             parser.error(
                 f"--preset live fixes {', '.join('--' + k.replace('_', '-') for k in given)}"
             )
-    if args.package and not args.preset:
-        parser.error("--package writes the live tasks' vectors: it needs --preset live")
+    if args.package and (not args.preset or args.tasks):
+        parser.error("--package writes LIVE_TASKS' vectors: it needs --preset live, no --tasks")
     return args
 
 
