@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import dataclasses
 import datetime
 import json
 import os
@@ -49,7 +48,7 @@ import numpy as np
 from t2s_env.datasets import LIVE_TASKS, V0_TASKS, DatasetSpec, live_task_split
 from t2s_env.rewards.store import RewardStore
 from t2s_env.space import PAPER_SPACE
-from t2s_env.task2vec import Task2VecConfig
+from t2s_env.task2vec import Task2VecConfig, config_record
 
 TASKS = {t: LIVE_TASKS[t] for t in V0_TASKS}
 """The table's tasks: the eight of ``Task2Sim-CPU-v0`` (the later live tasks are not in it)."""
@@ -185,7 +184,7 @@ def package(store_path: Path, out: Path, dest: Path) -> None:
             f"({int(missing.any(axis=0).sum())} configurations); run the sweep further"
         )
     store = RewardStore(store_path)
-    config = dataclasses.asdict(Task2VecConfig(**EMBEDDING, device="cpu"))  # type: ignore[arg-type]
+    config = config_record(Task2VecConfig(**EMBEDDING, device="cpu"))  # type: ignore[arg-type]
     vectors = []
     for task, spec in TASKS.items():
         method = json.dumps(

@@ -575,9 +575,11 @@ def load_task2vec() -> Task2VecTable:
 def load_live_task2vec() -> tuple[Task2VecTable, dict[str, Any]]:
     """Task2Vec vectors of the named live tasks (``live_task2vec.npz``) and how they were made.
 
-    Provenance: this project's ``benchmarks/live_task2vec.py --package``; the ``dict`` holds the
-    probe, the Task2Vec settings, each task's spec and the leave-one-out family figure. Not
-    comparable with :func:`load_task2vec`'s ImageNet-probe vectors.
+    Provenance: this project's ``benchmarks/live_task2vec.py --preset live --package``, with the
+    live probe (:data:`t2s_env.task2vec.LIVE_TASK2VEC`: random ResNet-18, 32 px, 2,048 draws,
+    ``conv-log-z`` vectors, so entries can be negative); the ``dict`` holds the probe, the
+    Task2Vec settings, each task's spec and family, the leave-one-out family figure and the
+    command. Not comparable with :func:`load_task2vec`'s ImageNet-probe vectors.
     """
     path = data_path("live_task2vec.npz")
     arrs = _read_npz(path, {"tasks": ("U", 1), "embedding": ("f", 2), "meta": ("U", 0)})
