@@ -197,3 +197,96 @@ def plot_runs(run_dirs: Sequence[str | Path], out_dir: str | Path) -> list[Path]
         _save(fig, out_dir / f"policy_heatmap_{info['agent']}_{info['seed']}.png", written)
         plt.close(fig)
     return written
+
+
+def plot_main_effects(
+    effects: np.ndarray,
+    knobs: Sequence[str],
+    families: Sequence[str],
+    path: str | Path,
+    *,
+    seeds: Sequence[int] | None = None,
+    highlight: dict[str, str] | None = None,
+    title: str = "Each knob's main effect, per task family",
+    units: str = "points",
+) -> Path:
+    """One panel per task family: each knob's main effect (bars: the mean over the family's
+    tasks and seeds; dots: each seed's estimate, the per-seed spread), from the ``(tasks, seeds,
+    knobs)`` effects of :func:`t2s_env.rewards.signal.main_effects`. ``highlight`` marks a
+    family's hypothesised knob (bold, with a star). Writes a PNG to ``path`` and returns it.
+
+    >>> import tempfile
+    >>> e = np.random.default_rng(0).normal(0, 1, (4, 2, 3))
+    >>> out = plot_main_effects(e, ["a", "b", "c"], ["x", "x", "y", "y"], tempfile.mkdtemp() + "/m.png")
+    >>> out.stat().st_size > 0
+    True
+    """
+    from t2s_env.rewards.signal import family_effects
+
+    effects = np.asarray(effects, dtype=np.float64)
+    if effects.ndim != 3 or effects.shape[2] != len(knobs):
+        raise ValueError(
+            f"effects must be (tasks, seeds, {len(knobs)} knobs), got shape {effects.shape}"
+        )
+    by_family = family_effects(effects, families)
+    seeds = list(range(effects.shape[1])) if seeds is None else list(seeds)
+    plt = _pyplot()
+    n = len(by_family)
+    cols = min(n, 3)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(4.2 * cols, 0.32 * len(knobs) * rows + 1.2 * rows + 0.6),
+        sharex=True, squeeze=False,
+    )  # fmt: skip
+    lim = max(float(np.nanmax(np.abs(e["per_seed"]))) for e in by_family.values()) * 1.08 or 1.0
+    y = np.arange(len(knobs))
+    markers = "o^sDv<>"
+    for ax, (family, e) in zip(axes.flat, by_family.items(), strict=False):
+        mean = e["mean"]
+        colours = ["#d62728" if v > 0 else "#1f77b4" for v in mean]
+        ax.barh(y, mean, color=colours, alpha=0.55)
+        for j, s in enumerate(seeds):
+            ax.plot(e["per_seed"][j], y, markers[j % len(markers)], color="k", ms=3.5,
+                    label=f"seed {s}")  # fmt: skip
+        ax.axvline(0, color="k", lw=0.8)
+        mark = (highlight or {}).get(family)
+        ax.set_yticks(y, [f"{k} *" if k == mark else k for k in knobs], fontsize=8)
+        for label in ax.get_yticklabels():
+            if label.get_text().endswith(" *"):
+                label.set_fontweight("bold")
+        ax.invert_yaxis()
+        ax.set_xlim(-lim, lim)
+        ax.set_title(f"{family} ({len(e['tasks'])} task{'s' * (len(e['tasks']) != 1)})", fontsize=9)
+        ax.grid(axis="x", alpha=0.3)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel(f"main effect ({units})", fontsize=8)
+    axes.flat[0].legend(fontsize=7, loc="lower right")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    path = Path(path)
+    written: list[Path] = []
+    _save(fig, path, written)
+    plt.close(fig)
+    return path
+
+
+def plot_table_main_effects(
+    source: Any, path: str | Path, families: dict[str, str] | None = None
+) -> Path:
+    """:func:`plot_main_effects` of a replicate table (a ``ReplicateRewardSource``: every seed's
+    replicates, in points), the tasks grouped by ``families`` (``{task: family}``; by default
+    the live tasks' transformation families, any other task its own family)."""
+    from t2s_env.datasets.live_tasks import live_task_families
+    from t2s_env.rewards.signal import main_effects
+
+    families = live_task_families() if families is None else families
+    acc = 100 * np.stack([source.replicates[t] for t in source.tasks])
+    if not np.isfinite(acc).all():
+        raise ValueError("main effects need every (task, seed, configuration) measured")
+    names, effects, method = main_effects(acc, source.space.all_keys(), source.space)
+    return plot_main_effects(
+        effects, names, [families.get(t, t) for t in source.tasks], path, seeds=source.seeds,
+        title=f"Each knob's main effect per task family ({method}, per seed)",
+    )  # fmt: skip

@@ -7,6 +7,9 @@ paper's agent trained through ``Task2Sim-Live-v0`` itself (the loop, demonstrate
     python benchmarks/cpu_env.py figure                      # results/cpu_env.png, from both
     python benchmarks/cpu_env.py stats                       # results/cpu_table_stats.{md,json}
     OMP_NUM_THREADS=1 python benchmarks/cpu_env.py fewshot --seeds 5  # results/cpu_env_fewshot.{md,json,png}
+    OMP_NUM_THREADS=1 python benchmarks/cpu_env.py fewshot --budget-pretrainings 1,2,4,8
+                                                             # results/cpu_env_fewshot_seconds.{md,json}
+    python benchmarks/cpu_env.py main-effects                # results/cpu_main_effects.png
 
 Every score here is **held-out seed** (``t2s_env.rewards.scoring_folds``): a method learns from
 one pre-training seed's replicates and its answer is graded by the other seed, both ways round,
@@ -44,6 +47,17 @@ measured table: an advisor is fitted on one seed's replicates of the training ta
 the held-out task on that seed, and the configuration it keeps is graded on the other seed, as a
 fraction of the task's cross-seed best; also the ``gp`` model told the seed noise
 (``noise_std`` 0.03, about one seed's SD in ``stats``).
+
+``fewshot --budget-seconds S,...`` (or ``--budget-pretrainings M,...``: multiples of the median
+full pre-training's CPU seconds): the same protocol on a budget in CPU seconds over the table's
+learning curves (``agents.advisor.costloop``): successive halving over the ``gp`` advisor's
+candidates, the screen-then-top-k baseline (arXiv 2307.15422), the ``gp`` advisor and random
+configurations fully trained; as fractions of the cross-seed best, beside the untrained
+backbone. It needs a table with learning curves (``fidelities``, ``curves``, ``cost_seconds``)
+and says so when the table has none.
+
+``main-effects``: each knob's main effect per task family on the packaged table
+(``agents.plotting.plot_table_main_effects``).
 """
 
 from __future__ import annotations
@@ -455,6 +469,80 @@ def fewshot(seeds: int, out: Path) -> None:
     print(md)
 
 
+def table_source(path: str | None) -> ReplicateRewardSource:
+    """The packaged CPU table, or the replicate table file ``path`` (``.npz``, its ``.json``
+    beside; :meth:`ReplicateRewardSource.from_file`)."""
+    if path is None:
+        return ReplicateRewardSource()
+    from t2s_env.data import DataFileError
+
+    try:
+        return ReplicateRewardSource.from_file(path)
+    except (DataFileError, OSError) as exc:
+        raise ValueError(f"--table-file {path}: {exc}") from None
+
+
+def fewshot_seconds(
+    seeds: int,
+    out: Path,
+    seconds: list[float],
+    units: list[float],
+    evaluations: list[int],
+    source: ReplicateRewardSource,
+    table_file: str | None = None,
+) -> None:
+    """The few-shot protocol on a CPU-second budget (module docstring); raises ValueError when
+    the table has no learning curves."""
+    from agents.advisor import Budget, make_multi_fidelity_advisor
+    from agents.advisor.costloop import CurveTable, cost_fewshot_markdown, held_out_cost_fewshot
+
+    table = CurveTable.from_source(source)
+    budgets = [Budget(seconds=s) for s in seconds]
+    budgets += [Budget(seconds=u * table.full_cost()) for u in units]
+    budgets += [Budget(evaluations=k) for k in evaluations]
+    entries = {
+        "successive-halving (gp candidates, eta 2)":
+            lambda seed: make_multi_fidelity_advisor("successive-halving", seed),
+        "successive-halving (gp candidates, eta 3)":
+            lambda seed: make_multi_fidelity_advisor("successive-halving", seed, eta=3),
+        "screen-top-k (gp candidates, k 2)":
+            lambda seed: make_multi_fidelity_advisor("screen-top-k", seed),
+        "gp, fully trained": lambda seed: make_multi_fidelity_advisor("gp", seed),
+        "random-distinct, fully trained":
+            lambda seed: make_multi_fidelity_advisor("random-distinct", seed),
+    }  # fmt: skip
+    command = (
+        f"OMP_NUM_THREADS=1 python benchmarks/cpu_env.py fewshot --seeds {seeds}"
+        + (f" --budget-seconds {','.join(map(str, seconds))}" if seconds else "")
+        + (f" --budget-pretrainings {','.join(map(str, units))}" if units else "")
+        + (f" --budget-evaluations {','.join(map(str, evaluations))}" if evaluations else "")
+        + (f" --table-file {table_file}" if table_file else "")
+    )
+    results, parts = {}, []
+    for split in ("loto", "seen-unseen"):
+        results[split] = held_out_cost_fewshot(entries, table, budgets, split, range(seeds))
+        parts.append(f"## {split}\n\n" + cost_fewshot_markdown(results[split]))
+    from t2s_env.rewards.signal import held_out_rank
+
+    unseen = np.array([(table.splits or {}).get(t) == "unseen" for t in table.tasks])
+    results["fidelity_spearman"] = {
+        "all": [held_out_rank(table.curves, f) for f in range(len(table.fidelities))],
+        "unseen": [held_out_rank(table.curves[unseen], f) for f in range(len(table.fidelities))]
+        if unseen.any() else None,
+    }  # fmt: skip
+    signal = ", ".join(f"{f:g} epochs: {v:.2f}" for f, v in
+                       zip(table.fidelities, results["fidelity_spearman"]["all"], strict=True))  # fmt: skip
+    results["table"] = source.provenance
+    out.with_suffix(".json").write_text(json.dumps(results, indent=2))
+    md = (f"# The few-shot protocol on a CPU-second budget\n\n`{command}`\n\n"
+          "How well one seed's curve at each fidelity ranks the configurations by the other "
+          "seeds' full reward (Spearman, mean over tasks and seeds; `t2s_env.rewards.signal."
+          f"held_out_rank`): {signal}.\n\n"
+          + "\n\n".join(parts) + "\n")  # fmt: skip
+    out.with_suffix(".md").write_text(md)
+    print(md)
+
+
 def figure(out: Path) -> None:
     """What the table says per knob (main effects per task), and the comparison's and the
     loop's answers on the unseen tasks, from their JSON results."""
@@ -506,9 +594,26 @@ def figure(out: Path) -> None:
     print(f"wrote {out}")
 
 
+def _number_list(kind: type, flag: str):
+    def parse(text: str) -> list:
+        try:
+            values = [kind(v) for v in text.split(",") if v.strip()]
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"--budget-{flag} must be numbers, got {text!r}"
+            ) from None
+        if not values or any(not np.isfinite(v) or v <= 0 for v in values):
+            raise argparse.ArgumentTypeError(f"--budget-{flag} must be numbers > 0, got {text!r}")
+        return values
+
+    return parse
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("part", choices=["compare", "loop", "figure", "stats", "fewshot"])
+    ap.add_argument(
+        "part", choices=["compare", "loop", "figure", "stats", "fewshot", "main-effects"]
+    )
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS["task2sim"])
     ap.add_argument("--store", default=str(STORE))
@@ -518,7 +623,39 @@ def main() -> None:
         help="loop: re-grade the live answers of this earlier loop result (in results/) instead "
         "of training live (when the sweep's store is not at hand)",
     )
+    for flag, kind in (("seconds", float), ("pretrainings", float), ("evaluations", int)):
+        ap.add_argument(
+            f"--budget-{flag}",
+            type=_number_list(kind, flag),
+            default=[],
+            help=f"fewshot: comma-separated budgets in {flag} (CPU seconds over learning curves)",
+        )
+    ap.add_argument(
+        "--table-file",
+        default=None,
+        help="fewshot with a budget, main-effects: a replicate table's .npz (its .json beside "
+        "it) instead of the packaged one",
+    )
     args = ap.parse_args()
+    mf = args.budget_seconds or args.budget_pretrainings or args.budget_evaluations
+    if args.part == "fewshot" and mf:
+        try:
+            source = table_source(args.table_file)
+            fewshot_seconds(args.seeds, RESULTS / "cpu_env_fewshot_seconds", args.budget_seconds,
+                            args.budget_pretrainings, args.budget_evaluations, source,
+                            args.table_file)  # fmt: skip
+        except ValueError as exc:
+            ap.error(str(exc))
+        return
+    if args.part == "main-effects":
+        from agents.plotting import plot_table_main_effects
+
+        try:
+            source = table_source(args.table_file)
+        except ValueError as exc:
+            ap.error(str(exc))
+        print(f"wrote {plot_table_main_effects(source, RESULTS / 'cpu_main_effects.png')}")
+        return
     if args.part == "compare":
         compare(args.seeds, RESULTS / "cpu_env_compare")
     elif args.part == "fewshot":

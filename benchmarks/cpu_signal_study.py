@@ -18,6 +18,10 @@ on the other; standard errors over tasks x seed folds):
         --results benchmarks/results/cpu2_signal_study.jsonl --keep-backbones /tmp/cpu2 \\
         --shard 0/2   # and --shard 1/2 in a second process
     python benchmarks/cpu_signal_study.py --results benchmarks/results/cpu2_signal_study.jsonl
+    python benchmarks/cpu_signal_study.py --results benchmarks/results/cpu2_signal_study.jsonl \
+        --figure benchmarks/results/cpu2_main_effects.png   # the per-family main-effects figure
+
+(``python benchmarks/cpu_env.py main-effects`` draws the same figure for the packaged table.)
 """
 
 from __future__ import annotations
@@ -30,8 +34,7 @@ from urllib.parse import parse_qsl
 
 import numpy as np
 
-from t2s_env.rewards.signal import cross_seed_selection
-from t2s_env.space import PAPER_SPACE
+from t2s_env.rewards.signal import cross_seed_selection, family_effects, main_effects
 
 RESULTS = Path(__file__).parent / "results"
 HYPOTHESES = {
@@ -85,51 +88,6 @@ def load(records: Sequence[dict], recipe_id: str | None):
     cpu = [r["cpu_seconds"] + min(r["task_cpu_seconds"].values()) for r in latest.values()
            if r["config"] != UNTRAINED and r["config"] in configs]  # fmt: skip
     return recipe_id, tasks, specs, seeds, configs, acc, untrained, cpu
-
-
-def knob_matrix(configs: Sequence[str]) -> tuple[list[str], np.ndarray]:
-    """``(knobs that vary, (configs, knobs) 0/1 indicators: off its first option or not)``."""
-    knobs = [k for k in PAPER_SPACE.knobs if len(k.options) > 1]
-    rows = []
-    for key in configs:
-        cfg = PAPER_SPACE.key_to_dict(key)
-        rows.append([float(str(cfg[k.name]) != str(k.options[0])) for k in knobs])
-    return [k.name for k in knobs], np.array(rows)
-
-
-def main_effects(acc: np.ndarray, configs: Sequence[str]) -> tuple[list[str], np.ndarray, str]:
-    """Main effect (points) of each knob, per task and seed: ``(tasks, seeds, knobs)``, and how.
-
-    Least squares over every configuration (each knob on/off at once) when the configurations
-    separate the knobs; else the one-at-a-time contrasts of the study's design, for the knobs
-    whose four configurations were measured: ``((alone on - all off) + (all on - alone off)) / 2``
-    (NaN for the others).
-    """
-    names, x = knob_matrix(configs)
-    design = np.column_stack([np.ones(len(configs)), x])
-    if np.linalg.matrix_rank(design) == design.shape[1]:
-        coef = np.linalg.lstsq(design, acc.reshape(-1, len(configs)).T, rcond=None)[0]
-        effects = coef[1:].T.reshape(acc.shape[0], acc.shape[1], len(names))
-        return names, effects, f"least squares over {len(configs)} configurations"
-    rows = {tuple(r): i for i, r in enumerate(x.astype(int).tolist())}
-    off, on = tuple([0] * len(names)), tuple([1] * len(names))
-    effects = np.full((acc.shape[0], acc.shape[1], len(names)), np.nan)
-    for k in range(len(names)):
-        alone_on = tuple(int(i == k) for i in range(len(names)))
-        alone_off = tuple(int(i != k) for i in range(len(names)))
-        idx = [rows.get(c) for c in (alone_on, off, on, alone_off)]
-        if None not in idx:
-            a, b, c, d = (acc[..., i] for i in idx)
-            effects[..., k] = ((a - b) + (c - d)) / 2
-    keep = ~np.isnan(effects).all(axis=(0, 1))
-    if not keep.any():
-        raise ValueError(f"{len(configs)} configurations do not separate any knob")
-    names, effects = [n for n, k in zip(names, keep, strict=True) if k], effects[..., keep]
-    return (
-        names,
-        effects,
-        "one-at-a-time contrasts (the configurations do not yet separate every knob by least squares)",
-    )
 
 
 def analyse(records: Sequence[dict], recipe_id: str | None, unseen: Sequence[str]) -> dict:
@@ -190,14 +148,15 @@ def analyse(records: Sequence[dict], recipe_id: str | None, unseen: Sequence[str
     except ValueError as exc:
         out["main_effects"] = {"not_estimable": str(exc)}
         return out
-    families = sorted({v["family"] for v in per_task.values()})
+    by_family = family_effects(effects, [per_task[t]["family"] for t in tasks])
+    families = sorted(by_family)
     fam = {}
     for f in families:
-        rows = [i for i, t in enumerate(tasks) if per_task[t]["family"] == f]
+        e = by_family[f]
         fam[f] = {
-            "tasks": [tasks[i] for i in rows],
-            "effect": dict(zip(names, effects[rows].mean(axis=(0, 1)).round(2).tolist(), strict=True)),
-            "effect_per_seed": {str(s): dict(zip(names, effects[rows, j].mean(axis=0).round(2).tolist(), strict=True))
+            "tasks": [tasks[i] for i in e["tasks"]],
+            "effect": dict(zip(names, e["mean"].round(2).tolist(), strict=True)),
+            "effect_per_seed": {str(s): dict(zip(names, e["per_seed"][j].round(2).tolist(), strict=True))
                                 for j, s in enumerate(seeds)},
         }  # fmt: skip
     hypotheses = {}
@@ -232,6 +191,20 @@ def analyse(records: Sequence[dict], recipe_id: str | None, unseen: Sequence[str
         "sign_changes_beyond_seed_spread": changes, "hypotheses": hypotheses, "method": method,
     }  # fmt: skip
     return out
+
+
+def figure(records: Sequence[dict], recipe_id: str | None, path: Path) -> Path:
+    """Each knob's main effect per family (``agents.plotting.plot_main_effects``), the family's
+    hypothesised knob outlined."""
+    from agents.plotting import plot_main_effects
+
+    recipe_id, tasks, specs, seeds, configs, acc, _, _ = load(records, recipe_id)
+    names, effects, method = main_effects(acc, configs)
+    families = [task_family(t, specs[t]) for t in tasks]
+    title = (f"Recipe {recipe_id.split('@')[0]}: each knob's main effect per task family "
+             f"({method}; bars: mean, dots: each seed; *: the family's hypothesis)")  # fmt: skip
+    return plot_main_effects(effects, names, families, path, seeds=seeds, highlight=HYPOTHESES,
+                             title=title)  # fmt: skip
 
 
 def markdown(s: dict, command: str) -> str:
@@ -346,7 +319,12 @@ def main() -> None:
     parser.add_argument("--unseen", nargs="*", help="unseen task names (default: the package's)")
     parser.add_argument("--out", help="report path without suffix (default: beside --results)")
     parser.add_argument("--preamble", help="a markdown file put after the title (pilots)")
+    parser.add_argument("--figure", help="only draw the per-family main-effects figure to this PNG")
     args = parser.parse_args()
+    if args.figure:
+        records = [json.loads(x) for x in Path(args.results).read_text().splitlines() if x.strip()]
+        print(f"wrote {figure(records, args.recipe_id, Path(args.figure))}")
+        return
     if args.unseen is None:
         from t2s_env.datasets.live_tasks import live_task_split
 

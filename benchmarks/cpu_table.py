@@ -64,7 +64,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import dataclasses
 import datetime
 import json
 import os
@@ -81,7 +80,7 @@ from t2s_env.datasets import LIVE_TASKS, V0_TASKS, DatasetSpec, live_task_split
 from t2s_env.rewards.export import replicate_arrays
 from t2s_env.rewards.store import RewardStore
 from t2s_env.space import PAPER_SPACE
-from t2s_env.task2vec import Task2VecConfig
+from t2s_env.task2vec import Task2VecConfig, config_record
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "t2s_env" / "data"
@@ -265,7 +264,7 @@ def package(
             f"({int(missing.any(axis=0).sum())} configurations); run the sweep further"
         )
     store = RewardStore(store_path)
-    config = dataclasses.asdict(Task2VecConfig(**EMBEDDING, device="cpu"))  # type: ignore[arg-type]
+    config = config_record(Task2VecConfig(**EMBEDDING, device="cpu"))  # type: ignore[arg-type]
     vectors = []
     for task, spec in table.tasks.items():
         method = json.dumps(

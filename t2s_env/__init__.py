@@ -11,7 +11,7 @@ Importing the package registers the environments::
 | `Task2Sim-Unseen-v0` | the paper's 8 unseen tasks   |
 | `Task2Sim-All-v0`    | all 20 tasks                 |
 | `Task2Sim-Seen-Discrete-v0`, `-Unseen-`, `-All-` | the same, with `Discrete(256)` actions (DQN) |
-| `Task2Sim-CPU-v0`    | the 8 live tasks (5 seen by default; `tasks="unseen"`, `"all"`), the packaged CPU table: each reward one measured seed replicate |
+| `Task2Sim-CPU-v0`    | the 8 live tasks (5 seen by default; `tasks="unseen"`, `"all"`), the packaged CPU table: each reward one measured seed replicate; `table="x.npz"`: another replicate table file, with `fidelity=` when it has learning curves |
 | `Task2Sim-Live-v0`   | your tasks, live reward (render, pre-train, 5-NN; `t2s_env.rewards.live`) |
 """
 

@@ -235,17 +235,3 @@ def test_nearest_other_and_family_agreement_on_the_shipped_vectors():
         family_agreement(table.embedding, families[:3])
     with pytest.raises(ValueError, match="at least 2"):
         nearest_other(table.embedding[:1])
-
-
-def test_packaged_live_vectors_cover_every_live_task_with_their_recorded_figure():
-    from t2s_env.data import load_live_task2vec
-    from t2s_env.datasets import LIVE_TASKS, live_task_families
-
-    table, meta = load_live_task2vec()
-    assert table.tasks == tuple(LIVE_TASKS) and table.embedding.shape == (len(LIVE_TASKS), 9600)
-    assert np.isfinite(table.embedding).all() and (table.embedding >= 0).all()
-    assert meta["tasks"] == LIVE_TASKS and meta["probe"].startswith("random")
-    assert meta["task2vec"]["probe"] == "random" and "live_task2vec.py" in meta["built_by"]
-    families = live_task_families()
-    agree = family_agreement(table.embedding, [families[t] for t in table.tasks])
-    assert agree["fraction"] == pytest.approx(meta["family_fraction"], abs=1e-4)

@@ -10,6 +10,17 @@ one to keep (the budgeted protocol of :func:`agents.evaluation.budget_curves`).
 True
 >>> sorted(ADVISORS)
 ['gp', 'gp-fixed', 'random-distinct', 'static', 'static-z']
+
+Multi-fidelity advisors (a budget in CPU seconds over learning curves; :mod:`agents.advisor.
+multifidelity`) have their own registry, and any advisor above runs under such a budget fully
+trained:
+
+>>> sorted(MULTI_FIDELITY_ADVISORS)
+['screen-top-k', 'successive-halving']
+>>> make_multi_fidelity_advisor("successive-halving", eta=3, inner="gp-fixed").config.eta
+3.0
+>>> make_multi_fidelity_advisor("gp-fixed").name
+'gp-fixed'
 """
 
 from __future__ import annotations
@@ -21,6 +32,17 @@ from typing import Any
 from agents.advisor.base import Advisor, is_advisor
 from agents.advisor.baselines import RandomAdvisor, StaticAdvisor, StaticConfig
 from agents.advisor.gp import GPAdvisor, GPConfig
+from agents.advisor.multifidelity import (
+    Budget,
+    CostModel,
+    FullFidelityAdvisor,
+    MultiFidelityAdvisor,
+    Query,
+    ScreenTopKAdvisor,
+    ScreenTopKConfig,
+    SuccessiveHalvingAdvisor,
+    SuccessiveHalvingConfig,
+)
 from agents.advisor.nested import NestedAdvisor
 
 GP_GRID: tuple[dict[str, float], ...] = tuple(
@@ -95,6 +117,62 @@ def make_advisor(
     return spec.build(config, int(seed))
 
 
+@dataclass(frozen=True)
+class MultiFidelitySpec:
+    """One multi-fidelity registry entry."""
+
+    build: Callable[[Any, int, Advisor], MultiFidelityAdvisor]
+    """``build(config, seed, inner)``: ``inner`` is the single-fidelity advisor it builds on."""
+    config_type: type
+    summary: str
+
+
+MULTI_FIDELITY_ADVISORS: dict[str, MultiFidelitySpec] = {
+    "successive-halving": MultiFidelitySpec(
+        lambda config, seed, inner: SuccessiveHalvingAdvisor(inner, config, seed),
+        SuccessiveHalvingConfig,
+        "successive halving over the inner advisor's prior top candidates, resumed rung by rung",
+    ),
+    "screen-top-k": MultiFidelitySpec(
+        lambda config, seed, inner: ScreenTopKAdvisor(inner, config, seed),
+        ScreenTopKConfig,
+        "every candidate at one low fidelity, the top k resumed to full (arXiv 2307.15422)",
+    ),
+}
+"""Multi-fidelity advisor name -> :class:`MultiFidelitySpec`."""
+
+
+def make_multi_fidelity_advisor(
+    name: str,
+    seed: int = 0,
+    overrides: Mapping[str, Any] | None = None,
+    inner: str = "gp",
+    **kwargs: Any,
+) -> MultiFidelityAdvisor:
+    """Build multi-fidelity advisor ``name`` (:data:`MULTI_FIDELITY_ADVISORS`) on the
+    single-fidelity advisor ``inner`` (:data:`ADVISORS`, which ranks its candidates), some
+    hyperparameters replaced by ``overrides`` (or keyword arguments). A name of
+    :data:`ADVISORS` gives that advisor under a multi-fidelity budget, every query fully trained
+    (:class:`FullFidelityAdvisor`; ``overrides`` are its own)."""
+    changes = {**dict(overrides or {}), **kwargs}
+    if name in ADVISORS:
+        return FullFidelityAdvisor(make_advisor(name, seed, changes))
+    if name not in MULTI_FIDELITY_ADVISORS:
+        raise ValueError(
+            f"unknown multi-fidelity advisor {name!r}; choose from "
+            f"{sorted(MULTI_FIDELITY_ADVISORS)} or a single-fidelity one {sorted(ADVISORS)}"
+        )
+    if inner not in ADVISORS:
+        raise ValueError(f"unknown inner advisor {inner!r}; choose from {sorted(ADVISORS)}")
+    spec = MULTI_FIDELITY_ADVISORS[name]
+    known = {f.name for f in fields(spec.config_type)}
+    unknown = sorted(set(changes) - known)
+    if unknown:
+        raise ValueError(f"unknown hyperparameters {unknown} for {name!r}: {sorted(known)}")
+    config = replace(spec.config_type(), **changes)
+    return spec.build(config, int(seed), make_advisor(inner, seed))
+
+
 def fit_on_table(name: str = "gp", seed: int = 0, source: Any = None) -> Advisor:
     """Advisor ``name`` fitted on every task of a reward table (the packaged one by default):
     what a user's new task is advised from."""
@@ -107,8 +185,19 @@ def fit_on_table(name: str = "gp", seed: int = 0, source: Any = None) -> Advisor
 
 __all__ = [
     "ADVISORS",
+    "MULTI_FIDELITY_ADVISORS",
     "Advisor",
     "AdvisorSpec",
+    "Budget",
+    "CostModel",
+    "FullFidelityAdvisor",
+    "MultiFidelityAdvisor",
+    "MultiFidelitySpec",
+    "Query",
+    "ScreenTopKAdvisor",
+    "ScreenTopKConfig",
+    "SuccessiveHalvingAdvisor",
+    "SuccessiveHalvingConfig",
     "GPAdvisor",
     "GPConfig",
     "NestedAdvisor",
@@ -117,4 +206,5 @@ __all__ = [
     "is_advisor",
     "fit_on_table",
     "make_advisor",
+    "make_multi_fidelity_advisor",
 ]

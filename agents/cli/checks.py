@@ -295,16 +295,41 @@ TABLE_HELP = (
 )
 
 
-def add_table_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--table", choices=TABLES, default="paper", help=TABLE_HELP)
+def add_table_option(p: argparse.ArgumentParser, paths: bool = False) -> None:
+    """``--table``: a packaged table's name (:data:`TABLES`), or with ``paths`` also the path of
+    a replicate table file (``.npz``, its ``.json`` beside, as an export writes it)."""
+    if not paths:
+        p.add_argument("--table", choices=TABLES, default="paper", help=TABLE_HELP)
+        return
+    p.add_argument(
+        "--table",
+        type=_table_name,
+        default="paper",
+        metavar="{" + ",".join(TABLES) + ",PATH.npz}",
+        help=TABLE_HELP + ", or the path of a replicate table file (.npz, its .json beside), "
+        "such as an exported table with learning curves",
+    )
+
+
+def _table_name(value: str) -> str:
+    if value in TABLES or value.endswith(".npz"):
+        return value
+    raise argparse.ArgumentTypeError(
+        f"choose from {', '.join(TABLES)} or the path of a table file ending in .npz, got {value!r}"
+    )
 
 
 def table_source(table: str) -> Any:
-    """The reward source of a ``--table`` name: a TableRewardSource, or for ``cpu`` the
-    ReplicateRewardSource of the measured CPU table."""
+    """The reward source of a ``--table`` value: a TableRewardSource for ``paper``, the
+    ReplicateRewardSource of the measured CPU table for ``cpu``, else that of the replicate
+    table file ``table`` (a bad file raises a DataFileError naming it)."""
     from t2s_env.rewards import ReplicateRewardSource, TableRewardSource
 
-    return ReplicateRewardSource() if table == "cpu" else TableRewardSource()
+    if table == "paper":
+        return TableRewardSource()
+    if table == "cpu":
+        return ReplicateRewardSource()
+    return ReplicateRewardSource.from_file(table)
 
 
 def dataset_help() -> str:

@@ -42,8 +42,9 @@ def add_task2vec_args(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--probe",
         default=d.probe,
-        help="probe weights: imagenet (default; torch hub cache or download), random, or a "
-        "ResNet-18 weights file",
+        help="probe weights: imagenet (default; torch hub cache or download), random, a ResNet-18 "
+        "weights file, or live: the live tasks' offline setting (random probe, 32 px, 2,048 "
+        "draws, per-convolution z-scored log Fisher), which fixes the other Task2Vec options",
     )
     g.add_argument(
         "--n-images",
@@ -98,9 +99,22 @@ def add_task2vec_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--offline", action="store_true", help="never download the probe weights")
 
 
-def task2vec_config(args: argparse.Namespace):
-    from t2s_env.task2vec import Task2VecConfig
+LIVE_FIXED = (
+    "n_images", "max_samples", "batch_size", "image_size", "head_epochs", "batch_norm", "sampling",
+    "seed", "probe_seed",
+)  # fmt: skip
+"""The Task2Vec options that ``--probe live`` fixes (``t2s_env.task2vec.LIVE_TASK2VEC``)."""
 
+
+def task2vec_config(args: argparse.Namespace):
+    from dataclasses import replace
+
+    from t2s_env.task2vec import LIVE_PROBE, LIVE_TASK2VEC, Task2VecConfig
+
+    if args.probe == LIVE_PROBE:
+        refuse_unused(args, LIVE_FIXED, "with --probe live (it fixes them, so that the vector "
+                      "is comparable with the packaged live tasks')")  # fmt: skip
+        return replace(LIVE_TASK2VEC, device=args.device)
     return Task2VecConfig(
         n_images=args.n_images,
         max_samples=args.max_samples,
@@ -174,6 +188,15 @@ def _minutes(seconds: float) -> str:
 def print_nearest(vector: np.ndarray, meta: dict, k: int, metric: str) -> list[tuple[str, float]]:
     from t2s_env.task2vec import nearest_tasks
 
+    if meta.get("vector", "fisher") != "fisher":  # the live probe: compare with the live tasks
+        from t2s_env.data import load_live_task2vec
+
+        table = load_live_task2vec()[0]
+        near = nearest_tasks(vector, k=min(k, len(table.tasks)), metric="cosine", table=table)
+        print("\nnearest packaged live tasks (cosine distance, the agents'):")
+        for task, dist in near:
+            print(f"  {task:<24} {dist:.4f}")
+        return near
     near = nearest_tasks(vector, k=k, metric=metric)
     print(f"\nnearest shipped tasks ({metric} distance):")
     for task, dist in near:
@@ -205,14 +228,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.nearest == 0:
         refuse_unused(args, ["metric"], "with --nearest 0 (no tasks are listed)")
+    if args.probe == "live":
+        refuse_unused(args, ["metric"], "with --probe live (the nearest live tasks are listed "
+                      "by cosine, the agents' distance)")  # fmt: skip
     out = output_file(args.out, "--out", suffix=".npz")
     emb = embed_from_args(args)
     write_output(Path(out), "--out", emb.save)
     v, meta = emb.vector, emb.meta
     secs = meta["seconds"]
+    mode = meta.get("vector", "fisher")
     print(
         f"saved {args.out}: {v.shape[0]} numbers (norm {np.linalg.norm(v):.3e}), probe "
-        f"{meta['probe']}, {meta['n_images']} images, head train accuracy "
+        f"{meta['probe']}{'' if mode == 'fisher' else f' ({mode} vector)'}, {meta['n_images']} images, head train accuracy "
         f"{meta['head_train_accuracy']:.3f}, {secs['total']:.1f}s (features "
         f"{secs['features']:.1f}s, head {secs['head']:.1f}s, Fisher {secs['fisher']:.1f}s) on "
         f"{meta['device']}"

@@ -1,5 +1,7 @@
 """``t2s info``: the knob space, the packaged tasks and their table statistics
-(``--table cpu``: the measured CPU table, its seed noise and its provenance)."""
+(``--table cpu``: the measured CPU table, its tasks' families, seed noise and provenance;
+``--table PATH.npz``: the same for a replicate table file, with its learning curves' fidelities
+and the cost of an evaluation when it has them)."""
 
 from __future__ import annotations
 
@@ -8,11 +10,12 @@ import argparse
 import numpy as np
 
 from agents.cli.checks import add_table_option, table_source
+from t2s_env.rewards.signal import held_out_rank
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("info", help="show the knob space and the packaged tasks")
-    add_table_option(p)
+    add_table_option(p, paths=True)
     p.set_defaults(func=run)
 
 
@@ -41,16 +44,17 @@ def simulator_match(simulator: str, version: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from t2s_env.rewards.signal import cross_seed_selection, replicate_signal
+    from t2s_env.rewards.signal import cross_seed_selection
     from t2s_env.space import DOMAIN_RANDOMIZATION_KEY
 
     source = table_source(args.table)
     replicates = getattr(source, "replicates", None)
     print(source.space.describe())
     dr = source.space.action_to_index(source.space.key_to_action(DOMAIN_RANDOMIZATION_KEY))
-    what = (
-        "the packaged table" if replicates is None else "the measured CPU table (replicate means)"
-    )
+    what = "the packaged table"
+    if replicates is not None:
+        table = "the measured CPU table" if args.table == "cpu" else f"the table {args.table}"
+        what = f"{table} (replicate means)"
     best_note = "best = the task's best configuration"
     held_out = untrained = None
     if replicates is not None:
@@ -69,34 +73,85 @@ def run(args: argparse.Namespace) -> int:
         f"{source.space.size} configurations, DR = domain randomisation ({DOMAIN_RANDOMIZATION_KEY}), "
         + best_note
     )
-    extra_head = ""
+    extra_head = family_head = ""
+    families: dict[str, str] = {}
     if replicates is not None:
+        from t2s_env.datasets import live_task_families
+
         extra_head = f" {'untrained':>9} {'seeds':>5} {'seed SD':>7}"
+        family_head, families = f" {'family':<10}", live_task_families()
+        best_note += "; family = the live task's transformation family (- for other tasks)"
     print(
-        f"{'task':<18} {'split':<7} {'random %':>9} {'DR %':>7} {'best %':>7}{extra_head}  "
-        "best configuration"
+        f"{'task':<18} {'split':<7}{family_head} {'random %':>9} {'DR %':>7} {'best %':>7}"
+        f"{extra_head}  best configuration"
     )
     for i, task in enumerate(source.tasks):
         row = source.rewards[i] * 100
         best = int(np.argmax(row))
         shown = row[best] if held_out is None else held_out[i]
-        extra = ""
+        extra = family = ""
         if replicates is not None:
+            family = f" {families.get(task, '-'):<10}"
             reps = 100 * replicates[task]
-            every = np.isfinite(reps).all(axis=0)  # the configurations every seed measured
-            sd = replicate_signal(reps[:, every].T)["seed_sd"] if every.sum() >= 3 else np.nan
+            sd = seed_sd(reps)
             base = np.nan if untrained is None else 100 * untrained[i].mean()
             extra = f" {base:9.2f} {reps.shape[0]:>5} {sd:7.2f}"
         print(
-            f"{task:<18} {source.split(task):<7} {row.mean():9.2f} {row[dr]:7.2f} "
+            f"{task:<18} {source.split(task):<7}{family} {row.mean():9.2f} {row[dr]:7.2f} "
             f"{shown:7.2f}{extra}  {source.table.keys[best]}"
         )
     if replicates is not None:
-        p = source.provenance
-        print(
-            f"\nMeasured {p['measured']} on {p['machine']}: {p['measurements']} measurements from "
-            f"{p['backbones']} backbones; recipe {p['recipe']}, simulator {p['simulator']} "
-            f"{p['simulator_version']}, commit {str(p['commit'])[:12]}"
-        )
-        print(simulator_match(p["simulator"], str(p["simulator_version"])))
+        print_provenance(source.provenance)
+        if source.fidelities is not None:
+            print_fidelities(source)
     return 0
+
+
+def seed_sd(reps: np.ndarray) -> float:
+    """One seed's noise (pooled SD) in ``reps`` ``(seeds, configurations)``: over every
+    configuration among the seeds that measured them all when two or more did (a third seed
+    given to a few cells is left out), else over the configurations every seed measured."""
+    from t2s_env.rewards.signal import replicate_signal
+
+    complete = np.isfinite(reps).all(axis=1)
+    if complete.sum() >= 2:
+        reps = reps[complete]
+    every = np.isfinite(reps).all(axis=0)
+    return replicate_signal(reps[:, every].T)["seed_sd"] if every.sum() >= 3 else np.nan
+
+
+def print_provenance(p: dict) -> None:
+    """How a replicate table was measured, from its provenance (``?`` for a missing field)."""
+    get = {k: p.get(k, "?") for k in ("measured", "machine", "measurements", "backbones",
+                                       "recipe", "simulator", "simulator_version", "commit")}  # fmt: skip
+    print(
+        f"\nMeasured {get['measured']} on {get['machine']}: {get['measurements']} measurements "
+        f"from {get['backbones']} backbones; recipe {get['recipe']}, simulator "
+        f"{get['simulator']} {get['simulator_version']}, commit {str(get['commit'])[:12]}"
+    )
+    if "simulator" in p and "simulator_version" in p:
+        print(simulator_match(p["simulator"], str(p["simulator_version"])))
+
+
+def print_fidelities(source) -> None:
+    """A table's learning curves: per fidelity (epoch budget), the mean accuracy over its
+    tasks and configurations and what a first evaluation there costs (:mod:`t2s_env.rewards.
+    fidelity`: its share of a full pre-training)."""
+    cost = source.cost_seconds[np.isfinite(source.cost_seconds)]
+    full = source.fidelities[-1]
+    print(
+        f"\nLearning curves at {len(source.fidelities)} fidelities (epoch budgets). A full "
+        f"pre-training took {cost.mean():.1f} CPU s on average ({cost.min():.1f} to "
+        f"{cost.max():.1f}, {cost.size} pre-trainings; one serves every task); a first "
+        "evaluation at a fidelity costs its share, a resumed one only the remainder."
+    )
+    print(
+        "mean acc % = over tasks and configurations; rank = Spearman over configurations between "
+        "one seed's accuracy at the fidelity and the other seeds' at the full budget (each seed in "
+        "turn, mean over tasks; at the full budget, the seed-to-seed agreement)"
+    )
+    print(f"{'fidelity':>8} {'share':>6} {'mean acc %':>10} {'cost s':>7} {'rank':>5}")
+    for f, fid in enumerate(source.fidelities):
+        acc = 100 * source.curve_means[..., f].mean()
+        rank = held_out_rank(source.curves, f)
+        print(f"{fid:8g} {fid / full:6.2f} {acc:10.2f} {cost.mean() * fid / full:7.1f} {rank:5.2f}")

@@ -486,7 +486,17 @@ def run(args: argparse.Namespace) -> int:
         if args.advisor not in ADVISORS:
             raise UsageError(f"unknown --advisor {args.advisor!r}; choose from {sorted(ADVISORS)}")
         output_file(args.store or args.out_dir / "rewards.sqlite", "--store")
+    if not args.embedding and args.probe == "live":
+        raise UsageError(
+            "--probe live makes live-task vectors (t2s embed --probe live; the live env), not "
+            "comparable with the known tasks' ImageNet-probe vectors that recommend looks up"
+        )
     emb = read_embedding(args.embedding) if args.embedding else embed_from_args(args)
+    if emb.meta.get("vector", "fisher") != "fisher":
+        raise UsageError(
+            f"--embedding {args.embedding} is a live-probe vector ({emb.meta['vector']}), not "
+            "comparable with the known tasks' ImageNet-probe vectors that recommend looks up"
+        )
     # Only the recommending policy's own probabilities are shown (none for a policy without).
     rec = recommend(emb.vector, emb.meta, policy, policy_name, args.nearest, args.metric)
     print(format_recommendation(rec))

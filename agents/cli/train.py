@@ -203,7 +203,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     g.add_argument(
         "--task2vec-probe",
         default="imagenet",
-        help="probe of the tasks' Task2Vec vectors: imagenet (default), random, or a weights file",
+        help="probe of the tasks' Task2Vec vectors: imagenet (default), random, a weights file, "
+        "or live (the live tasks' offline setting; fixes the two options below)",
     )
     g.add_argument(
         "--task2vec-images",

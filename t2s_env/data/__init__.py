@@ -47,6 +47,7 @@ __all__ = [
     "load_task_split",
     "data_path",
     "read_replicate_table",
+    "read_replicate_table_file",
     "read_untrained_reference",
 ]
 
@@ -208,6 +209,14 @@ class ReplicateTable:
         split: ``{"seen": names, "unseen": names}``.
         provenance: How the table was measured (recipe, simulator version, commit, machine,
             dates, Task2Vec settings), as recorded when it was packaged.
+        fidelities: The epoch budgets at which every pre-training was also evaluated, ascending,
+            the last the recipe's full budget (``(F,)``); ``None`` on a table without learning
+            curves. ``fidelities``, ``curves`` and ``cost_seconds`` come together or not at all.
+        curves: 5-NN accuracy (fraction) at each fidelity, ``curves[t, s, c, f]`` (float64,
+            ``(T, S, C, F)``); ``curves[..., -1]`` equals ``reward`` (NaN where it is NaN).
+        cost_seconds: CPU seconds of the full pre-training of each (seed, configuration): render,
+            training and the curve evaluations (one pre-training serves every task), float64
+            ``(S, C)``; NaN where that seed did not pre-train that configuration.
     """
 
     tasks: tuple[str, ...]
@@ -217,6 +226,9 @@ class ReplicateTable:
     embedding: np.ndarray
     split: dict[str, tuple[str, ...]]
     provenance: dict[str, Any]
+    fidelities: tuple[float, ...] | None = None
+    curves: np.ndarray | None = None
+    cost_seconds: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         for what, names in (("task", self.tasks), ("configuration key", self.keys)):
@@ -230,6 +242,27 @@ class ReplicateTable:
             raise ValueError(
                 f"embedding has shape {self.embedding.shape}, expected one row per task"
             )
+        curve_arrays = (self.fidelities, self.curves, self.cost_seconds)
+        if any(a is None for a in curve_arrays) and any(a is not None for a in curve_arrays):
+            raise ValueError(
+                "fidelities, curves and cost_seconds come together (a table with learning "
+                "curves) or not at all"
+            )
+        if self.fidelities is not None:
+            shape4 = (*shape, len(self.fidelities))
+            if self.curves.shape != shape4:  # type: ignore[union-attr]
+                raise ValueError(f"curves has shape {self.curves.shape}, expected {shape4}")  # type: ignore[union-attr]
+            if self.cost_seconds.shape != shape[1:]:  # type: ignore[union-attr]
+                raise ValueError(
+                    f"cost_seconds has shape {self.cost_seconds.shape}, expected {shape[1:]}"  # type: ignore[union-attr]
+                )
+            if not np.array_equal(self.curves[..., -1], self.reward, equal_nan=True):  # type: ignore[index]
+                raise ValueError("curves at the last fidelity must equal reward (NaN where it is)")
+
+    @property
+    def has_curves(self) -> bool:
+        """Whether the table holds learning curves and costs (:attr:`fidelities`)."""
+        return self.fidelities is not None
 
     def mean(self) -> np.ndarray:
         """Mean over the measured seeds, ``(T, C)`` fractions."""
@@ -242,7 +275,9 @@ def read_replicate_table(
     npz: str | Path | Traversable, meta: str | Path | Traversable
 ) -> ReplicateTable:
     """Read a replicate table: the arrays from ``npz`` (``tasks``, ``keys``, ``seeds``,
-    ``reward``, ``embedding``), the split and provenance from the JSON file ``meta``."""
+    ``reward``, ``embedding``, and optionally the learning curves: :data:`CURVE_ARRAYS`), the
+    split and provenance from the JSON file ``meta``. Every array is checked; a bad one is a
+    :class:`DataFileError` naming the file and the array."""
     npz = Path(npz) if isinstance(npz, str) else npz
     meta = Path(meta) if isinstance(meta, str) else meta
     arrs = _read_npz(
@@ -287,15 +322,115 @@ def read_replicate_table(
     _check_embedding(npz, emb, len(arrs["tasks"]))
     tasks = tuple(arrs["tasks"].tolist())
     split = _check_split(meta, info["split"], tasks)
+    fidelities, curves, cost = _read_curves(npz, reward, arrs["tasks"], arrs["keys"], seeds)
     for a in (reward, emb):
         a.setflags(write=False)
     try:
         return ReplicateTable(
             tasks, tuple(arrs["keys"].tolist()), tuple(int(s) for s in arrs["seeds"]), reward,
-            emb, split, dict(info.get("provenance") or {}),
+            emb, split, dict(info.get("provenance") or {}), fidelities, curves, cost,
         )  # fmt: skip
     except ValueError as exc:
         raise DataFileError(f"data file {npz}: {exc}") from exc
+
+
+CURVE_ARRAYS = ("fidelities", "curves", "cost_seconds")
+"""The optional arrays of a replicate table with learning curves (:class:`ReplicateTable`)."""
+
+
+def _read_curves(
+    npz: Path | Traversable,
+    reward: np.ndarray,
+    tasks: np.ndarray,
+    keys: np.ndarray,
+    seeds: np.ndarray,
+) -> tuple[tuple[float, ...] | None, np.ndarray | None, np.ndarray | None]:
+    """The optional :data:`CURVE_ARRAYS` of ``npz``, checked against its ``reward``:
+    ``(None, None, None)`` when the file has none of them."""
+    try:
+        with npz.open("rb") as file, np.load(file, allow_pickle=False) as z:
+            present = [n for n in CURVE_ARRAYS if n in z.files]
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise DataFileError(f"cannot read data file {npz}: {exc}") from exc
+    if not present:
+        return None, None, None
+    if len(present) != len(CURVE_ARRAYS):
+        missing = [n for n in CURVE_ARRAYS if n not in present]
+        raise DataFileError(
+            f"data file {npz}: it has {present} but no {missing} (a table with learning curves "
+            f"holds all of {list(CURVE_ARRAYS)})"
+        )
+    arrs = _read_npz(npz, {"fidelities": ("iuf", 1), "curves": ("f", 4), "cost_seconds": ("f", 2)})
+    fid = arrs["fidelities"].astype(np.float64, copy=False)
+    if fid.size == 0 or not np.all(np.isfinite(fid)) or np.any(fid <= 0):
+        raise DataFileError(
+            f"data file {npz}: array 'fidelities' must hold finite epoch budgets > 0, got "
+            f"{fid.tolist()}"
+        )
+    if np.any(np.diff(fid) <= 0):
+        raise DataFileError(
+            f"data file {npz}: array 'fidelities' must be strictly ascending, got {fid.tolist()}"
+        )
+    curves = arrs["curves"].astype(np.float64, copy=False)
+    shape = (*reward.shape, len(fid))
+    if curves.shape != shape:
+        raise DataFileError(
+            f"data file {npz}: array 'curves' has shape {curves.shape}, expected {shape} "
+            "(tasks, seeds, configurations, fidelities)"
+        )
+    measured = np.isfinite(reward)
+    finite = np.isfinite(curves)
+    if np.any(finite != measured[..., None]):
+        t, s, c, f = np.argwhere(finite != measured[..., None])[0]
+        raise DataFileError(
+            f"data file {npz}: array 'curves' at task {str(tasks[t])!r}, seed {int(seeds[s])}, "
+            f"configuration {str(keys[c])!r}, fidelity {fid[f]:g} is "
+            f"{'NaN' if measured[t, s, c] else 'measured'} where reward is "
+            f"{'measured' if measured[t, s, c] else 'NaN'} (a curve is finite exactly where its "
+            "cell was measured)"
+        )
+    if np.any(curves[finite] < 0) or np.any(curves[finite] > 1):
+        raise DataFileError(
+            f"data file {npz}: array 'curves' must hold fractions in [0, 1]; found values up "
+            f"to {np.nanmax(curves):.4g}"
+        )
+    if not np.array_equal(curves[..., -1], reward, equal_nan=True):
+        t, s, c = np.argwhere(~np.isclose(curves[..., -1], reward, 0, 0, equal_nan=True))[0]
+        raise DataFileError(
+            f"data file {npz}: array 'curves' at the last fidelity must equal 'reward'; task "
+            f"{str(tasks[t])!r}, seed {int(seeds[s])}, configuration {str(keys[c])!r} has "
+            f"{curves[t, s, c, -1]!r} against {reward[t, s, c]!r}"
+        )
+    cost = arrs["cost_seconds"].astype(np.float64, copy=False)
+    if cost.shape != reward.shape[1:]:
+        raise DataFileError(
+            f"data file {npz}: array 'cost_seconds' has shape {cost.shape}, expected "
+            f"{reward.shape[1:]} (seeds, configurations)"
+        )
+    pretrained = measured.any(axis=0)  # (S, C): the pre-trainings that were run
+    bad = pretrained & ~(np.isfinite(cost) & (cost >= 0))
+    bad |= ~pretrained & ~np.isnan(cost)
+    if bad.any():
+        s, c = np.argwhere(bad)[0]
+        raise DataFileError(
+            f"data file {npz}: array 'cost_seconds' must be finite and >= 0 for every "
+            f"pre-training the table measured and NaN for the others; seed {int(seeds[s])}, "
+            f"configuration {str(keys[c])!r} has {cost[s, c]!r}"
+        )
+    for a in (curves, cost):
+        a.setflags(write=False)
+    return tuple(float(f) for f in fid), curves, cost
+
+
+def read_replicate_table_file(npz: str | Path) -> ReplicateTable:
+    """A replicate table from its ``.npz`` path, the JSON of its split and provenance beside it
+    (same name, ``.json``), as :func:`load_cpu_table` reads the packaged one."""
+    path = Path(npz)
+    if path.suffix != ".npz":
+        raise DataFileError(f"a replicate table is an .npz file (its .json beside), got {npz}")
+    if not path.is_file():
+        raise DataFileError(f"no replicate table file {npz}")
+    return read_replicate_table(path, path.with_suffix(".json"))
 
 
 @lru_cache(maxsize=1)
@@ -440,9 +575,11 @@ def load_task2vec() -> Task2VecTable:
 def load_live_task2vec() -> tuple[Task2VecTable, dict[str, Any]]:
     """Task2Vec vectors of the named live tasks (``live_task2vec.npz``) and how they were made.
 
-    Provenance: this project's ``benchmarks/live_task2vec.py --package``; the ``dict`` holds the
-    probe, the Task2Vec settings, each task's spec and the leave-one-out family figure. Not
-    comparable with :func:`load_task2vec`'s ImageNet-probe vectors.
+    Provenance: this project's ``benchmarks/live_task2vec.py --preset live --package``, with the
+    live probe (:data:`t2s_env.task2vec.LIVE_TASK2VEC`: random ResNet-18, 32 px, 2,048 draws,
+    ``conv-log-z`` vectors, so entries can be negative); the ``dict`` holds the probe, the
+    Task2Vec settings, each task's spec and family, the leave-one-out family figure and the
+    command. Not comparable with :func:`load_task2vec`'s ImageNet-probe vectors.
     """
     path = data_path("live_task2vec.npz")
     arrs = _read_npz(path, {"tasks": ("U", 1), "embedding": ("f", 2), "meta": ("U", 0)})

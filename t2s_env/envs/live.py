@@ -21,8 +21,9 @@ def make_live_env(
 
     Every keyword but ``noise_std``, ``discrete`` and ``render_mode`` (as for
     :class:`Task2SimEnv`) goes to :class:`LiveRewardSource` (recipe, store, simulator,
-    seed, and the Task2Vec options of ``t2s train``: ``task2vec_probe="random"`` runs offline,
-    ``task2vec_image_size``, ``task2vec_images``...). The live source knows no best reward, so ``info`` has no ``best_reward`` and no
+    seed, and the Task2Vec options of ``t2s train``: ``task2vec_probe="live"`` runs offline with
+    the packaged live tasks' setting (:data:`~t2s_env.task2vec.LIVE_TASK2VEC`),
+    ``task2vec_probe="random"`` too with any ``task2vec_image_size``, ``task2vec_images``...). The live source knows no best reward, so ``info`` has no ``best_reward`` and no
     ``regret`` key.
     """
     source = LiveRewardSource(tasks, **source_kwargs)

@@ -12,6 +12,7 @@ from gymnasium import spaces
 
 from t2s_env.envs.rendering import ConfigurationPicture, check_render_mode
 from t2s_env.rewards import RewardSource, TableRewardSource, UnknownTaskError
+from t2s_env.rewards.fidelity import CostLedger, fidelity_index
 from t2s_env.space import KnobSpace, task_observation
 
 TaskSelection = str | Sequence[str]
@@ -42,6 +43,57 @@ def resolve_tasks(source: RewardSource, tasks: TaskSelection) -> tuple[str, ...]
 def normalised_embeddings(source: RewardSource, tasks: Sequence[str]) -> np.ndarray:
     """Rows of L2-normalised Task2Vec vectors (float32), one per task."""
     return task_observation(np.stack([source.embedding(t) for t in tasks]))
+
+
+def default_fidelity(source: RewardSource, fidelity: Any) -> int | None:
+    """The position in ``source.fidelities`` of an env's ``fidelity`` argument (``None``: the
+    full budget, the last), or ``None`` for a source without learning curves; a ``ValueError``
+    for a bad fidelity (shared by the single and the vector env)."""
+    fidelities = getattr(source, "fidelities", None)
+    if fidelity is None:
+        return None if fidelities is None else len(fidelities) - 1
+    return fidelity_index(fidelity, fidelities, f"{source.name!r} reward source")
+
+
+class PretrainingRun:
+    """One run's pre-trainings on a table with learning curves (shared by the single and the
+    vector env). A configuration is one pre-training in a run: its first query draws which
+    measured seed it is (with the querying env's RNG) and every later query of it, on any task
+    and at any fidelity, reads that seed's curve, as resuming or re-reading that pre-training
+    would; its queries are charged by the cost rule (:class:`~t2s_env.rewards.fidelity.
+    CostLedger`) on that pre-training's own ``cost_seconds``.
+
+    Args:
+        source: A :class:`~t2s_env.rewards.ReplicateRewardSource` with learning curves.
+    """
+
+    def __init__(self, source: Any) -> None:
+        self.source = source
+        self.ledger = CostLedger(source.fidelities[-1])
+        self._seed: dict[int, int] = {}  # configuration -> position of its pre-training's seed
+
+    def query(
+        self, task_row: int, config: int, fidelity: int, rng: np.random.Generator
+    ) -> tuple[float, float]:
+        """``(reward, cost in CPU seconds)`` of a query of the configuration at flat index
+        ``config`` on the source's task row ``task_row`` at ``fidelities[fidelity]``."""
+        curves = self.source.curves
+        pinned = self._seed.get(config)
+        seed = pinned
+        if seed is None or not np.isfinite(curves[task_row, seed, config, -1]):
+            # first query; or a table whose pre-training was not measured on this task: a
+            # replicate that was (the pin, and so the cost, stays)
+            seed = int(self.source.draw_seeds(np.array([task_row]), np.array([config]), rng)[0])
+        if pinned is None:
+            self._seed[config] = pinned = seed
+        full_cost = float(self.source.cost_seconds[pinned, config])
+        cost = self.ledger.charge(config, self.source.fidelities[fidelity], full_cost)
+        return float(curves[task_row, seed, config, fidelity]), cost
+
+
+def pretraining_run(source: RewardSource) -> PretrainingRun | None:
+    """A fresh :class:`PretrainingRun` over ``source`` (``None``: no learning curves)."""
+    return None if getattr(source, "fidelities", None) is None else PretrainingRun(source)
 
 
 def check_env_args(noise_std: Any, discrete: Any) -> None:
@@ -120,7 +172,36 @@ class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
     Gymnasium's vector envs report them masked (``info["_regret"]`` False).
     The env counts its reward queries and distinct (task, configuration) pairs in the
     attributes ``reward_queries`` and ``distinct_evaluations`` (each distinct pair costs a full
-    pre-training run in reality).
+    pre-training run in reality). On a table with learning curves ``reset`` and ``step`` add
+    ``fidelity`` (the query's epoch budget) and ``step`` adds ``cost_seconds`` (its CPU cost),
+    and the attribute ``cost_seconds_spent`` sums the costs (next section).
+
+    ## Fidelity (tables with learning curves)
+
+    A replicate table with learning curves (``fidelities``, ``curves`` and ``cost_seconds``;
+    :meth:`~t2s_env.rewards.ReplicateRewardSource.from_file`) answers a query at a lower
+    fidelity, the epoch budget of the pre-training, as the multi-fidelity benchmarks (YAHPO
+    Gym, HPOBench, LCBench) do. The fidelity is chosen per env (the ``fidelity`` argument; the
+    full budget by default) or per episode (``reset(options={"fidelity": f})``, for that episode
+    only: the choice belongs to the query, and each episode is one query).
+
+    On such a table a configuration is one pre-training in a run (:class:`PretrainingRun`):
+    its first query draws which measured seed it is, and every later query of it (any task,
+    any fidelity) reads that seed's learning curve, as resuming the pre-training would. The
+    reward is that pre-training's accuracy after ``f`` epochs; ``true_reward`` is the mean over
+    replicates at ``f``, while ``regret`` stays that of the chosen configuration's full
+    pre-training (``best_reward`` minus its mean reward), so it grades the choice, not the
+    budget. ``info`` adds ``fidelity`` (``reset`` and ``step``) and ``cost_seconds`` (``step``):
+    the CPU seconds the query costs under the cost rule of :mod:`t2s_env.rewards.fidelity` (a
+    configuration's first query at ``f`` costs ``f / F_max`` of its pre-training's
+    ``cost_seconds``, a later higher one only the remainder, a lower or equal one nothing; one
+    pre-training serves every task). A run starts at construction and at every seeded
+    ``reset(seed=...)`` (a new run pre-trains anew, so the same seed and actions give the same
+    rewards and ``info``, as Gymnasium's checker asks). The attribute ``cost_seconds_spent``
+    sums the queries' costs over the env's life, as ``reward_queries`` counts its queries
+    (``None`` on a table without costs).
+    A fidelity that is not a number, not one of the table's, or asked of a table without
+    curves is a ``ValueError`` naming the problem.
 
     ## Arguments
 
@@ -130,6 +211,7 @@ class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
     | `reward_source` | table     | any :class:`~t2s_env.rewards.RewardSource` |
     | `noise_std`     | `0.0`     | std of Gaussian measurement noise on the reward (fraction) |
     | `discrete`      | `False`   | `Discrete(size)` actions (flat configuration index) |
+    | `fidelity`      | `None`    | epoch budget of every query (one of the table's `fidelities`); `None`: the full budget. Only for a table with learning curves |
     | `render_mode`   | `None`    | `None` or `"rgb_array"`: `render()` returns a 128 x 128 x 3 uint8 grid of the embedded simulator's images (16 classes at 32 px) of the last chosen configuration, grey before the first step; rendered once per configuration and cached |
 
     ```python
@@ -153,7 +235,9 @@ class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
     ## Version History
 
     * v0: Initial version: the paper's 20-task table, 8 binary knobs; ``discrete`` and
-      ``render_mode`` arguments.
+      ``render_mode`` arguments. Later, without changing any existing id's behaviour: the
+      ``fidelity`` argument and reset option, ``info["fidelity"]``, ``info["cost_seconds"]``
+      and ``cost_seconds_spent`` on a table with learning curves.
     """
 
     metadata: dict[str, Any] = {"render_modes": ["rgb_array"], "render_fps": 4}
@@ -165,12 +249,18 @@ class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
         noise_std: float = 0.0,
         discrete: bool = False,
         render_mode: str | None = None,
+        fidelity: float | None = None,
     ) -> None:
         check_env_args(noise_std, discrete)
         self.render_mode = check_render_mode(render_mode, "Task2SimEnv")
         self.reward_source: RewardSource = (
             TableRewardSource() if reward_source is None else reward_source
         )
+        self.fidelities: tuple[float, ...] | None = getattr(self.reward_source, "fidelities", None)
+        self._default_fid = default_fidelity(self.reward_source, fidelity)
+        self._fid = self._default_fid
+        self._run = pretraining_run(self.reward_source)
+        self._cost_spent = None if self._run is None else 0.0
         self.space: KnobSpace = self.reward_source.space
         self.tasks = resolve_tasks(self.reward_source, tasks)
         self.noise_std = float(noise_std)
@@ -199,6 +289,17 @@ class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
         return len(self._evaluated)
 
     @property
+    def cost_seconds_spent(self) -> float | None:
+        """CPU seconds the queries so far cost under the cost rule (a resumed pre-training
+        costs only its remainder); ``None`` on a table without costs."""
+        return self._cost_spent
+
+    @property
+    def fidelity(self) -> float | None:
+        """The epoch budget of the current episode's query (``None`` without curves)."""
+        return None if self._fid is None else self.fidelities[self._fid]  # type: ignore[index]
+
+    @property
     def task(self) -> str | None:
         """The current episode's task (``None`` before the first ``reset``)."""
         return None if self._task is None else self.tasks[self._task]
@@ -218,6 +319,8 @@ class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
         info: dict[str, Any] = {"task": task, "split": self.reward_source.split(task)}
         if self._best[self._task] is not None:  # unknown: no key at all
             info["best_reward"] = self._best[self._task]
+        if self._fid is not None:
+            info["fidelity"] = self.fidelity
         return info
 
     def reset(
@@ -228,11 +331,18 @@ class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
                 f"options must be a dict such as {{'task': name}} (or None), got "
                 f"{type(options).__name__} {options!r}"
             )
-        super().reset(seed=seed)
         options = options or {}
-        unknown = set(options) - {"task"}
+        unknown = set(options) - {"task", "fidelity"}
         if unknown:
-            raise ValueError(f"unknown reset options {sorted(unknown)}; supported: ['task']")
+            supported = ["task"] if self.fidelities is None else ["fidelity", "task"]
+            raise ValueError(f"unknown reset options {sorted(unknown)}; supported: {supported}")
+        fid = self._default_fid
+        if options.get("fidelity") is not None:
+            fid = default_fidelity(self.reward_source, options["fidelity"])
+        super().reset(seed=seed)
+        self._fid = fid
+        if seed is not None and self._run is not None:
+            self._run = pretraining_run(self.reward_source)  # a seeded reset starts a new run
         if options.get("task") is not None:
             self._task = self._task_index(options["task"])
         else:
@@ -250,9 +360,16 @@ class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
         config = self.space.action_to_dict(action)
         self._last_config = config
         task = self.tasks[self._task]
-        true_reward = float(self.reward_source.reward(task, config))
+        final_reward = true_reward = float(self.reward_source.reward(task, config))
         sample = getattr(self.reward_source, "sample_reward", None)  # a replicate table
-        reward = true_reward if sample is None else float(sample(task, config, self.np_random))
+        fidelity = self.fidelity
+        if fidelity is None:
+            reward = true_reward if sample is None else float(sample(task, config, self.np_random))
+        else:  # a table with learning curves: the run's pre-training, at the query's budget
+            source: Any = self.reward_source
+            t, c = source.task_index(task), int(self.space.action_to_index(action))
+            true_reward = float(source.curve_means[t, c, self._fid])
+            reward, cost = self._run.query(t, c, self._fid, self.np_random)  # type: ignore[union-attr]
         if self.noise_std > 0:
             reward = float(np.clip(reward + self.noise_std * self.np_random.normal(), 0, 1))
         key = self.space.action_to_key(action)
@@ -260,8 +377,11 @@ class Task2SimEnv(gym.Env[np.ndarray, np.ndarray]):
         self._evaluated.add((task, key))
         info = self._info()
         info.update(config=config, key=key, true_reward=true_reward)
+        if fidelity is not None:
+            info["cost_seconds"] = cost
+            self._cost_spent += cost  # type: ignore[operator]
         if "best_reward" in info:
-            info["regret"] = info["best_reward"] - true_reward
+            info["regret"] = info["best_reward"] - final_reward
         return self._obs[self._task].copy(), reward, True, False, info
 
     def render(self) -> np.ndarray | None:

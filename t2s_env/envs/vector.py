@@ -15,7 +15,11 @@ integral float). The entries of ``final_obs`` are read-only views of the env's o
 (a copy of 9,600 numbers per sub-env per step would halve the throughput), and the all-True
 ``_key`` masks are one read-only array. It adds two integer arrays Gymnasium's version lacks: ``task_index`` (into
 :attr:`tasks`) at the top level and in ``final_info``, and ``config_index`` (flat configuration
-index) in ``final_info``.
+index) in ``final_info``. On a table with learning curves one run
+(:class:`~t2s_env.envs.task2sim.PretrainingRun`) serves every sub-env: a configuration one
+sub-env pre-trained is the same pre-training for the others (its curve, at no further cost up
+to the fidelity reached), where ``SyncVectorEnv`` keeps one run per sub-env; the two agree
+until a configuration is queried by a second sub-env.
 
 Sub-env ``i`` of ``reset(seed=s)`` draws from its own generator seeded ``s + i``, exactly like a
 :class:`~t2s_env.envs.Task2SimEnv` reset with seed ``s + i``: given the same actions, the two
@@ -55,7 +59,9 @@ from t2s_env.envs.rendering import ConfigurationPicture, check_render_mode
 from t2s_env.envs.task2sim import (
     TaskSelection,
     check_env_args,
+    default_fidelity,
     normalised_embeddings,
+    pretraining_run,
     resolve_tasks,
 )
 from t2s_env.rewards import (
@@ -133,10 +139,20 @@ class Task2SimVectorEnv(VectorEnv):
         max_episode_steps: As ``gym.make(..., max_episode_steps=k)`` wraps each single env in
             ``TimeLimit``: with ``1`` every step is also ``truncated`` (the one step reaches the
             limit); any larger limit is never reached by a one-step episode.
+        fidelity: As for :class:`~t2s_env.envs.Task2SimEnv`: the epoch budget of every query
+            on a table with learning curves (``None``: the full budget).
 
     ``reset(options=...)`` takes ``{"task": name}`` (every sub-env) or ``{"tasks": [...]}``
-    (one name per sub-env). Everything is checked before any state changes, so a refused reset
-    leaves the env as it was.
+    (one name per sub-env), and on a table with learning curves ``{"fidelity": f}`` or
+    ``{"fidelities": [...]}`` for the episodes that reset starts (the episodes the same-step
+    autoreset starts query at the ``fidelity`` argument, as a single env reset without options
+    does). Everything is checked before any state changes, so a refused reset leaves the env
+    as it was. On such a table the infos carry ``fidelity`` (top level and ``final_info``) and
+    ``final_info["cost_seconds"]``, charged in sub-env order to one run of pre-trainings for
+    the whole vector env (:class:`~t2s_env.envs.task2sim.PretrainingRun`; summed over its life
+    in :attr:`cost_seconds_spent`, as ``reward_queries`` and ``distinct_evaluations`` count over
+    all sub-envs); a reset with any seed starts a new run, whose pre-trainings start from
+    nothing, as the single env's seeded reset does.
     """
 
     metadata: dict[str, Any] = {
@@ -154,6 +170,7 @@ class Task2SimVectorEnv(VectorEnv):
         discrete: bool = False,
         render_mode: str | None = None,
         max_episode_steps: int | None = None,
+        fidelity: float | None = None,
     ) -> None:
         if not isinstance(num_envs, numbers.Integral) or num_envs < 1:
             raise ValueError(f"num_envs must be an integer >= 1, got {num_envs!r}")
@@ -167,6 +184,10 @@ class Task2SimVectorEnv(VectorEnv):
         self.num_envs = int(num_envs)
         self.render_mode = check_render_mode(render_mode, "Task2SimVectorEnv")
         self.reward_source = TableRewardSource() if reward_source is None else reward_source
+        self.fidelities: tuple[float, ...] | None = getattr(self.reward_source, "fidelities", None)
+        self._default_fid = default_fidelity(self.reward_source, fidelity)
+        self._run = pretraining_run(self.reward_source)
+        self._cost_spent = None if self._run is None else 0.0
         self.space = self.reward_source.space
         self.tasks = resolve_tasks(self.reward_source, tasks)
         self.noise_std = float(noise_std)
@@ -189,6 +210,12 @@ class Task2SimVectorEnv(VectorEnv):
             self._replicate_rows = np.array(
                 [self.reward_source.task_index(t) for t in self.tasks], dtype=np.int64
             )
+        self._fid_idx: np.ndarray | None = None  # each sub-env's fidelity (a position)
+        self._curve_table: np.ndarray | None = None  # (tasks, configurations, fidelities)
+        if self._default_fid is not None:
+            source: Any = self.reward_source
+            self._fid_idx = np.full(self.num_envs, self._default_fid, dtype=np.int64)
+            self._curve_table = np.ascontiguousarray(source.curve_means[self._replicate_rows])
         self._strides = np.r_[1, np.cumprod(self.space.nvec[1:][::-1])][::-1].astype(np.int64)
         # per knob, its option values batched as SyncVectorEnv batches them (typed when the
         # options share one scalar type, else looked up value by value)
@@ -233,6 +260,12 @@ class Task2SimVectorEnv(VectorEnv):
         return len(self._evaluated)
 
     @property
+    def cost_seconds_spent(self) -> float | None:
+        """CPU seconds the queries of all sub-envs cost under the cost rule
+        (:mod:`t2s_env.rewards.fidelity`); ``None`` on a table without costs."""
+        return self._cost_spent
+
+    @property
     def np_random(self) -> np.random.Generator:  # type: ignore[override]
         return self._rngs[0]
 
@@ -246,9 +279,12 @@ class Task2SimVectorEnv(VectorEnv):
                 "options must be a dict ({'task': name} or {'tasks': [one name per sub-env]}), "
                 f"got {type(options).__name__}"
             )
-        unknown = set(options) - {"task", "tasks"}
+        unknown = set(options) - {"task", "tasks", "fidelity", "fidelities"}
         if unknown:
-            raise ValueError(f"unknown reset options {sorted(unknown)}; supported: task, tasks")
+            supported = "task, tasks" + (
+                "" if self.fidelities is None else ", fidelity, fidelities"
+            )
+            raise ValueError(f"unknown reset options {sorted(unknown)}; supported: {supported}")
         named = options.get("tasks")
         if named is None and options.get("task") is not None:
             named = [options["task"]] * self.num_envs
@@ -263,12 +299,33 @@ class Task2SimVectorEnv(VectorEnv):
                 raise UnknownTaskError(t, self.tasks)
         return np.array([self.tasks.index(t) for t in named], dtype=np.int64)
 
+    def _named_fidelities(self, options: Any) -> np.ndarray | None:
+        """Each sub-env's fidelity position named by ``options`` (``None``: the default);
+        ``options`` is a mapping already checked by :meth:`_named_tasks`."""
+        if options is None:
+            return None
+        named = options.get("fidelities")
+        if named is None and options.get("fidelity") is not None:
+            named = [options["fidelity"]] * self.num_envs
+        if named is None:
+            return None
+        if isinstance(named, str) or not isinstance(named, Sequence | np.ndarray):
+            raise ValueError(f"options['fidelities'] must be a list of numbers, got {named!r}")
+        if len(named) != self.num_envs:
+            raise ValueError(
+                f"options['fidelities'] names {len(named)} fidelities for {self.num_envs} envs"
+            )
+        return np.array([default_fidelity(self.reward_source, f) for f in named], dtype=np.int64)
+
     def _episode_infos(self, task_idx: np.ndarray) -> dict[str, Any]:
         """What ``SyncVectorEnv`` batches from the single envs' ``reset`` infos."""
         infos = _with_masks(
             {"task": self._names[task_idx], "split": self._splits[task_idx]}, self._all
         )
         _put_known(infos, "best_reward", self._best[task_idx], self._known[task_idx])
+        if self._fid_idx is not None:
+            fid = np.asarray(self.fidelities, dtype=np.float64)[self._fid_idx]
+            infos.update(_with_masks({"fidelity": fid}, self._all))
         infos.update(_with_masks({"task_index": task_idx.copy()}, self._all))
         return infos
 
@@ -277,13 +334,20 @@ class Task2SimVectorEnv(VectorEnv):
     ) -> tuple[np.ndarray, dict[str, Any]]:
         seeds = _seeds(seed, self.num_envs)  # check everything before changing anything
         named = self._named_tasks(options)
+        fidelities = self._named_fidelities(options)
         for i, s in enumerate(seeds):
             if s is not None:
                 self._rngs[i] = seeding.np_random(s)[0]
+        if self._run is not None and any(s is not None for s in seeds):
+            self._run = pretraining_run(self.reward_source)  # a seeded reset starts a new run
         if named is None:
             n = len(self.tasks)
             named = np.array([rng.integers(n) for rng in self._rngs], dtype=np.int64)
         self._task_idx = named
+        if self._fid_idx is not None:
+            self._fid_idx = np.full(self.num_envs, self._default_fid, dtype=np.int64)
+            if fidelities is not None:
+                self._fid_idx = fidelities
         self._last_config_idx[:] = -1
         return self._obs[self._task_idx], self._episode_infos(self._task_idx)
 
@@ -324,7 +388,12 @@ class Task2SimVectorEnv(VectorEnv):
             raise RuntimeError("call reset() before step(): no task has been drawn yet")
         actions, config_idx = self._validate(actions)
         task_idx = self._task_idx
-        if self._table is not None:
+        fid_idx = self._fid_idx
+        final_reward = None
+        if self._curve_table is not None:
+            final_reward = self._table[task_idx, config_idx]  # type: ignore[index]
+            true_reward = self._curve_table[task_idx, config_idx, fid_idx]
+        elif self._table is not None:
             true_reward = self._table[task_idx, config_idx]
         else:
             true_reward = np.array(
@@ -334,7 +403,17 @@ class Task2SimVectorEnv(VectorEnv):
                 ]
             )
         rewards = true_reward
-        if self._replicate_rows is not None:  # one measured replicate each, by each env's RNG
+        cost = None
+        if self._run is not None:  # the run's pre-trainings, in sub-env order
+            queried = [
+                self._run.query(int(self._replicate_rows[t]), c, int(f), rng)  # type: ignore[index]
+                for t, c, f, rng in zip(
+                    task_idx, config_idx.tolist(), fid_idx, self._rngs, strict=True
+                )
+            ]
+            rewards = np.array([r for r, _ in queried])
+            cost = np.array([c for _, c in queried])
+        elif self._replicate_rows is not None:  # one measured replicate each, by its env's RNG
             rewards = np.array(
                 [
                     self.reward_source.sample_rewards(  # type: ignore[attr-defined]
@@ -357,13 +436,19 @@ class Task2SimVectorEnv(VectorEnv):
         final_info = self._episode_infos(task_idx)
         final_info.update(_with_masks(self._config_infos(actions, config_idx), self._all))
         final_info.update(_with_masks({"true_reward": true_reward.copy()}, self._all))
+        if cost is not None:  # the queries' costs, charged in sub-env order
+            final_info.update(_with_masks({"cost_seconds": cost}, self._all))
+            self._cost_spent += float(cost.sum())  # type: ignore[operator]
         known = self._known[task_idx]
-        _put_known(final_info, "regret", self._best[task_idx] - true_reward, known)
+        graded = true_reward if final_reward is None else final_reward
+        _put_known(final_info, "regret", self._best[task_idx] - graded, known)
         final_info.update(_with_masks({"config_index": config_idx.copy()}, self._all))
 
         # same-step autoreset: the next episodes' tasks, observations and infos
         n = len(self.tasks)
         self._task_idx = np.array([rng.integers(n) for rng in self._rngs], dtype=np.int64)
+        if self._fid_idx is not None:
+            self._fid_idx = np.full(self.num_envs, self._default_fid, dtype=np.int64)
         infos = {
             "final_obs": final_obs,
             "_final_obs": self._all,

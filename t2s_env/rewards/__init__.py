@@ -9,9 +9,13 @@
   of the reference choices (:func:`~t2s_env.rewards.signal.cross_seed_selection`).
 - :func:`scoring_folds`: how an answer on a table is graded; on a replicate table by default on
   seeds the method did not learn from (``"held-out seed"``, :data:`SCORINGS`).
+- :mod:`t2s_env.rewards.fidelity`: a replicate table's fidelities (epoch budgets) and the cost
+  rule of queries at several of them (:class:`CostLedger`: a resumed pre-training costs only
+  its remainder).
 """
 
 from t2s_env.rewards.base import RewardSource, UnknownTaskError
+from t2s_env.rewards.fidelity import CostLedger, fidelity_index
 from t2s_env.rewards.table import (
     SCORINGS,
     ReplicateRewardSource,
@@ -23,11 +27,13 @@ from t2s_env.rewards.table import (
 
 __all__ = [
     "SCORINGS",
+    "CostLedger",
     "ReplicateRewardSource",
     "RewardSource",
     "ScoringFold",
     "TableRewardSource",
     "UnknownTaskError",
     "default_scoring",
+    "fidelity_index",
     "scoring_folds",
 ]

@@ -109,7 +109,9 @@ class LiveRewardSource:
         task2vec_probe: The Task2Vec probe, as ``t2s train --task2vec-probe``: ``"imagenet"``
             (the default; needs the torch hub cache or a download), ``"random"`` (offline; the
             vectors are then not comparable with the shipped tasks', so a policy trained on the
-            packaged table sees unfamiliar observations), or a ResNet-18 weights file.
+            packaged table sees unfamiliar observations), ``"live"`` (offline; the packaged
+            live tasks' setting, :data:`~t2s_env.task2vec.LIVE_TASK2VEC`, which fixes the
+            images and the size), or a ResNet-18 weights file.
         task2vec_images: Task2Vec sample size (Fisher draws; default 10,000).
         task2vec_image_size: Task2Vec probe input in pixels (default 224; 64 costs ~1/12).
             The three ``task2vec_*`` options build the ``Task2VecConfig``
@@ -252,9 +254,7 @@ class LiveRewardSource:
         return self._embedding_cache[task].copy()
 
     def _task2vec(self, task: str, spec: DatasetSpec, config: Any) -> np.ndarray:
-        import dataclasses
-
-        from t2s_env.task2vec import Task2VecConfig, embed_task
+        from t2s_env.task2vec import Task2VecConfig, config_record, embed_task
 
         config = Task2VecConfig() if config is None else config
         if not isinstance(config, Task2VecConfig):
@@ -262,7 +262,7 @@ class LiveRewardSource:
                 f"embeddings must be a {{task: vector}} mapping or a Task2VecConfig, got {config!r}"
             )
         method = json.dumps(
-            {"dataset": spec.identity, "task2vec": dataclasses.asdict(config)}, sort_keys=True
+            {"dataset": spec.identity, "task2vec": config_record(config)}, sort_keys=True
         )
         vector = self.store.get_embedding(task, method)
         if vector is None:

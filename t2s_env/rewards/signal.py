@@ -18,6 +18,10 @@ A live reward is one pre-training run; run it with several seeds per configurati
 Units are whatever ``acc`` holds (points or fractions); ``seed_sd`` and ``config_effect_sd`` come
 in the same units.
 
+:func:`main_effects` says what each knob does to a task (least squares over the configurations,
+per seed) and :func:`family_effects` averages them over a family of tasks: the per-family figure
+(``agents.plotting.plot_main_effects`` draws it).
+
 >>> import numpy as np
 >>> rng = np.random.default_rng(0)
 >>> effect = np.linspace(0, 4, 32)[:, None]             # 32 configurations over 4 points
@@ -34,6 +38,7 @@ True
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -266,3 +271,128 @@ def selection_summary(selection: dict[str, object], tasks: np.ndarray | None = N
         m, se = _mean_se(values[np.isfinite(values)])
         summary[name] = {"mean": m, "se": se}
     return summary
+
+
+def knob_matrix(configs: Sequence[str], space=None) -> tuple[list[str], np.ndarray]:
+    """``(knobs that vary, (configs, knobs) 0/1 indicators: off its first option or not)`` of
+    configuration keys of ``space`` (the paper's by default).
+
+    >>> names, x = knob_matrix(["0_0_0_0_0_1_0_0_0", "1_1_1_1_1_3_0_1_1"])
+    >>> len(names), x.sum(axis=1).tolist()
+    (8, [0.0, 8.0])
+    """
+    if space is None:
+        from t2s_env.space import PAPER_SPACE
+
+        space = PAPER_SPACE
+    knobs = [k for k in space.knobs if len(k.options) > 1]
+    rows = []
+    for key in configs:
+        cfg = space.key_to_dict(key)
+        rows.append([float(str(cfg[k.name]) != str(k.options[0])) for k in knobs])
+    return [k.name for k in knobs], np.array(rows).reshape(len(rows), len(knobs))
+
+
+def main_effects(
+    acc: np.ndarray, configs: Sequence[str], space=None
+) -> tuple[list[str], np.ndarray, str]:
+    """Main effect of each knob, per task and seed: ``(names, (tasks, seeds, knobs), method)``, in
+    the units of ``acc`` (``(tasks, seeds, configs)``, every cell measured).
+
+    Least squares over every configuration (each knob on/off at once) when the configurations
+    separate the knobs; else the one-at-a-time contrasts of a study's design, for the knobs
+    whose four configurations were measured: ``((alone on - all off) + (all on - alone off)) / 2``
+    (knobs that cannot be estimated are left out; a ValueError if none can).
+
+    >>> from t2s_env.space import PAPER_SPACE
+    >>> keys = PAPER_SPACE.all_keys()
+    >>> names, x = knob_matrix(keys)
+    >>> acc = (50 + 2 * x[:, 0] - 1 * x[:, 3]).reshape(1, 1, -1)   # 2 points on, 1 point off
+    >>> names, effects, method = main_effects(acc, keys)
+    >>> effects[0, 0].round(6).tolist()[:4], method
+    ([2.0, 0.0, 0.0, -1.0], 'least squares over 256 configurations')
+    """
+    names, x = knob_matrix(configs, space)
+    acc = np.asarray(acc, dtype=np.float64)
+    if acc.ndim != 3 or acc.shape[2] != len(configs):
+        raise ValueError(
+            f"acc must be (tasks, seeds, {len(configs)} configurations), got shape {acc.shape}"
+        )
+    design = np.column_stack([np.ones(len(configs)), x])
+    if np.linalg.matrix_rank(design) == design.shape[1]:
+        coef = np.linalg.lstsq(design, acc.reshape(-1, len(configs)).T, rcond=None)[0]
+        effects = coef[1:].T.reshape(acc.shape[0], acc.shape[1], len(names))
+        return names, effects, f"least squares over {len(configs)} configurations"
+    rows = {tuple(r): i for i, r in enumerate(x.astype(int).tolist())}
+    off, on = tuple([0] * len(names)), tuple([1] * len(names))
+    effects = np.full((acc.shape[0], acc.shape[1], len(names)), np.nan)
+    for k in range(len(names)):
+        alone_on = tuple(int(i == k) for i in range(len(names)))
+        alone_off = tuple(int(i != k) for i in range(len(names)))
+        idx = [rows.get(c) for c in (alone_on, off, on, alone_off)]
+        if None not in idx:
+            a, b, c, d = (acc[..., i] for i in idx)
+            effects[..., k] = ((a - b) + (c - d)) / 2
+    keep = ~np.isnan(effects).all(axis=(0, 1))
+    if not keep.any():
+        raise ValueError(f"{len(configs)} configurations do not separate any knob")
+    names, effects = [n for n, k in zip(names, keep, strict=True) if k], effects[..., keep]
+    return (
+        names,
+        effects,
+        "one-at-a-time contrasts (the configurations do not yet separate every knob by least squares)",
+    )
+
+
+def family_effects(
+    effects: np.ndarray, families: Sequence[str]
+) -> dict[str, dict[str, np.ndarray]]:
+    """Per family (in first-seen order): ``mean`` ``(knobs,)`` over its tasks and seeds,
+    ``per_seed`` ``(seeds, knobs)`` over its tasks, and its ``tasks`` (row indices), from the
+    ``(tasks, seeds, knobs)`` effects of :func:`main_effects`.
+
+    >>> e = np.arange(12.0).reshape(3, 2, 2)               # 3 tasks, 2 seeds, 2 knobs
+    >>> out = family_effects(e, ["a", "b", "a"])
+    >>> out["a"]["mean"].tolist(), out["a"]["per_seed"].tolist(), out["b"]["tasks"]
+    ([5.0, 6.0], [[4.0, 5.0], [6.0, 7.0]], [1])
+    """
+    effects = np.asarray(effects, dtype=np.float64)
+    if effects.ndim != 3 or len(families) != effects.shape[0]:
+        raise ValueError(
+            f"effects must be (tasks, seeds, knobs) with one family per task; got shape "
+            f"{effects.shape} and {len(families)} families"
+        )
+    out = {}
+    for f in dict.fromkeys(families):
+        rows = [i for i, g in enumerate(families) if g == f]
+        out[f] = {
+            "tasks": rows,
+            "mean": effects[rows].mean(axis=(0, 1)),
+            "per_seed": effects[rows].mean(axis=0),
+        }
+    return out
+
+
+def held_out_rank(curves: np.ndarray, f: int) -> float:
+    """How well fidelity ``f`` ranks the configurations as an independent full pre-training
+    would: per task and seed, Spearman over the configurations between that seed's curves at
+    ``f`` and the other seeds' mean at the full budget; the mean over them (NaN with one seed).
+    ``curves``: ``(tasks, seeds, configurations, fidelities)``, a replicate table's learning
+    curves. What successive halving relies on (``t2s info`` prints it per fidelity).
+
+    >>> rng = np.random.default_rng(0)
+    >>> truth = rng.normal(0, 1, (2, 1, 50, 1))
+    >>> curves = truth * np.array([0.5, 1.0]) + rng.normal(0, 0.1, (2, 2, 50, 2))
+    >>> bool(held_out_rank(curves, 0) > 0.9)
+    True
+    """
+    from scipy import stats
+
+    rhos = []
+    for task in curves:  # (seeds, configurations, fidelities)
+        for j in range(task.shape[0]):
+            low, full = task[j, :, f], held_out_mean(task[..., -1], j)
+            both = np.isfinite(low) & np.isfinite(full)
+            if both.sum() >= 3:
+                rhos.append(stats.spearmanr(low[both], full[both]).statistic)
+    return float(np.mean(rhos)) if rhos else float("nan")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -19,8 +20,11 @@ from t2s_env.data import (
     load_reward_table,
     load_task2vec,
     load_task_split,
+    read_replicate_table_file,
+    read_untrained_reference,
 )
 from t2s_env.rewards.base import UnknownTaskError
+from t2s_env.rewards.fidelity import fidelity_index
 from t2s_env.rewards.signal import held_out_mean
 from t2s_env.space import PAPER_SPACE, KnobSpace
 
@@ -118,6 +122,11 @@ class ReplicateRewardSource(TableRewardSource):
     with :meth:`sample_reward`: one measured replicate, drawn with the env's RNG, so the
     agent's noise is the measured seed-to-seed noise, not an assumed one.
 
+    A table with learning curves (its ``fidelities``, ``curves`` and ``cost_seconds``) also
+    answers at a lower fidelity (epoch budget): :attr:`fidelities`, :attr:`curves`,
+    :attr:`curve_means`, :attr:`cost_seconds` and :meth:`config_cost`, and the ``fidelity``
+    argument of :meth:`sample_reward`; on a table without them these are ``None``.
+
     Args:
         table: The replicate table; the packaged CPU table (:func:`~t2s_env.data.load_cpu_table`)
             by default.
@@ -170,6 +179,60 @@ class ReplicateRewardSource(TableRewardSource):
         self._best = mean.max(axis=1)
         self.untrained_reference = untrained
         self._untrained = None if untrained is None else _align_untrained(untrained, table)
+        self.fidelities: tuple[float, ...] | None = table.fidelities
+        """The table's fidelities (epoch budgets, ascending; the last is the full budget), or
+        ``None`` on a table without learning curves."""
+        self._curves = self._curve_means = self._cost = self._config_cost = None
+        if table.fidelities is not None:
+            self._curves = _read_only(table.curves[:, :, order])  # type: ignore[index]
+            self._curve_means = _read_only(_nanmean(self._curves, axis=1))  # (T, C, F)
+            self._cost = _read_only(table.cost_seconds[:, order])  # type: ignore[index]
+            self._config_cost = _read_only(_nanmean(self._cost, axis=0))  # (C,)
+
+    @classmethod
+    def from_file(cls, path: str | Path, space: KnobSpace = PAPER_SPACE) -> ReplicateRewardSource:
+        """The source of a replicate table file (``.npz``, its ``.json`` beside, as an export
+        writes it), with its untrained backbone when a ``<name>_untrained.json`` lies beside it
+        too. Raises :class:`~t2s_env.data.DataFileError` naming the file and what is wrong."""
+        table = read_replicate_table_file(path)
+        beside = Path(path).with_name(Path(path).stem + "_untrained.json")
+        untrained = read_untrained_reference(beside) if beside.is_file() else None
+        return cls(table, space, untrained)
+
+    @property
+    def curves(self) -> np.ndarray | None:
+        """``(tasks, seeds, configurations, fidelities)`` accuracy (fractions) of each
+        pre-training at each of :attr:`fidelities`, tasks and seeds in :attr:`tasks` /
+        :attr:`seeds` order, configurations in ``space.all_keys()`` order; ``[..., -1]`` is
+        :attr:`replicates`. ``None`` without learning curves. Read-only."""
+        return self._curves
+
+    @property
+    def curve_means(self) -> np.ndarray | None:
+        """``(tasks, configurations, fidelities)`` mean over the measured seeds of
+        :attr:`curves` (``[..., -1]`` is :attr:`rewards`); ``None`` without curves."""
+        return self._curve_means
+
+    @property
+    def cost_seconds(self) -> np.ndarray | None:
+        """``(seeds, configurations)`` CPU seconds of each full pre-training (NaN where that
+        seed did not pre-train the configuration); ``None`` without curves. Read-only."""
+        return self._cost
+
+    def config_cost(self, config_index: int) -> float:
+        """CPU seconds of a full pre-training of the configuration at flat index
+        ``config_index``: the mean over the seeds that pre-trained it (the seeds a query may
+        draw from), for a consumer that charges the cost rule (:mod:`t2s_env.rewards.fidelity`)
+        without drawing a seed; the env charges the drawn pre-training's own
+        :attr:`cost_seconds`."""
+        if self._config_cost is None:
+            raise ValueError("this replicate table has no cost_seconds (no learning curves)")
+        return float(self._config_cost[config_index])
+
+    def fidelity_index(self, fidelity: object) -> int:
+        """The position of ``fidelity`` in :attr:`fidelities`, or a ``ValueError`` naming the
+        allowed values (or saying the table has no learning curves)."""
+        return fidelity_index(fidelity, self.fidelities)
 
     @property
     def untrained(self) -> np.ndarray | None:
@@ -199,9 +262,12 @@ class ReplicateRewardSource(TableRewardSource):
         reward = table.reward[:, cols]
         if not np.isfinite(reward).any(axis=1).all():
             raise ValueError(f"seeds {list(seeds)} leave (task, configuration) cells unmeasured")
+        curves = cost = None
+        if table.fidelities is not None:
+            curves, cost = table.curves[:, cols], table.cost_seconds[cols]  # type: ignore[index]
         sub = ReplicateTable(
             table.tasks, table.keys, tuple(int(s) for s in seeds), reward, table.embedding,
-            table.split, table.provenance,
+            table.split, table.provenance, table.fidelities, curves, cost,
         )  # fmt: skip
         ref = self.untrained_reference
         if ref is not None:
@@ -217,24 +283,64 @@ class ReplicateRewardSource(TableRewardSource):
         ``space.all_keys()``; NaN where a seed was not measured. Read-only views."""
         return {t: self._replicates[i] for i, t in enumerate(self.tasks)}
 
-    def sample_reward(
-        self, task: str, config: Mapping[str, object], rng: np.random.Generator
-    ) -> float:
-        """One measured replicate of (task, configuration), drawn uniformly with ``rng``."""
-        action = self.space.dict_to_action(config)  # type: ignore[arg-type]
-        t, c = self.task_index(task), int(self.space.action_to_index(action))
-        return float(self.sample_rewards(np.array([t]), np.array([c]), rng)[0])
-
-    def sample_rewards(
+    def draw_seeds(
         self, task_idx: np.ndarray, config_idx: np.ndarray, rng: np.random.Generator
     ) -> np.ndarray:
-        """Vectorised :meth:`sample_reward` over rows of :attr:`tasks` and flat configuration
-        indices: one uniform draw per pair among its measured seeds."""
+        """Per (task row, flat configuration index) pair, the position in :attr:`seeds` of one
+        of its measured seeds, drawn uniformly with ``rng`` (one ``rng.random`` per pair): the
+        draw behind :meth:`sample_rewards`."""
         measured = self._measured[task_idx, :, config_idx]  # (N, S)
         counts = measured.sum(axis=1)
         pick = (rng.random(len(counts)) * counts).astype(np.int64)  # which measured seed
-        seed_pos = np.argmax(np.cumsum(measured, axis=1) > pick[:, None], axis=1)
-        return self._replicates[task_idx, seed_pos, config_idx]
+        return np.argmax(np.cumsum(measured, axis=1) > pick[:, None], axis=1)
+
+    def sample_reward(
+        self,
+        task: str,
+        config: Mapping[str, object],
+        rng: np.random.Generator,
+        fidelity: float | None = None,
+    ) -> float:
+        """One measured replicate of (task, configuration), drawn uniformly with ``rng``; at
+        ``fidelity`` (one of :attr:`fidelities`; ``None``: the full budget) that replicate's
+        accuracy after that many epochs. The draw is the same whatever the fidelity."""
+        action = self.space.dict_to_action(config)  # type: ignore[arg-type]
+        t, c = self.task_index(task), int(self.space.action_to_index(action))
+        f = None if fidelity is None else self.fidelity_index(fidelity)
+        return float(self.sample_rewards(np.array([t]), np.array([c]), rng, f)[0])
+
+    def sample_rewards(
+        self,
+        task_idx: np.ndarray,
+        config_idx: np.ndarray,
+        rng: np.random.Generator,
+        fidelity_index: int | np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Vectorised :meth:`sample_reward` over rows of :attr:`tasks` and flat configuration
+        indices: one uniform draw per pair among its measured seeds; with ``fidelity_index``
+        (positions in :attr:`fidelities`, one or one per pair) the drawn seed's curve there."""
+        seed_pos = self.draw_seeds(task_idx, config_idx, rng)
+        if fidelity_index is None:
+            return self._replicates[task_idx, seed_pos, config_idx]
+        if self._curves is None:
+            raise ValueError("this replicate table has no learning curves (no fidelities)")
+        return self._curves[task_idx, seed_pos, config_idx, fidelity_index]
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    out = np.ascontiguousarray(a, dtype=np.float64)
+    out.setflags(write=False)
+    return out
+
+
+def _nanmean(a: np.ndarray, axis: int) -> np.ndarray:
+    """Mean over the finite entries along ``axis`` (NaN where none is), without numpy's
+    all-NaN warning."""
+    finite = np.isfinite(a)
+    n = finite.sum(axis=axis)
+    total = np.where(finite, a, 0.0).sum(axis=axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, total / np.maximum(n, 1), np.nan)
 
 
 def _align_untrained(ref: UntrainedReference, table: ReplicateTable) -> np.ndarray:

@@ -22,6 +22,8 @@ procedure by default, in three steps:
 The embedding is the filter-wise mean of those accumulated squared gradients for every conv
 and batch-norm weight of the trunk, the classifier skipped, in ``named_modules`` order (the
 layout of :mod:`t2s_env.task2vec.layout`, 9,600 numbers for ResNet-18), ``scale`` all ones.
+``Task2VecConfig.vector`` then says how that Fisher becomes the vector (the Fisher itself, or
+the live probe's ``"conv-log-z"``: :mod:`t2s_env.task2vec.vector`).
 
 Two of the project's earlier choices remain as options, off by default (vectors made with them
 are not comparable with the shipped ones):
@@ -65,6 +67,7 @@ from t2s_env.datasets import ImageSet, balanced_indices
 from t2s_env.task2vec.config import BATCH_NORM_MODES, SAMPLING_MODES, Task2VecConfig
 from t2s_env.task2vec.layout import LayerSlice, embedding_modules, probe_layout
 from t2s_env.task2vec.probe import Probe, build_probe
+from t2s_env.task2vec.vector import task_vector
 
 __all__ = [
     "BATCH_NORM_MODES",
@@ -87,7 +90,9 @@ _HEAD_DRAWS, _FISHER_DRAWS, _FISHER_LABELS = range(3)
 
 @dataclass(frozen=True)
 class TaskEmbedding:
-    """A task's Task2Vec embedding: ``vector = hessian / scale`` (``scale`` is all ones here).
+    """A task's Task2Vec embedding: ``vector`` is ``hessian / scale`` (``scale`` is all ones
+    here) in the vector mode ``meta["vector"]`` (:func:`~t2s_env.task2vec.vector.task_vector`;
+    ``"fisher"``, the Fisher itself, when absent).
 
     ``meta`` records how it was made (dataset, probe weights, sample counts, image size, seed,
     device, timings, versions), so a random-probe vector is never mistaken for a real one.
@@ -99,7 +104,8 @@ class TaskEmbedding:
 
     @property
     def vector(self) -> np.ndarray:
-        return (self.hessian / self.scale).astype(np.float32)
+        fisher = self.hessian.astype(np.float64) / self.scale
+        return task_vector(fisher, self.meta.get("vector", "fisher"))
 
     def save(self, path: str | Path) -> None:
         """Write ``hessian``, ``scale`` and ``meta`` (JSON) to an ``.npz`` file."""
@@ -420,6 +426,7 @@ def embed_task(
         "head_features": len(labels),
         "head_steps": head_steps,
         "layout": "resnet18 conv+bn weights, named_modules order",
+        "vector": cfg.vector,
         "dim": layout[-1].stop,
         "head_train_accuracy": head_acc,
         "seconds": {
