@@ -211,13 +211,12 @@ def _run(*args: str) -> str:
 
 
 def _embed(store: RewardStore, tasks: dict[str, str], vectors: np.ndarray) -> None:
-    import dataclasses
     import json
 
-    from t2s_env.task2vec import Task2VecConfig
+    from t2s_env.task2vec import Task2VecConfig, config_record
 
     embedding = {"probe": "random", "image_size": 64, "n_images": 2000, "max_samples": 2000}
-    config = dataclasses.asdict(Task2VecConfig(**embedding, device="cpu"))
+    config = config_record(Task2VecConfig(**embedding, device="cpu"))
     for (task, spec), vector in zip(tasks.items(), vectors, strict=True):
         method = {"dataset": DatasetSpec.parse(spec).identity, "task2vec": config}
         store.put_embedding(task, json.dumps(method, sort_keys=True), vector)
@@ -363,3 +362,35 @@ def test_direct_crop_and_flip_gives_the_transforms_pixels():
                 torch.default_generator.manual_seed(int(seed))
                 slow = data.transform(torch.from_numpy(images[i]).permute(2, 0, 1))
             assert torch.equal(fast, slow) and label == i % 3
+
+
+def test_exported_curve_arrays_read_back_through_the_table_loader(tmp_path):
+    """The arrays the export packages are what ``read_replicate_table`` (the env's loader)
+    reads: fidelities, curves and costs, bit for bit."""
+    import json
+
+    from t2s_env.data import read_replicate_table
+    from t2s_env.rewards.export import replicate_arrays
+    from t2s_env.space import PAPER_SPACE
+
+    rng = np.random.default_rng(1)
+    tasks, keys = ["fmnist-20shot", "digits-5to9"], PAPER_SPACE.all_keys()
+    rows = []
+    for seed in (0, 1):
+        for config in keys:
+            cost = repr(float(rng.uniform(30, 60)))
+            for task in tasks:
+                acc = rng.random(3)
+                rows.append({"task": task, "config": config, "seed": str(seed),
+                             "accuracy": repr(float(acc[2])), "cpu_seconds": cost,
+                             "curve": json.dumps([[0.5, acc[0]], [1.0, acc[1]], [2.0, acc[2]]])})  # fmt: skip
+    arrays = replicate_arrays(rows, tasks, keys, curves=True)
+    embedding = rng.uniform(0.01, 1, (2, 9600)).astype(np.float32)
+    np.savez_compressed(tmp_path / "t.npz", **arrays, embedding=embedding)
+    split = {"seen": ["fmnist-20shot"], "unseen": ["digits-5to9"]}
+    (tmp_path / "t.json").write_text(json.dumps({"split": split, "provenance": {}}))
+    table = read_replicate_table(tmp_path / "t.npz", tmp_path / "t.json")
+    assert table.fidelities == (0.5, 1.0, 2.0)
+    assert np.array_equal(table.curves, arrays["curves"])
+    assert np.array_equal(table.cost_seconds, arrays["cost_seconds"])
+    assert np.array_equal(table.reward, arrays["reward"])
