@@ -31,17 +31,11 @@ from urllib.parse import parse_qsl
 
 import numpy as np
 
+from t2s_env.datasets.live_tasks import HYPOTHESES
 from t2s_env.rewards.signal import cross_seed_selection
 from t2s_env.space import PAPER_SPACE
 
 RESULTS = Path(__file__).parent / "results"
-HYPOTHESES = {
-    "rotate": "pose_rot", "blur": "blur", "clutter": "backgr", "texture": "materials",
-    "zoom": "pose_scale", "tint": "lighting_color", "shade": "lighting_dir",
-    "brightness": "lighting_intensity",
-}  # fmt: skip
-"""Each transformation family's hypothesis: the knob that should help it
-(``t2s_env/datasets/live_tasks.py``)."""
 UNTRAINED = "untrained"
 PLAIN_SETTINGS = {"shots", "test", "classes", "seed", "test_fraction"}
 """Spec settings that pick a sample, not a transformation of the images."""
@@ -234,9 +228,10 @@ def analyse(records: Sequence[dict], recipe_id: str | None, unseen: Sequence[str
         rows = [i for i, t in enumerate(tasks) if per_task[t]["family"] == f]
         if not rows or knob not in names:
             continue
-        source = specs[tasks[rows[0]]].partition("?")[0]
-        plain = [i for i, t in enumerate(tasks)
-                 if per_task[t]["family"] == "plain" and specs[t].startswith(source)]  # fmt: skip
+        sources = sorted({specs[tasks[i]].partition("?")[0] for i in rows})
+        source = "+".join(sources)
+        plain = [i for i, t in enumerate(tasks) if per_task[t]["family"] == "plain"
+                 and specs[t].partition("?")[0] in sources]  # fmt: skip
         k = names.index(knob)
         hypotheses[f] = {
             "knob": knob,
@@ -351,7 +346,7 @@ def markdown(s: dict, command: str) -> str:
         spread = m["seed_spread"][k] if m["seed_spread"] else "-"
         lines.append(f"| {k} | " + " | ".join(cells) + f" | {spread} |")
     lines += ["", "Each family's hypothesis (the knob that should help it): its effect on the "
-              "family (per seed), and on the plain tasks of the same source:", ""]  # fmt: skip
+              "family (per seed), and on the plain tasks of the same source(s):", ""]  # fmt: skip
     for f, h in m["hypotheses"].items():
         plain = next(v for k, v in h.items() if k.startswith("effect_on_plain_"))
         lines.append(f"- `{f}` / `{h['knob']}`: {h['effect_in_family']:+.2f} "

@@ -96,6 +96,15 @@ LIVE_TASKS: dict[str, str] = {
     "digits-tint-5shot": _DG_UNSEEN + "&tint=1",
     "digits-shade-5shot": _DG_UNSEEN + "&shade=0.9",
     "digits-bright-5shot": _DG_UNSEEN + "&brightness=0.7",
+    # added with V1_TASKS (chosen on seeds 0 and 1 of the cpu2 signal study)
+    "fmnist-zoom": _FM + "&zoom=0.4",
+    "fmnist-noise": _FM + "&noise=0.2",
+    "digits-noise": _DG + "&noise=0.35",
+    "digits-clutter": _DG + "&clutter=0.7",
+    "digits-invert-zoom": _DG + "&zoom=0.4&invert=1",
+    "fmnist-zoom-10shot": _FM_UNSEEN + "&zoom=0.4",
+    "fmnist-noise-10shot": _FM_UNSEEN + "&noise=0.2",
+    "digits-invert-zoom-5shot": _DG_UNSEEN + "&zoom=0.4&invert=1",
 }
 """Name -> spec string of every named live task."""
 
@@ -105,6 +114,45 @@ _UNSEEN = (
     "digits-5to9",
     *(t for t in LIVE_TASKS if t.endswith(("-10shot", "-5shot")) and t not in V0_TASKS),
 )
+
+V1_TASKS = (
+    *V0_TASKS,
+    "fmnist-rotate",
+    "fmnist-clutter",
+    "digits-clutter",
+    "digits-zoom",
+    "fmnist-zoom",
+    "digits-bright",
+    "digits-tint",
+    "fmnist-noise",
+    "digits-noise",
+    "digits-invert-zoom",
+    "fmnist-rotate-10shot",
+    "fmnist-clutter-10shot",
+    "digits-zoom-5shot",
+    "fmnist-zoom-10shot",
+    "digits-bright-5shot",
+    "digits-tint-5shot",
+    "fmnist-noise-10shot",
+    "digits-invert-zoom-5shot",
+)
+"""The tasks of ``Task2Sim-CPU-v1``: the eight plain ones and eight families, each with a seen
+and an unseen member, chosen on seeds 0 and 1 of the ``cpu2`` signal study (see the module's
+docstring; ``benchmarks/results/cpu2_v1_study.md`` grades the choice on seeds 2 and 3)."""
+
+HYPOTHESES: dict[str, str] = {
+    "rotate": "pose_rot",
+    "blur": "blur",
+    "clutter": "backgr",
+    "texture": "materials",
+    "zoom": "pose_scale",
+    "tint": "lighting_color",
+    "shade": "lighting_dir",
+    "brightness": "lighting_intensity",
+    "noise": "materials",
+    "zoom+invert": "backgr",
+}
+"""Each transformation family's hypothesis: the simulator knob that should help it most."""
 
 
 def live_task_split(tasks: Iterable[str] | None = None) -> dict[str, tuple[str, ...]]:
