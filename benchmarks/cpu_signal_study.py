@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -399,7 +400,7 @@ def main() -> None:
         records = keep_tasks(records, args.tasks)
     summary = analyse(records, args.recipe_id, args.unseen)
     out = Path(args.out) if args.out else Path(args.results[0]).with_suffix("")
-    command = " ".join(["python", "benchmarks/cpu_signal_study.py", *sys.argv[1:]])
+    command = shlex.join(["python", "benchmarks/cpu_signal_study.py", *sys.argv[1:]])
     text = markdown(summary, command)
     if args.title:
         text = f"# {args.title}" + text[text.index("\n") :]
