@@ -366,6 +366,16 @@ def markdown(s: dict, command: str) -> str:
     return "\n".join(lines)
 
 
+def all_seeds_section(s: dict, command: str) -> str:
+    """The report of every seed as one more section of the fresh seeds' report."""
+    body = markdown(s, command).split("\n", 2)[2]  # without its title
+    body = body.replace("\n## ", "\n### ")
+    return (
+        f"## The same on all seeds {s['seeds']} ({s['configurations']} configurations every "
+        f"seed measured)\n\n{body}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -380,6 +390,11 @@ def main() -> None:
         help="only these tasks; 'v1' for V1_TASKS (default: every task the records share)",
     )
     parser.add_argument("--seeds", type=int, nargs="*", help="only these seeds (default: all)")
+    parser.add_argument(
+        "--also-all-seeds",
+        action="store_true",
+        help="with --seeds: add the same report on every seed of the records (a second section)",
+    )
     parser.add_argument("--title", help="the report's title")
     parser.add_argument("--recipe-id", help="recipe id to analyse (default: the most frequent)")
     parser.add_argument("--unseen", nargs="*", help="unseen task names (default: the package's)")
@@ -394,14 +409,22 @@ def main() -> None:
         json.loads(x) for path in args.results for x in Path(path).read_text().splitlines()
         if x.strip()
     )  # fmt: skip
-    if args.seeds:
-        records = [r for r in records if r["seed"] in args.seeds]
     if args.tasks:
         records = keep_tasks(records, args.tasks)
+    every_seed = records
+    if args.seeds:
+        records = [r for r in records if r["seed"] in args.seeds]
     summary = analyse(records, args.recipe_id, args.unseen)
     out = Path(args.out) if args.out else Path(args.results[0]).with_suffix("")
     command = shlex.join(["python", "benchmarks/cpu_signal_study.py", *sys.argv[1:]])
     text = markdown(summary, command)
+    if args.also_all_seeds and args.seeds:
+        summary["all_seeds"] = analyse(every_seed, args.recipe_id, args.unseen)
+        text = (
+            text.rstrip("\n").rpartition("\n\n")[0]
+            + "\n\n"
+            + all_seeds_section(summary["all_seeds"], command)
+        )
     if args.title:
         text = f"# {args.title}" + text[text.index("\n") :]
     if args.preamble:
