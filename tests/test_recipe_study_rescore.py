@@ -55,6 +55,7 @@ def test_rescore_scores_kept_backbones_on_new_tasks_as_the_run_did(tmp_path):
     assert len(out.read_text().splitlines()) == 2
 
 
+@pytest.mark.slow
 def test_rescore_refuses_a_sweep_of_another_recipe(tmp_path):
     sweep = tmp_path / "sweep.jsonl"
     sweep.write_text(json.dumps({"recipe": "cpu@0000000000", "config": "untrained", "seed": 0,
