@@ -13,7 +13,13 @@ Two steps:
   ``--results`` (default ``benchmarks/results/cpu_recipe_study.jsonl``) as soon as it ends, so a
   killed run resumes where it stopped. ``--keep-backbones DIR`` also saves each trained backbone
   (``torch.save`` of its ``state_dict``, read back with ``weights_only=True``), so that tasks
-  added later are scored without pre-training again (``--rescore``).
+  added later are scored without pre-training again: ``run`` again with more ``--tasks``
+  scores the kept backbones on the tasks they lack.
+- ``rescore``: scores the kept backbones of a finished sweep (``--from`` its results file) on
+  other tasks (``--tasks NAME=SPEC ...``) into another results file, without pre-training: a
+  sweep re-scored on candidate tasks (each seed's untrained backbone is rebuilt from the seed).
+  Both reports read the file like a ``run`` file; ``cpu_signal_study.py`` merges it with the
+  sweep's own (``--results sweep.jsonl rescored.jsonl``).
 - ``report``: reads the results file, complete or not, and writes
   ``benchmarks/results/cpu_recipe_study.{md,json,png}``: per task, the rank correlation of seed
   replicates (Spearman, mean over seed pairs), a one-way ANOVA across configurations, the best
@@ -22,6 +28,9 @@ Two steps:
 
     OMP_NUM_THREADS=1 nice -n 10 python benchmarks/cpu_recipe_study.py run --seeds 0 1 2
     python benchmarks/cpu_recipe_study.py report
+    OMP_NUM_THREADS=1 python benchmarks/cpu_recipe_study.py rescore --recipe cpu2 \
+        --from benchmarks/results/cpu2_signal_study.jsonl --keep-backbones /tmp/cpu2 \
+        --results /tmp/candidates.jsonl --tasks "digits-rot=digits?shots=10&rotate=random"
 """
 
 from __future__ import annotations
@@ -215,6 +224,62 @@ def rescore(record: dict, recipe: Recipe, keep: Path, prepared, simulator) -> di
     accuracy, seconds = score_backbone(model.eval(), missing, recipe)
     return {**record, "accuracy": {**record["accuracy"], **accuracy},
             "task_cpu_seconds": {**record["task_cpu_seconds"], **seconds}}  # fmt: skip
+
+
+def load_backbone(recipe: Recipe, keep: Path, config: str, seed: int, classes: int):
+    """The backbone ``(config, seed)`` of a run with ``--keep-backbones keep``: its saved
+    weights (``weights_only=True``), or for :data:`UNTRAINED` the seed's initialisation rebuilt;
+    ``None`` when its file is missing."""
+    model = build_backbone(recipe.arch, recipe.classes or classes, seed)
+    if config != UNTRAINED:
+        path = backbone_path(keep, recipe, config, seed)
+        if not path.exists():
+            return None
+        model.load_state_dict(torch.load(path, weights_only=True))
+    return model.eval()
+
+
+def rescore_sweep(args: argparse.Namespace) -> None:
+    """Score the kept backbones of a finished sweep (``--from``) on other tasks, without
+    pre-training again: one record per backbone in ``--results`` (resumable), carrying the
+    sweep's pre-training CPU seconds, so both study reports read it like a ``run`` file."""
+    recipe = get_recipe(args.recipe)
+    source = {(r["config"], r["seed"]): r for r in read_results(Path(args.source))
+              if r["recipe"] == recipe.id}  # fmt: skip
+    if not source:
+        raise SystemExit(f"{args.source} has no records of recipe {recipe.id}")
+    if args.seeds:
+        source = {k: v for k, v in source.items() if k[1] in args.seeds}
+    tasks = parse_tasks(args.tasks)
+    keep, results = Path(args.keep_backbones), Path(args.results)
+    results.parent.mkdir(parents=True, exist_ok=True)
+    classes = len(default_simulator().class_names)
+    prepared = load_tasks(tasks, recipe)
+    done = {(r["config"], r["seed"]): r for r in read_results(results) if r["recipe"] == recipe.id}
+    print(f"recipe {recipe.id}; {len(source)} backbones; tasks {list(tasks)}", flush=True)
+    for (config, seed), record in source.items():
+        old = done.get((config, seed), {})
+        missing = {k: v for k, v in prepared.items() if k not in old.get("accuracy", {})}
+        if not missing:
+            continue
+        model = load_backbone(recipe, keep, config, seed, classes)
+        if model is None:
+            print(f"skipped {config} seed {seed}: no {backbone_path(keep, recipe, config, seed)}")
+            continue
+        accuracy, seconds = score_backbone(model, missing, recipe)
+        new = {k: record[k] for k in ("recipe", "config", "seed", "simulator", "cpu_seconds",
+                                      "wall_seconds", "final_loss") if k in record}  # fmt: skip
+        new.update(
+            accuracy={**old.get("accuracy", {}), **accuracy},
+            task_cpu_seconds={**old.get("task_cpu_seconds", {}), **seconds},
+            task_specs={**old.get("task_specs", {}), **{k: tasks[k] for k in missing}},
+            rescored_from=str(args.source),
+            torch_threads=torch.get_num_threads(),
+            created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        )
+        append_result(results, new)
+        done[config, seed] = new
+        print(json.dumps({"config": config, "seed": seed, "accuracy": accuracy}), flush=True)
 
 
 def parse_sets(items: Sequence[str]) -> dict[str, object]:
@@ -563,12 +628,19 @@ def main() -> None:
     p.add_argument("--recipe-id", help="recipe id to analyse (default: the most frequent)")
     p.add_argument("--primary", default=PRIMARY_TASK, help="the task the targets are about")
     p.add_argument("--out", default=str(RESULTS / "cpu_recipe_study.md"))
+    s = sub.add_parser("rescore", help="score a sweep's kept backbones on other tasks")
+    s.add_argument("--recipe", default="cpu")
+    s.add_argument("--from", dest="source", required=True, help="the sweep's results file")
+    s.add_argument("--keep-backbones", required=True, help="the sweep's --keep-backbones folder")
+    s.add_argument("--tasks", nargs="*", help="NAME=SPEC (default: t2s_env's LIVE_TASKS)")
+    s.add_argument("--seeds", type=int, nargs="*", help="only these seeds (default: all)")
+    s.add_argument("--results", required=True, help="results file to append to (resumable)")
     q = sub.add_parser("speed", help="CPU seconds of the speed levers, one thread")
     q.add_argument("--recipe", default="cpu")
     q.add_argument("--out", default=str(RESULTS / "cpu_recipe_speed.json"))
     args = parser.parse_args()
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
-    {"run": run, "report": report, "speed": speed}[args.step](args)
+    {"run": run, "report": report, "rescore": rescore_sweep, "speed": speed}[args.step](args)
 
 
 if __name__ == "__main__":

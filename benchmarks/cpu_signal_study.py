@@ -28,22 +28,18 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Mapping, Sequence
+import shlex
+import sys
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from urllib.parse import parse_qsl
 
 import numpy as np
 
+from t2s_env.datasets.live_tasks import HYPOTHESES
 from t2s_env.rewards.signal import cross_seed_selection, family_effects, main_effects
 
 RESULTS = Path(__file__).parent / "results"
-HYPOTHESES = {
-    "rotate": "pose_rot", "blur": "blur", "clutter": "backgr", "texture": "materials",
-    "zoom": "pose_scale", "tint": "lighting_color", "shade": "lighting_dir",
-    "brightness": "lighting_intensity",
-}  # fmt: skip
-"""Each transformation family's hypothesis: the knob that should help it
-(``t2s_env/datasets/live_tasks.py``)."""
 UNTRAINED = "untrained"
 PLAIN_SETTINGS = {"shots", "test", "classes", "seed", "test_fraction"}
 """Spec settings that pick a sample, not a transformation of the images."""
@@ -88,6 +84,34 @@ def load(records: Sequence[dict], recipe_id: str | None):
     cpu = [r["cpu_seconds"] + min(r["task_cpu_seconds"].values()) for r in latest.values()
            if r["config"] != UNTRAINED and r["config"] in configs]  # fmt: skip
     return recipe_id, tasks, specs, seeds, configs, acc, untrained, cpu
+
+
+def merge_records(records: Iterable[dict]) -> list[dict]:
+    """One record per (recipe, configuration, seed): later files' scores of the same backbone
+    (``cpu_recipe_study.py rescore``) added to the earlier ones."""
+    merged: dict[tuple, dict] = {}
+    for r in records:
+        key = (r["recipe"], r["config"], r["seed"])
+        old = merged.get(key, {})
+        merged[key] = {**old, **r, **{k: {**old.get(k, {}), **r.get(k, {})} for k in
+                                      ("accuracy", "task_cpu_seconds", "task_specs")}}  # fmt: skip
+        if "cpu_seconds" in old:  # the pre-training's cost, from the run that trained it
+            merged[key]["cpu_seconds"] = old["cpu_seconds"]
+    return list(merged.values())
+
+
+def keep_tasks(records: Sequence[dict], tasks: Sequence[str]) -> list[dict]:
+    """``records`` with their scores restricted to ``tasks`` (``["v1"]``: ``V1_TASKS``)."""
+    if list(tasks) == ["v1"]:
+        from t2s_env.datasets.live_tasks import V1_TASKS
+
+        tasks = V1_TASKS
+    keep = set(tasks)
+    return [
+        {**r, **{k: {t: v for t, v in r.get(k, {}).items() if t in keep}
+                 for k in ("accuracy", "task_cpu_seconds", "task_specs")}}
+        for r in records
+    ]  # fmt: skip
 
 
 def analyse(records: Sequence[dict], recipe_id: str | None, unseen: Sequence[str]) -> dict:
@@ -164,9 +188,10 @@ def analyse(records: Sequence[dict], recipe_id: str | None, unseen: Sequence[str
         rows = [i for i, t in enumerate(tasks) if per_task[t]["family"] == f]
         if not rows or knob not in names:
             continue
-        source = specs[tasks[rows[0]]].partition("?")[0]
-        plain = [i for i, t in enumerate(tasks)
-                 if per_task[t]["family"] == "plain" and specs[t].startswith(source)]  # fmt: skip
+        sources = sorted({specs[tasks[i]].partition("?")[0] for i in rows})
+        source = "+".join(sources)
+        plain = [i for i, t in enumerate(tasks) if per_task[t]["family"] == "plain"
+                 and specs[t].partition("?")[0] in sources]  # fmt: skip
         k = names.index(knob)
         hypotheses[f] = {
             "knob": knob,
@@ -176,9 +201,10 @@ def analyse(records: Sequence[dict], recipe_id: str | None, unseen: Sequence[str
             if not plain
             else round(float(effects[plain, :, k].mean()), 2),
         }
-    # the seed-to-seed spread of an effect: half the |difference| of its two seeds' estimates,
-    # averaged over the tasks (a noise scale for reading the table)
-    spread = np.abs(effects[:, 0] - effects[:, 1]).mean(axis=0) / 2 if len(seeds) >= 2 else None
+    # the seed-to-seed spread of an effect: the mean absolute deviation of a task's per-seed
+    # estimates from their mean (half their difference for two seeds), averaged over the tasks
+    deviation = np.abs(effects - effects.mean(axis=1, keepdims=True)).mean(axis=1)
+    spread = deviation.mean(axis=0) if len(seeds) >= 2 else None
     changes = []
     for k, name in enumerate(names):
         values = [fam[f]["effect"][name] for f in families]
@@ -220,7 +246,7 @@ def markdown(s: dict, command: str) -> str:
         f"with the untrained backbone of each seed as a row. Median CPU seconds per new "
         f"evaluation (render + pre-train + features + k-NN on one task, one thread): "
         f"{s['median_cpu_seconds_per_evaluation']} (max {s['max_cpu_seconds_per_evaluation']}).",
-        "Every selection is made on one seed and graded on the other "
+        "Every selection is made on one seed and graded on the mean of the other seeds "
         "(`t2s_env.rewards.signal.cross_seed_selection`); ± is one standard error over tasks x "
         "seed folds. Points of 5-NN accuracy.",
         "",
@@ -277,8 +303,9 @@ def markdown(s: dict, command: str) -> str:
         "## Main effects per family (points)",
         "",
         f"Estimated by {m['method']}.",
-        "Mean over the family's tasks and the seeds; in brackets the two seeds' estimates. "
-        "Seed spread: half the seed-to-seed difference of a task's estimate, averaged over tasks.",
+        "Mean over the family's tasks and the seeds; in brackets each seed's estimate. "
+        "Seed spread: the mean absolute deviation of a task's per-seed estimates from their mean "
+        "(half their difference for two seeds), averaged over tasks.",
         "",
         "| knob | " + " | ".join(fams) + " | seed spread |",
         "|---|" + "---|" * (len(fams) + 1),
@@ -293,7 +320,7 @@ def markdown(s: dict, command: str) -> str:
         spread = m["seed_spread"][k] if m["seed_spread"] else "-"
         lines.append(f"| {k} | " + " | ".join(cells) + f" | {spread} |")
     lines += ["", "Each family's hypothesis (the knob that should help it): its effect on the "
-              "family (per seed), and on the plain tasks of the same source:", ""]  # fmt: skip
+              "family (per seed), and on the plain tasks of the same source(s):", ""]  # fmt: skip
     for f, h in m["hypotheses"].items():
         plain = next(v for k, v in h.items() if k.startswith("effect_on_plain_"))
         lines.append(f"- `{f}` / `{h['knob']}`: {h['effect_in_family']:+.2f} "
@@ -312,9 +339,36 @@ def markdown(s: dict, command: str) -> str:
     return "\n".join(lines)
 
 
+def all_seeds_section(s: dict, command: str) -> str:
+    """The report of every seed as one more section of the fresh seeds' report."""
+    body = markdown(s, command).split("\n", 2)[2]  # without its title
+    body = body.replace("\n## ", "\n### ")
+    return (
+        f"## The same on all seeds {s['seeds']} ({s['configurations']} configurations every "
+        f"seed measured)\n\n{body}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--results", default=str(RESULTS / "cpu2_signal_study.jsonl"))
+    parser.add_argument(
+        "--results",
+        nargs="+",
+        default=[str(RESULTS / "cpu2_signal_study.jsonl")],
+        help="results files (records of one backbone are merged across files)",
+    )
+    parser.add_argument(
+        "--tasks",
+        nargs="*",
+        help="only these tasks; 'v1' for V1_TASKS (default: every task the records share)",
+    )
+    parser.add_argument("--seeds", type=int, nargs="*", help="only these seeds (default: all)")
+    parser.add_argument(
+        "--also-all-seeds",
+        action="store_true",
+        help="with --seeds: add the same report on every seed of the records (a second section)",
+    )
+    parser.add_argument("--title", help="the report's title")
     parser.add_argument("--recipe-id", help="recipe id to analyse (default: the most frequent)")
     parser.add_argument("--unseen", nargs="*", help="unseen task names (default: the package's)")
     parser.add_argument("--out", help="report path without suffix (default: beside --results)")
@@ -329,14 +383,28 @@ def main() -> None:
         from t2s_env.datasets.live_tasks import live_task_split
 
         args.unseen = list(live_task_split()["unseen"])
-    results = Path(args.results)
-    records = [json.loads(x) for x in results.read_text().splitlines() if x.strip()]
+    records = merge_records(
+        json.loads(x) for path in args.results for x in Path(path).read_text().splitlines()
+        if x.strip()
+    )  # fmt: skip
+    if args.tasks:
+        records = keep_tasks(records, args.tasks)
+    every_seed = records
+    if args.seeds:
+        records = [r for r in records if r["seed"] in args.seeds]
     summary = analyse(records, args.recipe_id, args.unseen)
-    out = Path(args.out) if args.out else results.with_suffix("")
-    command = f"python benchmarks/cpu_signal_study.py --results {args.results}" + (
-        f" --preamble {args.preamble}" if args.preamble else ""
-    )
+    out = Path(args.out) if args.out else Path(args.results[0]).with_suffix("")
+    command = shlex.join(["python", "benchmarks/cpu_signal_study.py", *sys.argv[1:]])
     text = markdown(summary, command)
+    if args.also_all_seeds and args.seeds:
+        summary["all_seeds"] = analyse(every_seed, args.recipe_id, args.unseen)
+        text = (
+            text.rstrip("\n").rpartition("\n\n")[0]
+            + "\n\n"
+            + all_seeds_section(summary["all_seeds"], command)
+        )
+    if args.title:
+        text = f"# {args.title}" + text[text.index("\n") :]
     if args.preamble:
         head, _, rest = text.partition("\n\n")
         text = head + "\n\n" + Path(args.preamble).read_text().strip() + "\n\n" + rest

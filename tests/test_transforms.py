@@ -11,14 +11,17 @@ from t2s_env.datasets import (
     LIVE_TASKS,
     TRANSFORMS,
     V0_TASKS,
+    V1_TASKS,
     DatasetError,
     DatasetSpec,
     find_fashion_mnist_root,
     live_task_families,
     live_task_split,
 )
+from t2s_env.datasets.live_tasks import HYPOTHESES
 from t2s_env.datasets.transforms import WORK_SIZE, apply_transforms, parse_transforms
 from t2s_env.knn import prepare_images
+from t2s_env.space import PAPER_SPACE
 
 STRENGTH = {
     "zoom": "0.5",
@@ -173,7 +176,9 @@ def test_families_split_and_hypotheses():
     assert {families[t] for t in split["unseen"]} <= seen_families
     new = {families[t] for t in LIVE_TASKS} - {"plain"}
     assert len(new) >= 8
-    assert len({TRANSFORMS[f].knob for f in new}) == len(new)  # one knob per family
+    # every family has a hypothesis: a knob of the simulator's space
+    assert set(HYPOTHESES) == new and set(HYPOTHESES.values()) <= set(PAPER_SPACE.names)
+    assert all(set(f.split("+")) <= set(TRANSFORMS) for f in new)
     # the v0 table's tasks keep their specs and split
     assert live_task_split(V0_TASKS) == {
         "seen": ("fmnist-20shot", "fmnist-tops", "fmnist-shoes", "digits-10shot", "digits-0to4"),
@@ -182,6 +187,34 @@ def test_families_split_and_hypotheses():
     assert LIVE_TASKS["fmnist-tops"] == "fashion-mnist?classes=0+2+4+6&shots=20&test=1000"
     with pytest.raises(ValueError, match="not live tasks: nope"):
         live_task_split(["nope"])
+
+
+def test_v1_tasks_keep_v0_and_give_every_unseen_family_a_seen_member():
+    split, families = live_task_split(V1_TASKS), live_task_families()
+    assert V1_TASKS[:8] == V0_TASKS and len(set(V1_TASKS)) == len(V1_TASKS) >= 16
+    assert set(V1_TASKS) <= set(LIVE_TASKS)
+    seen = {families[t] for t in split["seen"]}
+    assert {families[t] for t in split["unseen"]} <= seen
+    for family in seen - {"plain"}:  # and every family in it an unseen member
+        assert any(families[t] == family for t in split["unseen"]), family
+    # the tasks added for V1 come after the first 24, whose specs are unchanged
+    assert list(LIVE_TASKS)[:24] == [*V0_TASKS, *list(LIVE_TASKS)[8:24]]
+    assert (
+        LIVE_TASKS["digits-invert-zoom"]
+        == "digits?test_fraction=0.5&shots=10&test=800&zoom=0.4&invert=1"
+    )
+    assert families["digits-invert-zoom"] == "zoom+invert" and families["fmnist-noise"] == "noise"
+    assert split["unseen"][:3] == ("fmnist-5shot", "fmnist-wear", "digits-5to9")
+    assert "fmnist-noise-10shot" in split["unseen"] and "digits-noise" in split["seen"]
+
+
+def test_a_v1_task_is_its_spec():
+    named = DatasetSpec.parse("digits-invert-zoom-5shot")
+    spelled = DatasetSpec.parse(
+        "digits?test_fraction=0.5&shots=5&test=800&seed=1&zoom=0.4&invert=1"
+    )
+    assert named.transforms == spelled.transforms == (("zoom", 0.4), ("invert", 1.0))
+    assert named.identity == spelled.identity
 
 
 @pytest.mark.slow

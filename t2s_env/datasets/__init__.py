@@ -35,6 +35,7 @@ from t2s_env.datasets.folder import IMAGE_EXTENSIONS, load_folder_task
 from t2s_env.datasets.live_tasks import (
     LIVE_TASKS,
     V0_TASKS,
+    V1_TASKS,
     live_task_families,
     live_task_split,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "TORCHVISION_TASKS",
     "TRANSFORMS",
     "V0_TASKS",
+    "V1_TASKS",
     "DatasetError",
     "DatasetSpec",
     "DownstreamTask",
