@@ -5,19 +5,20 @@ Two tables, chosen with ``--table`` (every step below takes it; ``cpu-v0`` by de
 
 - ``cpu-v0`` (``Task2Sim-CPU-v0``): the 8 plain live tasks, the `cpu` recipe; export in
   ``benchmarks/results/cpu_table/``, package ``t2s_env/data/cpu_table.{npz,json}``.
-- ``cpu-v1``: the 24 live tasks, the `cpu2c` recipe (`cpu2` with learning curves at 0.5, 1 and
-  2 epochs); export in ``benchmarks/results/cpu_table_v1/`` with each measurement's ``curve``
-  and its pre-training's ``cpu_seconds``; package ``t2s_env/data/cpu_table_v1.{npz,json}`` with
-  the arrays ``fidelities`` (F,), ``curves`` (T, S, C, F) and ``cost_seconds`` (S, C). Its sweep:
+- ``cpu-v1``: the 26 live tasks of ``V1_TASKS`` (issue 23's task set), the `cpu2c` recipe (`cpu2`
+  with learning curves at 0.5, 1 and 2 epochs); export in ``benchmarks/results/cpu_table_v1/``
+  with each measurement's ``curve`` and its pre-training's ``cpu_seconds``; package
+  ``t2s_env/data/cpu_table_v1.{npz,json}`` with the arrays ``fidelities`` (F,), ``curves``
+  (T, S, C, F) and ``cost_seconds`` (S, C). Its sweep:
 
     mkdir -p benchmarks/results/cpu_table_v1
     OMP_NUM_THREADS=1 t2s sweep --tasks fmnist-20shot fmnist-tops fmnist-shoes digits-10shot \\
-        digits-0to4 fmnist-5shot fmnist-wear digits-5to9 fmnist-rotate fmnist-blur \\
-        fmnist-clutter fmnist-texture digits-zoom digits-tint digits-shade digits-bright \\
-        fmnist-rotate-10shot fmnist-blur-10shot fmnist-clutter-10shot fmnist-texture-10shot \\
-        digits-zoom-5shot digits-tint-5shot digits-shade-5shot digits-bright-5shot \\
-        --configs all --recipe cpu2c --seeds 0 1 --workers 2 \\
-        --store benchmarks/results/cpu_table_v1/rewards.sqlite --no-progress
+        digits-0to4 fmnist-5shot fmnist-wear digits-5to9 fmnist-rotate fmnist-clutter \\
+        digits-clutter digits-zoom fmnist-zoom digits-bright digits-tint fmnist-noise \\
+        digits-noise digits-invert-zoom fmnist-rotate-10shot fmnist-clutter-10shot \\
+        digits-zoom-5shot fmnist-zoom-10shot digits-bright-5shot digits-tint-5shot \\
+        fmnist-noise-10shot digits-invert-zoom-5shot --configs all --recipe cpu2c --seeds 0 1 \\
+        --workers 2 --store benchmarks/results/cpu_table_v1/rewards.sqlite --no-progress
     python benchmarks/cpu_table.py export --table cpu-v1   # commit the export as it grows
 
 It is resumable like v0's: a stopped sweep keeps every finished pre-training, the same command
@@ -78,6 +79,7 @@ from pathlib import Path
 import numpy as np
 
 from t2s_env.datasets import LIVE_TASKS, V0_TASKS, DatasetSpec, live_task_split
+from t2s_env.datasets.live_tasks import V1_TASKS
 from t2s_env.rewards.export import replicate_arrays
 from t2s_env.rewards.store import RewardStore
 from t2s_env.space import PAPER_SPACE
@@ -105,7 +107,7 @@ class Table:
 TABLES = {
     "cpu-v0": Table("cpu-v0", {t: LIVE_TASKS[t] for t in V0_TASKS}, "cpu",
                     ROOT / "benchmarks" / "results" / "cpu_table", "cpu_table"),
-    "cpu-v1": Table("cpu-v1", dict(LIVE_TASKS), "cpu2c",
+    "cpu-v1": Table("cpu-v1", {t: LIVE_TASKS[t] for t in V1_TASKS}, "cpu2c",
                     ROOT / "benchmarks" / "results" / "cpu_table_v1", "cpu_table_v1", curves=True),
 }  # fmt: skip
 """The tables; ``cpu-v0`` is ``Task2Sim-CPU-v0`` (its files must not change)."""
