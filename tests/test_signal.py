@@ -114,3 +114,34 @@ def test_cross_seed_selection_fixed_from_and_errors():
         cross_seed_selection(one_seed)
     with pytest.raises(ValueError, match="untrained must have shape"):
         cross_seed_selection(acc, untrained=np.zeros(3))
+
+
+def test_cross_seed_selection_choose_on_two_seeds():
+    """``choose_on=2``: each choice on the mean of a pair of seeds, graded on the mean of the
+    others; over many draws it picks better configurations than a one-seed choice."""
+    from t2s_env.rewards.signal import cross_seed_selection
+
+    rng = np.random.default_rng(5)
+    truth = rng.normal(0, 1, (8, 1, 64))
+    acc = truth + rng.normal(0, 2, (8, 4, 64))
+    one = cross_seed_selection(acc)
+    assert np.array_equal(
+        one["per_task_best"], cross_seed_selection(acc, choose_on=1)["per_task_best"]
+    )
+    two = cross_seed_selection(acc, untrained=np.zeros((8, 4)), choose_on=2)
+    assert two["per_task_best"].shape == (8, 6)  # the 6 pairs of 4 seeds
+    assert sorted(two["fixed_choice"]) == [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]
+    chosen = int(np.argmax(acc[3, [0, 2]].mean(axis=0)))
+    assert two["per_task_best"][3, 1] == pytest.approx(acc[3, [1, 3], chosen].mean())
+    fixed = int(np.argmax(acc[:, [1, 2]].mean(axis=(0, 1))))
+    assert two["fixed_choice"][(1, 2)] == fixed
+    assert two["best_fixed"][0, 3] == pytest.approx(acc[0, [0, 3], fixed].mean())
+    # the choice is less noisy: its configurations are truly better
+    picked_two = [truth[t, 0, np.argmax(acc[t, list(p)].mean(axis=0))]
+                  for t in range(8) for p in [(0, 1), (2, 3)]]  # fmt: skip
+    picked_one = [truth[t, 0, np.argmax(acc[t, s])] for t in range(8) for s in range(4)]
+    assert np.mean(picked_two) > np.mean(picked_one)
+    with pytest.raises(ValueError, match="choose_on must be"):
+        cross_seed_selection(acc, choose_on=0)
+    with pytest.raises(ValueError, match="task 0 needs 4 seed"):
+        cross_seed_selection(acc, choose_on=4)

@@ -131,15 +131,15 @@ def _fold_seeds(acc_task: np.ndarray) -> list[int]:
     return [s for s in range(acc_task.shape[0]) if np.isfinite(acc_task[s]).all()]
 
 
-def held_out_mean(acc_task: np.ndarray, fold: int) -> np.ndarray:
+def held_out_mean(acc_task: np.ndarray, fold: int | Sequence[int]) -> np.ndarray:
     """Per configuration, the mean of every seed (row of ``(seeds, configurations)``) but
-    ``fold``: what an answer chosen on seed ``fold`` is graded by (NaN where no other seed
-    measured it).
+    ``fold`` (a seed, or several): what an answer chosen on seed ``fold`` is graded by (NaN
+    where no other seed measured it).
 
     >>> held_out_mean(np.array([[1.0, 2.0], [3.0, np.nan], [5.0, 6.0]]), 0).tolist()
     [4.0, 6.0]
     """
-    others = np.delete(acc_task, fold, axis=0)
+    others = np.delete(acc_task, list(np.atleast_1d(fold)), axis=0)
     measured = np.isfinite(others)
     total = np.where(measured, others, 0.0).sum(axis=0)
     count = measured.sum(axis=0)
@@ -158,6 +158,7 @@ def cross_seed_selection(
     *,
     untrained: np.ndarray | None = None,
     fixed_from: np.ndarray | None = None,
+    choose_on: int = 1,
 ) -> dict[str, object]:
     """Held-out-seed scores of the two reference choices on a replicate table.
 
@@ -180,12 +181,17 @@ def cross_seed_selection(
             the layout of :attr:`t2s_env.data.ReplicateTable.reward`.
         untrained: ``(tasks, seeds)`` accuracies of the untrained backbone, or ``None``.
         fixed_from: Boolean mask over tasks from which best-fixed is chosen (``None``: all).
+        choose_on: Seeds per fold. With ``k > 1`` every choice is made on the mean of ``k``
+            complete seeds and graded on the mean of the others; the folds are all such sets
+            of ``k`` seeds (a task needs ``k + 1`` complete seeds). More seeds per choice make
+            it less noisy, as an agent that could afford ``k`` replicates would have it.
 
     Returns:
         ``per_task_best``, ``best_fixed`` and (if given) ``untrained``: ``(tasks, folds)``
         held-out scores (NaN where a task has fewer folds than the most); ``mean_of_max``:
         ``(tasks,)`` the old optimistic figure (the maximum over configurations of the all-seed
-        mean); ``fixed_choice``: ``{fold: configuration index}``; ``summary``: the mean over
+        mean); ``fixed_choice``: ``{fold: configuration index}`` (a fold is a seed, or a tuple
+        of ``choose_on`` seeds); ``summary``: the mean over
         tasks x folds of each row and of the differences ``per_task_minus_fixed`` (and
         ``fixed_minus_untrained``, ``per_task_minus_untrained``), each with its standard error
         over the tasks x folds values. The units are those of ``acc``.
@@ -201,13 +207,19 @@ def cross_seed_selection(
     if acc.ndim != 3:
         raise ValueError(f"acc must be (tasks, seeds, configurations), got shape {acc.shape}")
     n_tasks, n_seeds, _ = acc.shape
-    folds = [_fold_seeds(acc[t]) for t in range(n_tasks)]
-    for t, f in enumerate(folds):
-        if len(f) < 2:
+    if isinstance(choose_on, bool) or not isinstance(choose_on, (int, np.integer)) or choose_on < 1:
+        raise ValueError(f"choose_on must be a whole number of seeds >= 1, got {choose_on!r}")
+    complete = [_fold_seeds(acc[t]) for t in range(n_tasks)]
+    for t, f in enumerate(complete):
+        if len(f) < choose_on + 1:
             raise ValueError(
-                f"task {t} needs a seed that measured every configuration and another seed to "
-                f"grade on; it has {len(f)} complete seed(s) of {n_seeds}"
+                f"task {t} needs {choose_on} seed(s) that measured every configuration and "
+                f"another seed to grade on; it has {len(f)} complete seed(s) of {n_seeds}"
             )
+    if choose_on == 1:
+        folds = complete
+    else:
+        folds = [list(itertools.combinations(f, choose_on)) for f in complete]
     mask = np.ones(n_tasks, bool) if fixed_from is None else np.asarray(fixed_from, bool)
     if mask.shape != (n_tasks,) or not mask.any():
         raise ValueError(f"fixed_from must be a boolean mask over the {n_tasks} tasks, not empty")
@@ -222,15 +234,19 @@ def cross_seed_selection(
         raise ValueError(
             "no seed measured every configuration of every task best-fixed is chosen on"
         )
+
+    def chosen_on(rows: np.ndarray, fold) -> np.ndarray:  # (..., seeds, configs) -> (..., configs)
+        return rows[..., fold, :] if choose_on == 1 else rows[..., list(fold), :].mean(axis=-2)
+
     width = max(len(f) for f in folds)
     per_task = np.full((n_tasks, width), np.nan)
     fixed = np.full((n_tasks, width), np.nan)
     base = np.full((n_tasks, width), np.nan)
-    fixed_choice = {s: int(np.argmax(acc[mask, s].mean(axis=0))) for s in common}
+    fixed_choice = {s: int(np.argmax(chosen_on(acc[mask], s).mean(axis=0))) for s in common}
     for t in range(n_tasks):
         for j, s in enumerate(folds[t]):
             graded = held_out_mean(acc[t], s)
-            per_task[t, j] = graded[int(np.argmax(acc[t, s]))]
+            per_task[t, j] = graded[int(np.argmax(chosen_on(acc[t], s)))]
             choice = fixed_choice.get(s, fixed_choice[common[0]])
             fixed[t, j] = graded[choice]
             if untrained is not None:
