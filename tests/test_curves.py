@@ -321,7 +321,8 @@ def test_v1_table_arrays_follow_the_interface():
                              "cpu_seconds": repr(40.0 + seed + c)})  # fmt: skip
     arrays = replicate_arrays(rows, list(LIVE_TASKS), keys, curves=True)
     assert arrays["fidelities"].tolist() == [0.5, 1.0, 2.0]
-    assert arrays["curves"].shape == (24, 2, 256, 3) and arrays["cost_seconds"].shape == (2, 256)
+    shape = (len(LIVE_TASKS), 2, 256, 3)
+    assert arrays["curves"].shape == shape and arrays["cost_seconds"].shape == (2, 256)
     measured = np.isfinite(arrays["reward"])
     assert np.array_equal(arrays["curves"][..., -1], arrays["reward"], equal_nan=True)
     assert measured[:, :, :3].all() and not measured[:, :, 3:].any()
