@@ -936,6 +936,98 @@ def env_api_cases() -> list[dict]:
     return rows
 
 
+def fidelity_cases(root: Path) -> list[dict]:
+    """Learning-curve tables (issue 24) damaged, and fidelities misused: a named error is clean,
+    any other exception a traceback, no exception a wrong exit 0."""
+    import json
+
+    import gymnasium as gym
+
+    from t2s_env.data import DataFileError, read_replicate_table_file
+    from t2s_env.envs.vector import Task2SimVectorEnv
+    from t2s_env.rewards import ReplicateRewardSource
+    from t2s_env.space import PAPER_SPACE
+
+    rng = np.random.default_rng(0)
+    keys = PAPER_SPACE.all_keys()
+    tasks = ("fmnist-20shot", "digits-5to9")
+    final = rng.uniform(0.3, 0.9, (2, 2, len(keys)))
+    curves = np.stack([final * 0.6, final * 0.8, final], axis=-1)
+    good = {"tasks": np.array(tasks), "keys": np.array(keys), "seeds": np.array([0, 1]),
+            "reward": final, "embedding": rng.uniform(0.01, 1, (2, 9600)).astype(np.float32),
+            "fidelities": np.array([0.5, 1.0, 2.0]), "curves": curves,
+            "cost_seconds": rng.uniform(20, 40, (2, len(keys)))}  # fmt: skip
+
+    def write(name: str, arrays: dict) -> Path:
+        path = root / f"{name}.npz"
+        with open(path, "wb") as fh:
+            np.savez(fh, **arrays)
+        meta = {"split": {"seen": [tasks[0]], "unseen": [tasks[1]]}, "provenance": {}}
+        path.with_suffix(".json").write_text(json.dumps(meta), encoding="utf-8")
+        return path
+
+    table = write("curves_ok", good)
+    shifted = curves.copy()
+    shifted[..., -1] += 0.01
+    bad_tables = {
+        "curves' last fidelity differs from reward": {**good, "curves": shifted},
+        "fidelities descending": {**good, "fidelities": np.array([2.0, 1.0, 0.5])},
+        "a zero fidelity": {**good, "fidelities": np.array([0.0, 1.0, 2.0])},
+        "negative cost": {**good, "cost_seconds": -good["cost_seconds"]},
+        "curves without fidelities": {k: v for k, v in good.items() if k != "fidelities"},
+        "curves of the wrong shape": {**good, "curves": curves[:, :, :10]},
+        "curves above 1": {**good, "curves": curves * 2, "reward": final * 2},
+    }
+    rows = []
+    for name, arrays in bad_tables.items():
+        path = write("curves_case", arrays)
+        try:
+            read_replicate_table_file(path)
+            verdict, message = "wrong exit 0", "accepted"
+        except DataFileError as exc:
+            verdict, message = "clean error", str(exc)
+        except Exception as exc:  # noqa: BLE001
+            verdict, message = "traceback", f"{type(exc).__name__}: {exc}"
+        rows.append({"kind": "learning-curve table", "group": "table", "argv": [name],
+                     "verdict": verdict, "message": message.replace(str(root), "<inputs>")[:300],
+                     "code_executed": False})  # fmt: skip
+
+    def make(**kw):
+        return gym.make("t2s_env:Task2Sim-CPU-v0", **kw)
+
+    def stepped(env, options):
+        env.reset(seed=0, options=options)
+        return env.step(env.action_space.sample())
+
+    cases = {
+        "fidelity=1.0 on v0 (no curves)": lambda: make(fidelity=1.0),
+        "reset(options={'fidelity': 2.0}) on v0": lambda: stepped(make(), {"fidelity": 2.0}),
+        "fidelity='half'": lambda: make(table=str(table), fidelity="half"),
+        "fidelity=0.7 (not the table's)": lambda: make(table=str(table), fidelity=0.7),
+        "fidelity=nan": lambda: make(table=str(table), fidelity=float("nan")),
+        "fidelity=-1": lambda: make(table=str(table), fidelity=-1),
+        "fidelity=True": lambda: make(table=str(table), fidelity=True),
+        "reset(options={'fidelity': 4.0})": lambda: stepped(make(table=str(table)), {"fidelity": 4.0}),
+        "reset(options={'fidelity': [1.0]})": lambda: stepped(make(table=str(table)), {"fidelity": [1.0]}),
+        "table='missing.npz'": lambda: make(table=str(root / "missing.npz")),
+        "vector fidelities of the wrong length": lambda: Task2SimVectorEnv(
+            num_envs=2, tasks="all", reward_source=ReplicateRewardSource.from_file(table)
+        ).reset(seed=0, options={"fidelities": [1.0]}),
+    }  # fmt: skip
+    for name, call in cases.items():
+        try:
+            call()
+            verdict, message = "wrong exit 0", "accepted"
+        except (ValueError, KeyError, FileNotFoundError, DataFileError, gym.error.Error) as exc:
+            verdict, message = "clean error", f"{type(exc).__name__}: {exc}"
+        except Exception as exc:  # noqa: BLE001
+            verdict, message = "traceback", f"{type(exc).__name__}: {exc}"
+        message = " ".join(message.replace(str(root), "<inputs>").split())
+        rows.append({"kind": "env API", "group": "env", "argv": [name], "verdict": verdict,
+                     "message": message[:300], "code_executed": False})  # fmt: skip
+    return rows
+
+
 # -- late write failures -------------------------------------------------------------------------
 def late_failure_cases(root: Path) -> list[dict]:
     """The output location turns into a folder while the work runs: are the results kept?"""
@@ -1135,6 +1227,7 @@ def main() -> None:
         rows += table_cases(root)
         rows += tampered_package_cases(root)
         rows += env_api_cases()
+        rows += fidelity_cases(root)
         rows += late_failure_cases(root)
         sweeps = [
             concurrent_scenario(Path(tmp), str(toy_dir), "identical sweeps", (0, 0)),
