@@ -134,3 +134,27 @@ def test_embed_probe_live_errors_are_one_line(tmp_path, capsys):
     rc = main(["recommend", "digits", "--probe", "live"])
     err = capsys.readouterr().err
     assert rc == 2 and "--probe live makes live-task vectors" in err and "Traceback" not in err
+
+
+def test_live_source_reads_the_packaged_vectors_of_live_tasks(tmp_path, monkeypatch):
+    """With the ``live`` setting a live task's vector is the packaged one, not embedded again;
+    another setting, or a live task's name bound to another dataset, embeds."""
+    import t2s_env.task2vec as task2vec_module
+    from t2s_env.data import load_live_task2vec
+    from t2s_env.rewards.live import LiveRewardSource, packaged_live_vector
+
+    def no_embedding(*args, **kwargs):
+        raise AssertionError("embedded a live task again")
+
+    monkeypatch.setattr(task2vec_module, "embed_task", no_embedding)
+    src = LiveRewardSource(["digits-zoom"], store=tmp_path / "r.sqlite", recipe="tiny",
+                           task2vec_probe="live", progress=False)  # fmt: skip
+    table, _ = load_live_task2vec()
+    expected = table.embedding[table.tasks.index("digits-zoom")]
+    assert np.array_equal(src.embedding("digits-zoom"), expected)
+    from t2s_env.datasets import DatasetSpec
+    from t2s_env.task2vec import LIVE_TASK2VEC
+
+    other = DatasetSpec.parse("digits?shots=3")
+    assert packaged_live_vector("digits-zoom", other, LIVE_TASK2VEC) is None
+    assert packaged_live_vector("digits", other, LIVE_TASK2VEC) is None

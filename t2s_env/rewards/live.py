@@ -80,6 +80,34 @@ Embeddings = Mapping[str, np.ndarray] | Any
 """A ``{task: vector}`` mapping, or a :class:`~t2s_env.task2vec.Task2VecConfig`."""
 
 
+def packaged_live_vector(task: str, spec: DatasetSpec, config: Any) -> np.ndarray | None:
+    """The packaged vector of a live task (``t2s_env/data/live_task2vec.npz``) when ``task`` is
+    one of them with the same dataset and ``config`` is the setting they were made with (the
+    device aside), else ``None``: the live tasks are not embedded again (about 20 CPU s each).
+
+    >>> from t2s_env.datasets import LIVE_TASKS
+    >>> from t2s_env.task2vec import LIVE_TASK2VEC, Task2VecConfig
+    >>> spec = DatasetSpec.parse(LIVE_TASKS["fmnist-20shot"])
+    >>> packaged_live_vector("fmnist-20shot", spec, LIVE_TASK2VEC).shape
+    (9600,)
+    >>> packaged_live_vector("fmnist-20shot", spec, Task2VecConfig(image_size=64)) is None
+    True
+    """
+    from t2s_env.data import load_live_task2vec
+    from t2s_env.task2vec import config_record
+
+    table, meta = load_live_task2vec()
+    if task not in table.tasks or task not in meta.get("tasks", {}):
+        return None
+    if DatasetSpec.parse(meta["tasks"][task]).identity != spec.identity:
+        return None
+    made, asked = dict(meta.get("task2vec", {})), config_record(config)
+    made.pop("device", None), asked.pop("device", None)
+    if made != asked:
+        return None
+    return np.asarray(table.embedding[table.tasks.index(task)], dtype=np.float32)
+
+
 class LiveRewardSource:
     """Rewards measured for real (render, pre-train, 5-NN evaluate), cached in a reward store.
 
@@ -265,6 +293,8 @@ class LiveRewardSource:
             {"dataset": spec.identity, "task2vec": config_record(config)}, sort_keys=True
         )
         vector = self.store.get_embedding(task, method)
+        if vector is None:
+            vector = packaged_live_vector(task, spec, config)
         if vector is None:
             emb = embed_task(spec.load().train, config, progress=self.progress, dataset=str(spec))
             vector = emb.vector
