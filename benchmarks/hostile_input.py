@@ -31,6 +31,7 @@ import tempfile
 import textwrap
 import time
 from collections import Counter
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -731,6 +732,21 @@ def store_cases(root: Path) -> list[dict]:
     return rows
 
 
+def verdict_of(
+    call, clean: tuple[type[BaseException], ...], named: bool = False
+) -> tuple[str, str]:
+    """``(verdict, message)`` of calling ``call()``: an exception of a ``clean`` type is a clean
+    error (its message, with the exception's type name when ``named``), any other a traceback,
+    none a wrong exit 0."""
+    try:
+        call()
+    except clean as exc:
+        return "clean error", f"{type(exc).__name__}: {exc}" if named else str(exc)
+    except Exception as exc:  # noqa: BLE001
+        return "traceback", f"{type(exc).__name__}: {exc}"
+    return "wrong exit 0", "accepted"
+
+
 def table_cases(root: Path) -> list[dict]:
     from t2s_env.data import DataFileError, load_reward_table, read_reward_table
 
@@ -783,13 +799,7 @@ def table_cases(root: Path) -> list[dict]:
             path.mkdir()
         else:
             path.write_bytes(arrays)
-        try:
-            read_reward_table(path)
-            verdict, message = "wrong exit 0", "accepted"
-        except DataFileError as exc:
-            verdict, message = "clean error", str(exc)
-        except Exception as exc:  # noqa: BLE001
-            verdict, message = "traceback", f"{type(exc).__name__}: {exc}"
+        verdict, message = verdict_of(partial(read_reward_table, path), (DataFileError,))
         message = message.replace(str(root), "<inputs>")
         rows.append({"kind": "malformed table", "group": "table", "argv": [name],
                      "verdict": verdict, "message": message[:300],
@@ -924,13 +934,8 @@ def env_api_cases() -> list[dict]:
     }  # fmt: skip
     rows = []
     for name, call in cases.items():
-        try:
-            call()
-            verdict, message = "wrong exit 0", "accepted"
-        except (ValueError, KeyError, RuntimeError, gym.error.Error) as exc:
-            verdict, message = "clean error", f"{type(exc).__name__}: {exc}"
-        except Exception as exc:  # noqa: BLE001
-            verdict, message = "traceback", f"{type(exc).__name__}: {exc}"
+        clean = (ValueError, KeyError, RuntimeError, gym.error.Error)
+        verdict, message = verdict_of(call, clean, named=True)
         rows.append({"kind": "env API", "group": "env", "argv": [name], "verdict": verdict,
                      "message": " ".join(message.split())[:300], "code_executed": False})  # fmt: skip
     return rows
@@ -981,13 +986,7 @@ def fidelity_cases(root: Path) -> list[dict]:
     rows = []
     for name, arrays in bad_tables.items():
         path = write("curves_case", arrays)
-        try:
-            read_replicate_table_file(path)
-            verdict, message = "wrong exit 0", "accepted"
-        except DataFileError as exc:
-            verdict, message = "clean error", str(exc)
-        except Exception as exc:  # noqa: BLE001
-            verdict, message = "traceback", f"{type(exc).__name__}: {exc}"
+        verdict, message = verdict_of(partial(read_replicate_table_file, path), (DataFileError,))
         rows.append({"kind": "learning-curve table", "group": "table", "argv": [name],
                      "verdict": verdict, "message": message.replace(str(root), "<inputs>")[:300],
                      "code_executed": False})  # fmt: skip
@@ -1015,13 +1014,8 @@ def fidelity_cases(root: Path) -> list[dict]:
         ).reset(seed=0, options={"fidelities": [1.0]}),
     }  # fmt: skip
     for name, call in cases.items():
-        try:
-            call()
-            verdict, message = "wrong exit 0", "accepted"
-        except (ValueError, KeyError, FileNotFoundError, DataFileError, gym.error.Error) as exc:
-            verdict, message = "clean error", f"{type(exc).__name__}: {exc}"
-        except Exception as exc:  # noqa: BLE001
-            verdict, message = "traceback", f"{type(exc).__name__}: {exc}"
+        clean = (ValueError, KeyError, FileNotFoundError, DataFileError, gym.error.Error)
+        verdict, message = verdict_of(call, clean, named=True)
         message = " ".join(message.replace(str(root), "<inputs>").split())
         rows.append({"kind": "env API", "group": "env", "argv": [name], "verdict": verdict,
                      "message": message[:300], "code_executed": False})  # fmt: skip
