@@ -238,6 +238,7 @@ def evaluate(
 
     Returns a dict: ``{"agents": {name: {...}}, "settings": {...}}``; per agent ``seen_mean``,
     ``seen_std``, ``unseen_mean``, ``unseen_std`` (accuracy %), per-seed values,
+    ``unseen_per_task`` (``{task: [[accuracy % per fold] per seed]}``, for paired gaps),
     ``evals_to_99`` (mean over seen tasks and seeds of the distinct evaluations of a task when
     the answer first reached 99% of its best; tasks never reaching it are left out, and
     ``reached_fraction`` says how many did), ``distinct_evaluations``, ``train_seconds``, and
@@ -266,13 +267,15 @@ def evaluate(
     for spec in agents:
         name = _entry_name(spec)
         rec: dict[str, Any] = {"seen": [], "unseen": [], "evals": [], "reached": [], "distinct": [],
-                               "seconds": [], "unseen_few": [], "few_queries": None}  # fmt: skip
+                               "seconds": [], "unseen_few": [], "few_queries": None,
+                               "unseen_tasks": []}  # fmt: skip
         for seed in seeds:
             by_fold = [_score_run(spec, seed, seen, unseen, fold, epochs, overrides)
                        for fold in folds]  # fmt: skip
             rec["kind"] = by_fold[0]["kind"]
             for key in ("seen", "unseen", "reached", "distinct"):
                 rec[key].append(float(np.mean([r[key] for r in by_fold])))
+            rec["unseen_tasks"].append([r["unseen_tasks"] for r in by_fold])
             rec["seconds"].extend(r["seconds"] for r in by_fold)
             rec["evals"].extend(v for r in by_fold for v in r["evals"])
             if by_fold[0]["unseen_few"] is not None:
@@ -293,6 +296,9 @@ def evaluate(
             "train_seconds": float(np.mean(rec["seconds"])),
             "seeds": list(seeds),
         }
+        if unseen:  # (seeds, folds) accuracy of each unseen task: paired gaps between agents
+            by_task = np.moveaxis(np.asarray(rec["unseen_tasks"], dtype=np.float64), -1, 0)
+            entry["unseen_per_task"] = dict(zip(unseen, by_task.tolist(), strict=True))
         if rec["unseen_few"]:
             entry["unseen_few_query"] = float(np.mean(rec["unseen_few"]))
             entry["few_queries"] = rec["few_queries"]
@@ -332,11 +338,13 @@ def _score_run(
     reached = [v for v in result.history["reached"].values() if v is not None]
     distinct = result.history["distinct_evaluations"]
     few = [few_query_accuracy(agent, fold.train, t, grade=fold.grade) for t in unseen]
+    unseen_tasks = answer_accuracy(agent, fold.train, unseen, fold.grade).tolist()
     return {
         "kind": agent.kind,
         "seconds": seconds,
+        "unseen": float(np.mean(unseen_tasks)) if unseen else float("nan"),
         "seen": float(answer_accuracy(agent, fold.train, seen, fold.grade).mean()),
-        "unseen": float(answer_accuracy(agent, fold.train, unseen, fold.grade).mean()),
+        "unseen_tasks": unseen_tasks,
         "evals": reached,
         "reached": len(reached) / len(seen),
         "distinct": distinct[-1] if distinct else 0,

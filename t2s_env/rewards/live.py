@@ -25,7 +25,7 @@ from t2s_env.datasets import DatasetSpec, live_task_split
 from t2s_env.pipeline import BackboneCache, EvaluationRequest, evaluate, prepare_task
 from t2s_env.pretrain import Recipe, get_recipe
 from t2s_env.rewards.base import UnknownTaskError
-from t2s_env.rewards.store import Evaluation, RewardStore
+from t2s_env.rewards.store import Evaluation, RewardStore, StoreError
 from t2s_env.simulator import Simulator
 from t2s_env.space import PAPER_SPACE, KnobSpace
 
@@ -108,6 +108,10 @@ def packaged_live_vector(task: str, spec: DatasetSpec, config: Any) -> np.ndarra
     return np.asarray(table.embedding[table.tasks.index(task)], dtype=np.float32)
 
 
+class StoreMissError(StoreError):
+    """A store-only :class:`LiveRewardSource` was asked for a measurement its store lacks."""
+
+
 class LiveRewardSource:
     """Rewards measured for real (render, pre-train, 5-NN evaluate), cached in a reward store.
 
@@ -145,6 +149,10 @@ class LiveRewardSource:
             The three ``task2vec_*`` options build the ``Task2VecConfig``
             (:func:`~t2s_env.task2vec.task2vec_options`) of every task, so they exclude
             ``embeddings``.
+        store_only: Answer from the store alone: a (task, configuration, seed) the store does
+            not hold raises :class:`StoreMissError` naming it, instead of pre-training (a loop
+            replayed on a finished sweep's store that must run no new pre-training). Backbones
+            are then kept in memory only (``backbones`` ``None``: no folder beside the store).
 
     Example (``toy`` is any :class:`~t2s_env.simulator.Simulator`)::
 
@@ -170,6 +178,7 @@ class LiveRewardSource:
         task2vec_probe: str | Path | None = None,
         task2vec_images: int | None = None,
         task2vec_image_size: int | None = None,
+        store_only: bool = False,
     ) -> None:
         options = (task2vec_probe, task2vec_images, task2vec_image_size)
         if any(o is not None for o in options):
@@ -214,8 +223,11 @@ class LiveRewardSource:
         store.check_simulator(self.simulator.name, str(self.simulator.version), aliases)
         for name, spec in specs.items():
             store.check_dataset(name, spec.identity)
+        self.store_only = bool(store_only)
         if isinstance(backbones, BackboneCache):
             self.backbones = backbones
+        elif backbones is None and self.store_only:
+            self.backbones = BackboneCache(None)
         elif backbones is None or backbones is True:
             self.backbones = default_backbone_cache(store)
         elif backbones is False:
@@ -310,12 +322,20 @@ class LiveRewardSource:
         )  # fmt: skip
 
     def evaluation(self, task: str, config: Mapping[str, object]) -> Evaluation:
-        """The stored evaluation of ``(task, config)``, computing and storing it if missing."""
+        """The stored evaluation of ``(task, config)``, computing and storing it if missing (with
+        ``store_only``, a :class:`StoreMissError` instead)."""
         request = self.request(task, config)
         found = self.store.get(request.key)
         if found is not None:
             self.store_hits += 1
             return found
+        if self.store_only:
+            k = request.key
+            raise StoreMissError(
+                f"store-only: reward store {self.store.path} has no measurement of task "
+                f"{k.task!r}, configuration {k.config}, seed {k.seed} (recipe {k.recipe}, "
+                f"simulator {k.simulator} {k.simulator_version}); nothing was pre-trained"
+            )
         result = self.evaluate_fn(request, device=self.device, progress=self.progress)
         self.store.put(result)
         self.evaluations_run += 1
@@ -334,6 +354,7 @@ class LiveRewardSource:
 __all__ = [
     "EvaluationRequest",  # re-exported from t2s_env.pipeline
     "LiveRewardSource",
+    "StoreMissError",
     "as_spec",
     "default_backbone_cache",
     "default_simulator",
