@@ -197,12 +197,14 @@ def open_table(flag: str = "cpu-v0", results: Path = RESULTS) -> Table:
     return Table(source, flag, results)
 
 
-def compare(table: Table, seeds: int) -> dict:
+def compare(table: Table, seeds: int, epochs: dict[str, int] | None = None) -> dict:
     """The paper's comparison on ``table`` (module docstring); on a table other than v0 also
-    issue 24's target, computed from the paired gaps (:func:`target_gaps`)."""
+    issue 24's target, computed from the paired gaps (:func:`target_gaps`). ``epochs``:
+    training epochs per agent (tests; the agents' defaults otherwise)."""
     source = table.source
     t0 = time.perf_counter()
-    res = evaluate(list(COMPARISON), seeds=range(seeds), source=source, progress=True)
+    res = evaluate(list(COMPARISON), seeds=range(seeds), source=source, progress=True,
+                   epochs=epochs)  # fmt: skip
     res["settings"]["wall_seconds"] = time.perf_counter() - t0
     res["settings"]["table"] = source.provenance
     target_md = ""

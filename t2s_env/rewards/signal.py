@@ -147,6 +147,43 @@ def held_out_mean(acc_task: np.ndarray, fold: int | Sequence[int]) -> np.ndarray
         return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
+def held_out_weights(acc_task: np.ndarray, fold: int | Sequence[int]) -> np.ndarray:
+    """Per seed (row of ``(seeds, configurations)``), its weight in :func:`held_out_mean`
+    ``(acc_task, fold)``, averaged over the configurations that mean grades (0 for ``fold``;
+    the weights sum to 1): how to grade a per-seed reference such as the untrained backbone
+    the way the configurations are graded. With complete seeds every other seed weighs the
+    same; a seed that measured only some configurations (a ragged third seed) weighs by the
+    share of the grades it enters.
+
+    >>> held_out_weights(np.array([[1.0, 2.0], [3.0, np.nan], [5.0, 6.0]]), 0).tolist()
+    [0.0, 0.25, 0.75]
+    """
+    measured = np.isfinite(np.asarray(acc_task, dtype=np.float64))
+    measured[list(np.atleast_1d(fold))] = False
+    count = measured.sum(axis=0)
+    graded = count > 0
+    if not graded.any():
+        return np.zeros(len(measured))
+    return (measured[:, graded] / count[graded]).mean(axis=1)
+
+
+def held_out_reference(
+    reference: np.ndarray, acc_task: np.ndarray, fold: int | Sequence[int]
+) -> float:
+    """A per-seed reference ``(seeds,)`` (the untrained backbone of each seed's
+    initialisation) graded like an answer chosen on ``fold``: weighted by
+    :func:`held_out_weights` (over the seeds whose reference is finite; NaN if none is).
+
+    >>> round(held_out_reference(np.array([0.5, 0.6, 0.7]), np.ones((3, 4)), 0), 6)
+    0.65
+    """
+    reference = np.asarray(reference, dtype=np.float64)
+    weights = held_out_weights(acc_task, fold) * np.isfinite(reference)
+    if weights.sum() <= 0:
+        return float("nan")
+    return float(np.where(weights > 0, weights * reference, 0.0).sum() / weights.sum())
+
+
 def _mean_se(values: np.ndarray) -> tuple[float, float]:
     values = np.asarray(values, dtype=np.float64).ravel()
     se = float(np.std(values, ddof=1) / np.sqrt(len(values))) if len(values) > 1 else float("nan")
@@ -249,8 +286,8 @@ def cross_seed_selection(
             per_task[t, j] = graded[int(np.argmax(chosen_on(acc[t], s)))]
             choice = fixed_choice.get(s, fixed_choice[common[0]])
             fixed[t, j] = graded[choice]
-            if untrained is not None:
-                base[t, j] = np.nanmean(np.delete(untrained[t], s))
+            if untrained is not None:  # graded on the seeds the answers are, as weighted
+                base[t, j] = held_out_reference(untrained[t], acc[t], s)
     rows = {"per_task_best": per_task, "best_fixed": fixed}
     if untrained is not None:
         rows["untrained"] = base

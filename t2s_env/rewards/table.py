@@ -25,7 +25,7 @@ from t2s_env.data import (
 )
 from t2s_env.rewards.base import UnknownTaskError
 from t2s_env.rewards.fidelity import fidelity_index
-from t2s_env.rewards.signal import held_out_mean
+from t2s_env.rewards.signal import held_out_mean, held_out_reference
 from t2s_env.space import PAPER_SPACE, KnobSpace
 
 
@@ -440,8 +440,9 @@ def scoring_folds(source: TableRewardSource, scoring: str | None = None) -> list
             continue  # some cell only this seed measured: it cannot be graded without it
         others = tuple(s for s in source.seeds if s != seed)
         untrained = None
-        if source.untrained is not None:
-            untrained = np.delete(source.untrained, j, axis=1).mean(axis=1)
+        if source.untrained is not None:  # weighted as the grades weigh the other seeds
+            untrained = np.array([held_out_reference(source.untrained[t], reps[t], j)
+                                  for t in range(len(source.tasks))])  # fmt: skip
         folds.append(ScoringFold(source.restricted([seed]), grade, (seed,), others, untrained))
     if not folds:
         raise ValueError(
