@@ -11,17 +11,49 @@ paper's agent trained through ``Task2Sim-Live-v0`` itself (the loop, demonstrate
                                                              # results/cpu_env_fewshot_seconds.{md,json}
     python benchmarks/cpu_env.py main-effects                # results/cpu_main_effects.png
 
+Every part takes ``--table {cpu-v0,cpu-v1,PATH.npz}`` (``cpu-v0`` by default: the commands above
+and their outputs are v0's). ``cpu-v1`` is the packaged ``t2s_env/data/cpu_table_v1.npz`` (with
+``cpu_table_v1.json`` and ``cpu_table_v1_untrained.json`` beside; until it is packaged the parts
+say so and name ``python benchmarks/cpu_table.py package --table cpu-v1``); a path is any
+replicate table an export writes (``--table-file PATH`` is the same as ``--table PATH``). The
+outputs of another table go to ``results/cpu_v1_<part>.*`` (``results/<stem>_<part>.*`` for a
+file), never over v0's, and each report names its table and the exact command. On
+``Task2Sim-CPU-v1``:
+
+    OMP_NUM_THREADS=1 python benchmarks/cpu_env.py compare --seeds 5 --table cpu-v1
+                                          # results/cpu_v1_compare.{md,json}, with the target
+    OMP_NUM_THREADS=1 python benchmarks/cpu_env.py loop --seeds 5 --table cpu-v1 \
+        --store /work/sweep-v1/benchmarks/results/cpu_table_v1/rewards.sqlite
+                                          # results/cpu_v1_loop.{md,json}; store-only
+    python benchmarks/cpu_env.py stats --table cpu-v1          # results/cpu_v1_stats.{md,json}
+    OMP_NUM_THREADS=1 python benchmarks/cpu_env.py fewshot --seeds 5 --table cpu-v1
+                                          # results/cpu_v1_fewshot.{md,json,png}
+    OMP_NUM_THREADS=1 python benchmarks/cpu_env.py fewshot --seeds 5 --table cpu-v1 \
+        --budget-pretrainings 1,2,4,8     # results/cpu_v1_fewshot_seconds.{md,json}
+    python benchmarks/cpu_env.py main-effects --table cpu-v1   # results/cpu_v1_main_effects.png
+    python benchmarks/cpu_env.py figure --table cpu-v1   # after compare (and loop):
+                                          # results/cpu_v1_{main_effects,compare}.png
+
+(``--results DIR`` writes the outputs elsewhere; the tests use it.)
+
 Every score here is **held-out seed** (``t2s_env.rewards.scoring_folds``): a method learns from
 one pre-training seed's replicates and its answer is graded by the other seed, both ways round,
 averaged. The per-task best it is compared with is the cross-seed one (each task's best
 configuration on the training seed, graded on the other), and the untrained backbone (each
 seed's initialisation, never pre-trained; ``t2s_env.data.load_cpu_untrained``) is a reference
-row.
+row. With a third seed (v1 gives one to cells whose task's one-seed reliability is below 0.5;
+NaN where it did not measure) every seed that measured every cell is a fold in turn, graded on
+the mean of the others where they measured, and the untrained backbone is graded on the same
+seeds with the weights those grades give them (``t2s_env.rewards.signal.held_out_weights``), so
+a ragged third seed neither leaks into training nor skews the reference.
 
 ``compare``: ``agents.evaluation.evaluate`` over the packaged CPU table (the same as
 ``t2s evaluate --table cpu``): every agent trained on the 5 seen live tasks with one seed's
 replicates as rewards; its deterministic answers graded on the other seed on the seen and the
-3 unseen tasks; leave-one-task-out over the 8.
+3 unseen tasks; leave-one-task-out over the 8. On another table the report adds issue 24's
+target, computed from the numbers: "task2sim or neighbour-transfer beats best-fixed on the unseen
+tasks by >= 1.5 points", with each agent's gap over best-fixed (paired per unseen task and fold,
+mean over agent seeds) and its standard error over tasks x folds, and says met or not met.
 
 ``loop``: the paper's agent trained on the 5 seen live tasks through the live env with the
 ``cpu`` recipe, a pre-training seed (0, then 1) and the sweep's store (``--store``): each reward
@@ -33,6 +65,13 @@ the cross-seed per-task best, the untrained backbone and the same agent trained 
 sweep's store; where that store is not at hand (it stays on the machine that measured the table),
 training live would pre-train anew, so ``--live-from FILE`` re-grades the live answers of an
 earlier run instead (``cpu_env_loop_live_seed0.json``: 2026-12-02, pre-training seed 0 only).
+On another table the loop trains on that table's seen tasks with the recipe of its provenance
+(``cpu2c@...`` -> ``cpu2c``, checked against this code's recipe id), each complete pre-training
+seed as a fold, against ``--store`` (required) **store-only**: every reward query is a look-up,
+and a measurement the store lacks stops the run with an error naming its (task, configuration,
+seed) instead of pre-training (``LiveRewardSource(store_only=True)``); the report counts reward
+queries, store look-ups and new pre-trainings (0), beside the same agent trained on the table
+restricted to one seed.
 
 ``stats``: what the packaged table itself says, per task: the spread of the configuration
 means, one seed's noise (the pooled SD between replicates of a cell), how well two seeds agree
@@ -41,6 +80,9 @@ Spearman-Brown gives the seeds a mean needs for 0.8), a one-way ANOVA across con
 (replicates as the groups' samples), the knobs' main effects, how the tasks' rankings agree, and
 what selection reaches when it is chosen on one seed and graded on the other
 (``t2s_env.rewards.signal.cross_seed_selection``: per-task best, best fixed, untrained backbone).
+A task's figures come from the seeds that measured all its configurations (a ragged third seed
+is left out of them). On another table it also lists each task's one-seed reliability and the
+tasks below 0.5 (those the issue gives a third seed).
 
 ``fewshot``: the budgeted few-shot protocol (``t2s evaluate --table cpu --budgets ...``) on the
 measured table: an advisor is fitted on one seed's replicates of the training tasks, measures
@@ -56,8 +98,13 @@ configurations fully trained; as fractions of the cross-seed best, beside the un
 backbone. It needs a table with learning curves (``fidelities``, ``curves``, ``cost_seconds``)
 and says so when the table has none.
 
-``main-effects``: each knob's main effect per task family on the packaged table
-(``agents.plotting.plot_table_main_effects``).
+``main-effects``: each knob's main effect per task family on the table
+(``agents.plotting.plot_table_main_effects``, over the seeds that measured every cell).
+
+``figure``: on v0 the main effects per task beside the comparison's (and the loop's) answers on
+the unseen tasks (``cpu_env.png``); on another table the per-family main effects
+(``<prefix>_main_effects.png``) and the comparison's bars with the untrained backbone, plus the
+live-trained agent when the loop's result exists (``<prefix>_compare.png``).
 """
 
 from __future__ import annotations
@@ -754,11 +801,13 @@ def gp_measured_noise(seed: int = 0):
     return advisor
 
 
-def fewshot(table: Table, seeds: int) -> dict:
-    """The few-shot protocol on a budget of evaluations on ``table`` (module docstring)."""
+def fewshot(table: Table, seeds: int, budgets: tuple[int, ...] | None = None) -> dict:
+    """The few-shot protocol on a budget of evaluations on ``table`` (module docstring);
+    ``budgets``: :data:`agents.evaluation.BUDGETS` by default (tests: fewer)."""
     from agents.advisor.plot import plot_budget_curves
     from agents.evaluation import BUDGETS, budget_curves, budgets_to_markdown
 
+    BUDGETS = BUDGETS if budgets is None else tuple(budgets)  # noqa: N806
     source = table.source
     entries = ["gp", gp_measured_noise, "static", "random-distinct"]
     res = budget_curves(entries, BUDGETS, ("loto", "seen-unseen"),
@@ -775,15 +824,42 @@ def fewshot(table: Table, seeds: int) -> dict:
             "(held-out seed scoring).\n\n"
         )
     else:
+        res["untrained_fraction"] = untrained_fractions(source)
+        table.out("fewshot", "json").write_text(json.dumps(res, indent=2))
+        u = res["untrained_fraction"]
         head = (
             f"# The few-shot protocol on {table.title} (measured replicates)\n\n"
             f"`OMP_NUM_THREADS=1 python benchmarks/cpu_env.py fewshot --seeds {seeds}"
             f"{table.option}`: budgets {', '.join(map(str, BUDGETS))} evaluations, splits loto "
             "and seen-unseen (held-out seed scoring).\n\n"
+            + (
+                ""
+                if u is None
+                else "The untrained backbone (no pre-training), graded on the same held-out "
+                "seeds, as a fraction of the cross-seed per-task best: "
+                f"{u['loto']:.3f} (loto, every task), {u['seen-unseen']:.3f} (the unseen "
+                "tasks).\n\n"
+            )
         )
     table.out("fewshot", "md").write_text(head + md)
     print(md)
     return res
+
+
+def untrained_fractions(source: ReplicateRewardSource) -> dict[str, float] | None:
+    """The untrained backbone as a fraction of the cross-seed per-task best, graded on each
+    fold's held-out seeds (``ScoringFold.untrained / ScoringFold.best``), averaged over tasks x
+    folds: over every task (``loto``) and over the unseen ones (``seen-unseen``); ``None``
+    without an untrained reference."""
+    folds = scoring_folds(source)
+    if any(f.untrained is None for f in folds):
+        return None
+    frac = np.stack([f.untrained / f.best for f in folds], axis=1)  # (tasks, folds)
+    unseen = np.array([source.split(t) == "unseen" for t in source.tasks])
+    return {
+        "loto": float(frac.mean()),
+        "seen-unseen": float(frac[unseen].mean()) if unseen.any() else float("nan"),
+    }
 
 
 def fewshot_seconds(

@@ -208,10 +208,15 @@ def test_figures_of_a_table(table, compared):
 
 @pytest.mark.slow
 def test_fewshot_on_a_table_in_evaluations_and_seconds(table):
-    res = cpu_env.fewshot(table, 1)
+    res = cpu_env.fewshot(table, 1, budgets=(0, 2))
     assert res["table"]["recipe"].startswith("tiny@")
     md = table.out("fewshot", "md").read_text()
     assert md.startswith("# The few-shot protocol on the table `v1like.npz`")
+    folds = scoring_folds(table.source)
+    unseen = [table.source.task_index(t) for t in V1_LIKE_TASKS[3:]]
+    expected = np.mean([f.untrained[unseen] / f.best[unseen] for f in folds])
+    assert res["untrained_fraction"]["seen-unseen"] == pytest.approx(expected)
+    assert f"{expected:.3f} (the unseen tasks)" in md
     assert table.out("fewshot", "png").is_file()
     out = cpu_env.fewshot_seconds(table, 1, [], [1.0], [])
     assert set(out) >= {"loto", "seen-unseen", "fidelity_spearman"}
