@@ -136,6 +136,10 @@ def test_cli_errors_are_one_line(monkeypatch, capsys, v1_dir):
             cpu_env.main([*argv, "--results", str(v1_dir)])
         err = capsys.readouterr().err
         assert exc.value.code == 2 and match in err and len(err.strip().splitlines()) == 1, err
+    # --table-file is kept as the same as --table PATH
+    (v1_dir / "v1like_stats.md").unlink(missing_ok=True)
+    cpu_env.main(["stats", "--table-file", str(v1_dir / "v1like.npz"), "--results", str(v1_dir)])
+    assert f"stats --table {v1_dir / 'v1like.npz'}`" in (v1_dir / "v1like_stats.md").read_text()
 
 
 @pytest.mark.slow
