@@ -209,6 +209,17 @@ class CurveTable:
         return float(np.nanmedian(self.cost_seconds))
 
 
+def fit_advisor(advisor: Any, table: CurveTable, train: Sequence[int], seed: int) -> Any:
+    """Fit ``advisor`` on the training task rows ``train`` of observation seed position
+    ``seed``: their embeddings and full-fidelity rewards, plus their learning curves
+    (``curves=``, ``fidelities=``) for an advisor that declares ``uses_curves``."""
+    emb, reward = table.embeddings[train], table.reward[train, seed]
+    if getattr(advisor, "uses_curves", False):
+        curves = table.curves[train, seed]
+        return advisor.fit(emb, reward, table.keys, curves=curves, fidelities=table.fidelities)
+    return advisor.fit(emb, reward, table.keys)
+
+
 def held_out_cost_fewshot(
     entries: Mapping[str, Callable[[int], Any]],
     table: CurveTable,
@@ -250,7 +261,7 @@ def held_out_cost_fewshot(
             for name, factory in entries.items():
                 for b, seed in enumerate(seeds):
                     adv = factory(int(seed))
-                    adv.fit(table.embeddings[train], reward[train, s], table.keys)
+                    fit_advisor(adv, table, train, s)
                     for i, budget in enumerate(budgets):
                         run = run_cost_budget(
                             adv, table.embeddings[t], table.curves[t, s], costs, budget
