@@ -160,6 +160,19 @@ def test_posterior_weighs_low_fidelity_evidence(table):
     again, _ = adv.posterior(e, {a: {0.5: 0.1, 2.0: 0.40}, b: {1.0: 0.0, 2.0: 0.30}})
     assert np.allclose(again, adv.posterior(e, {a: {2.0: 0.40}, b: {2.0: 0.30}})[0])
     assert adv.answer(e, {a: {0.5: 0.40}, b: {0.5: 0.30}, c: {2.0: 0.1}}) == c
+    # told the seed noise, a fully trained value is no longer exact: it moves the posterior less
+    noisy = fitted(make("mf-gp", noise_std=0.05), table)
+    up = noisy.posterior(e, {a: {2.0: 0.40}, b: {2.0: 0.30}})[0]
+    down = noisy.posterior(e, {a: {2.0: 0.30}, b: {2.0: 0.40}})[0]
+    assert 0 < (up[0] - up[1]) - (down[0] - down[1]) < 0.8 * full
+
+
+def test_the_registered_gp_is_the_model_through_its_nested_selection(table):
+    adv = fitted(make_multi_fidelity_advisor("mf-gp"), table)
+    budget = Budget(seconds=4 * table.full_cost())
+    query = adv.suggest(table.embeddings[0], {}, budget, costs_of(table))
+    prior = adv.inner.inner.prior(table.embeddings[0])[0]
+    assert query == (KEYS[int(np.argmax(prior))], 0.5)
 
 
 def test_mf_gp_reaches_the_gp_where_low_fidelity_is_informative():
@@ -200,6 +213,8 @@ def test_bad_options_and_inputs(table):
         make("mf-gp", schedule="bohb")
     with pytest.raises(ValueError, match="explore must be a finite number >= 0"):
         make("mf-gp", explore=-1)
+    with pytest.raises(ValueError, match="noise_std must be a finite number >= 0 or None"):
+        make("mf-gp", noise_std=float("nan"))
     with pytest.raises(ValueError, match="candidates must be 'prior' or 'random'"):
         make("hyperband", candidates="best")
     with pytest.raises(ValueError, match="fill must be True or False"):

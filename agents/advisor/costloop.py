@@ -1,7 +1,8 @@
 """The few-shot protocol under a budget in CPU seconds (or evaluations), on a replicate table
 with learning curves, scored on held-out seeds.
 
-For a held-out task, an advisor fitted on the other tasks (one seed's full-fidelity rewards)
+For a held-out task, an advisor fitted on the other tasks (one seed's full-fidelity rewards;
+and that seed's learning curves for an advisor that declares ``uses_curves``: :func:`fit_advisor`)
 queries ``(configuration, fidelity)`` pairs of that seed's learning curves, each charged by the
 cost rule of :class:`~agents.advisor.multifidelity.CostModel` with that seed's CPU seconds,
 until it stops or nothing more fits; the ledger refuses a query over the budget. The

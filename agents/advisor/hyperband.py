@@ -128,10 +128,23 @@ class ModelBasedConfig:
     mean)."""
     fill: bool = True
     """As :attr:`HyperbandConfig.fill`."""
+    noise_std: float | None = None
+    """One seed's noise SD of a final reward (fraction), added to every observation (scaled by
+    the fidelity's slope below the last): the model then estimates the configurations' means
+    over seeds, not this seed's values. ``None``: the inner GP's ``noise_std`` (0 by default)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "eta", _check_eta(self.eta))
         _check_fidelity_option("min_fidelity", self.min_fidelity)
+        if self.noise_std is not None and not (
+            isinstance(self.noise_std, int | float)
+            and not isinstance(self.noise_std, bool)
+            and np.isfinite(self.noise_std)
+            and self.noise_std >= 0
+        ):
+            raise ValueError(
+                f"noise_std must be a finite number >= 0 or None, got {self.noise_std!r}"
+            )
         if self.schedule not in ("hyperband", "halving"):
             raise ValueError(f"schedule must be 'hyperband' or 'halving', got {self.schedule!r}")
         if not (
@@ -491,7 +504,10 @@ class ModelBasedAdvisor(_Brackets):
             u.append(curve[top] / self._spread)  # z-units (reward = offset + spread * z)
         idx, group, u = np.array(idx), np.array(group), np.array(u)
         beta = self.slope[group]
-        tau = (self.noise[group] / self._spread) ** 2 + _JITTER
+        seed_sd = self.config.noise_std
+        if seed_sd is None:
+            seed_sd = getattr(getattr(_gp_of(self.inner), "config", None), "noise_std", 0.0)
+        tau = (self.noise[group] ** 2 + (beta * seed_sd) ** 2) / self._spread**2 + _JITTER
         # u = X gamma + B f_o + e: one free offset per fidelity present (universal kriging)
         x = (group[:, None] == np.unique(group)[None]).astype(np.float64)
         k_o = cov[:, idx] * beta[None]  # Cov(f, B f_o): (C, n)
