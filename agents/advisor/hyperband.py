@@ -29,7 +29,11 @@ covers a whole iteration (with ``(0.5, 1, 2)`` epochs and ``eta = 2`` it costs 7
 fully trains the prior's top, which is what the fill below and the ``gp`` advisor already do)
 and the rest tried again; if not even the most aggressive bracket fits alone, it is one
 successive-halving bracket sized as :class:`~agents.advisor.multifidelity.
-SuccessiveHalvingAdvisor` sizes it (the largest first rung, else fewer rungs). What the
+SuccessiveHalvingAdvisor` sizes it (the largest first rung, else fewer rungs). With equal
+costs that is: at 1 full pre-training one configuration through the rungs, at 2 the most
+aggressive bracket alone (successive halving from 4), at 4 the two most aggressive, at 8 a
+whole iteration and 1 left. ``mf-gp`` does not know in advance whom it will start, so it plans
+for the most expensive configurations of the table. What the
 worst-case plan leaves then goes, bracket by bracket, to the next in line for its last rung
 (``fill``): for Hyperband the members that reached the highest rung below it first, each rung
 by its values; for ``mf-gp`` by posterior mean, whatever rung they reached.
@@ -176,8 +180,7 @@ def _plan_cost(brackets: Sequence[Bracket], cand_costs: np.ndarray, f_max: float
     seconds, evals, start = 0.0, 0, 0
     for bracket in brackets:
         fids, sizes = zip(*bracket, strict=True)
-        # a bracket starting above 0 pays nothing before its first fidelity: _worst_case's
-        # first step charges (f - 0), the whole of it, as it should
+        # entering at fidelity f costs cost x f / F_max (_worst_case charges from 0)
         s, e = _worst_case(cand_costs[start : start + sizes[0]], fids, sizes, f_max)
         seconds, evals, start = seconds + s, evals + e, start + sizes[0]
     return seconds, evals
@@ -220,9 +223,23 @@ def hyperband_brackets(
         if best is not None:
             return best
     # not even the most aggressive bracket alone: one bracket, sized as successive halving
+    return halving_bracket(fids, eta, budget, cand_costs, f_max)
+
+
+def halving_bracket(
+    fidelities: Sequence[float],
+    eta: float,
+    budget: Budget,
+    cand_costs: np.ndarray,
+    f_max: float,
+) -> list[Bracket]:
+    """One successive-halving bracket sized as :class:`~agents.advisor.multifidelity.
+    SuccessiveHalvingAdvisor` sizes it: every rung from the first fidelity with the largest
+    first rung whose worst case fits ``budget``, else fewer rungs; ``[]`` if nothing fits."""
+    fids = tuple(fidelities)
     for r in range(len(fids), 0, -1):
         best = None
-        for n in range(1, n_cand + 1):
+        for n in range(1, len(cand_costs) + 1):
             plan = [list(zip(fids[:r], _halving_sizes(n, r, eta), strict=True))]
             if not budget.fits(*_plan_cost(plan, cand_costs, f_max)):
                 break
@@ -244,7 +261,7 @@ class _Brackets:
         self.seed = int(seed)
         self.keys: tuple[str, ...] = ()
 
-    def fit(self, embeddings, rewards, keys: Sequence[str], **_: Any):
+    def fit(self, embeddings, rewards, keys: Sequence[str]):
         self.inner.fit(embeddings, rewards, keys)
         self.keys = tuple(map(str, keys))
         self._dim = np.asarray(embeddings).shape[1]
@@ -532,18 +549,8 @@ class ModelBasedAdvisor(_Brackets):
         self._check(budget, costs)
         fids = _rung_fidelities(costs.fidelities, self.config.min_fidelity)
         cand = self._planning_costs(embedding, costs)
-        if self.config.schedule == "hyperband":
-            return hyperband_brackets(fids, self.config.eta, budget, cand, costs.f_max)
-        for r in range(len(fids), 0, -1):  # one bracket, else fewer rungs
-            best = None
-            for n in range(1, len(cand) + 1):
-                plan = [list(zip(fids[:r], _halving_sizes(n, r, self.config.eta), strict=True))]
-                if not budget.fits(*_plan_cost(plan, cand, costs.f_max)):
-                    break
-                best = plan
-            if best is not None:
-                return best
-        return []
+        plan = hyperband_brackets if self.config.schedule == "hyperband" else halving_bracket
+        return plan(fids, self.config.eta, budget, cand, costs.f_max)
 
     @staticmethod
     def _fill_key(key: str, obs, promote):
