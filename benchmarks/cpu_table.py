@@ -23,7 +23,17 @@ Two tables, chosen with ``--table`` (every step below takes it; ``cpu-v0`` by de
 
 It is resumable like v0's: a stopped sweep keeps every finished pre-training, the same command
 goes on from there, and ``import --table cpu-v1`` re-seeds a lost store from the committed
-export.
+export. The export's ``status.md`` gives each task one seed's reliability so far; a third seed
+(``--seeds 2``, the same command otherwise) goes to the table when tasks are below 0.5. Then:
+
+    python benchmarks/cpu_table.py untrained --table cpu-v1  # cpu_table_v1_untrained.json (~1 min)
+    python benchmarks/cpu_table.py package --table cpu-v1    # cpu_table_v1.{npz,json}
+
+``cpu-v1`` needs no ``embed``: its vectors are the packaged live-probe ones
+(``t2s_env/data/live_task2vec.npz``), the vectors ``Task2Sim-Live-v0`` observes on these tasks,
+so that an agent trained live and one trained on the table see the same observations. Its
+untrained reference covers seeds 0, 1 and 2 and is made from the recipe and tasks alone, before
+the table is packaged.
 
 The ``cpu-v0`` commands:
 
@@ -102,13 +112,21 @@ class Table:
     """The packaged files' name: ``t2s_env/data/<stem>.{npz,json}``."""
     curves: bool = False
     """Whether the export and package carry learning curves and costs."""
+    vectors: str = "store"
+    """Where the packaged Task2Vec vectors come from: ``"store"`` (``embed``'s, cached in the
+    sweep's store, :data:`EMBEDDING`) or ``"live"`` (the packaged live-probe vectors,
+    ``t2s_env.data.load_live_task2vec``: the ones ``Task2Sim-Live-v0`` observes on these
+    tasks, so that an agent trained live and one trained on the table see the same vectors)."""
+    seeds: tuple[int, ...] = (0, 1)
+    """The seeds of the untrained reference (``untrained``)."""
 
 
 TABLES = {
     "cpu-v0": Table("cpu-v0", {t: LIVE_TASKS[t] for t in V0_TASKS}, "cpu",
                     ROOT / "benchmarks" / "results" / "cpu_table", "cpu_table"),
     "cpu-v1": Table("cpu-v1", {t: LIVE_TASKS[t] for t in V1_TASKS}, "cpu2c",
-                    ROOT / "benchmarks" / "results" / "cpu_table_v1", "cpu_table_v1", curves=True),
+                    ROOT / "benchmarks" / "results" / "cpu_table_v1", "cpu_table_v1", curves=True,
+                    vectors="live", seeds=(0, 1, 2)),
 }  # fmt: skip
 """The tables; ``cpu-v0`` is ``Task2Sim-CPU-v0`` (its files must not change)."""
 TABLE = TABLES["cpu-v0"]
@@ -173,8 +191,49 @@ def export(store: RewardStore, out: Path, table: Table = TABLE) -> None:
             else "No pre-training cost recorded yet.",
             "",
         ]
+    if table.curves:
+        lines += ["", *reliability_lines(rows, table)]
     (out / "status.md").write_text("\n".join(lines) + "\n")
     print(f"wrote {out / 'measurements.csv'} ({len(rows)} rows) and {out / 'status.md'}")
+
+
+def reliability_lines(rows: list, table: Table) -> list[str]:
+    """Per task, one seed's reliability (``t2s_env.rewards.signal.replicate_signal``: the
+    share of a seed's variance across configurations that is the configuration's, not the
+    seed's) over the configurations every seed so far measured on it, and which tasks are below
+    0.5 (issue 24 gives those cells a third seed)."""
+    from t2s_env.rewards.signal import replicate_signal
+
+    values: dict[str, dict[tuple[str, int], float]] = {}
+    for e in rows:
+        values.setdefault(e.key.task, {})[(e.key.config, e.key.seed)] = e.accuracy
+    lines = ["| task | configurations (all seeds) | seeds | one seed's reliability | seeds for 0.8 |",
+             "|---|---|---|---|---|"]  # fmt: skip
+    low = []
+    for task in table.tasks:
+        cells = values.get(task, {})
+        seeds = sorted({s for _, s in cells})
+        configs = sorted({c for c, _ in cells if all((c, s) in cells for s in seeds)})
+        if len(seeds) < 2 or len(configs) < 3:
+            lines.append(f"| {task} | {len(configs)} | {len(seeds)} | - | - |")
+            continue
+        sig = replicate_signal(np.array([[cells[(c, s)] for s in seeds] for c in configs]))
+        r1 = float(sig["single_seed_reliability"])
+        low += [task] if r1 < 0.5 else []
+        lines.append(f"| {task} | {len(configs)} | {len(seeds)} | {r1:.2f} | "
+                     f"{float(sig['seeds_for_reliability_0.8']):.1f} |")  # fmt: skip
+    complete = all(len(values.get(t, {})) >= 2 * PAPER_SPACE.size for t in table.tasks)
+    return [
+        "One seed's reliability per task (`t2s_env.rewards.signal.replicate_signal`, over the "
+        "configurations every seed measured"
+        + ("" if complete else "; the sweep is not complete, so these are early figures")
+        + "):",
+        "",
+        *lines,
+        "",
+        f"Below 0.5 (a third seed, issue 24): {len(low)} of {len(table.tasks)}"
+        + (f": {', '.join(low)}." if low else "."),
+    ]
 
 
 def import_measurements(csv_path: Path, store: RewardStore, table: Table = TABLE) -> int:
@@ -228,6 +287,44 @@ def embed(store_path: Path, table: Table = TABLE) -> None:
         print(f"{task}: |v| = {np.linalg.norm(vector):.4g} ({time.process_time() - t0:.1f} CPU s)")
 
 
+def table_vectors(store_path: Path, table: Table = TABLE) -> tuple[list[np.ndarray], dict]:
+    """The Task2Vec vector of each of the table's tasks (in its order) and how they were made:
+    ``embed``'s, cached in the store, or the packaged live-probe vectors (``table.vectors``)."""
+    if table.vectors == "live":
+        from t2s_env.data import load_live_task2vec
+
+        live, meta = load_live_task2vec()
+        vectors = []
+        for task, spec in table.tasks.items():
+            made = meta.get("tasks", {}).get(task)
+            if task not in live.tasks or made is None:
+                sys.exit(f"no packaged live vector of {task!r} (t2s_env/data/live_task2vec.npz)")
+            if DatasetSpec.parse(made).identity != DatasetSpec.parse(spec).identity:
+                sys.exit(f"the packaged live vector of {task!r} was made on {made!r}, not {spec!r}")
+            vectors.append(np.asarray(live.embedding[live.tasks.index(task)]))
+        record = {**meta["task2vec"], "source": "t2s_env/data/live_task2vec.npz (the live probe; "
+                  "the vectors Task2Sim-Live-v0 observes on these tasks)",
+                  "built_by": meta.get("built_by"), "commit": meta.get("commit")}  # fmt: skip
+        return vectors, record
+    store = RewardStore(store_path)
+    config = config_record(Task2VecConfig(**EMBEDDING, device="cpu"))  # type: ignore[arg-type]
+    vectors = []
+    for task, spec in table.tasks.items():
+        method = json.dumps(
+            {"dataset": DatasetSpec.parse(spec).identity, "task2vec": config}, sort_keys=True
+        )
+        vector = store.get_embedding(task, method)
+        if vector is None:
+            sys.exit(f"no Task2Vec vector of {task!r} in {store_path}: run `embed` first")
+        vectors.append(vector)
+    record = {
+        **EMBEDDING,
+        "procedure": "reference (t2s_env.task2vec defaults otherwise)",
+        "note": "random probe: not comparable with the paper's ImageNet-probe vectors",
+    }
+    return vectors, record
+
+
 def _commit(pinned: str | None = None) -> str:
     if pinned:
         return pinned
@@ -266,17 +363,7 @@ def package(
             f"{int(missing.sum())} (task, configuration) cells have no measurement yet "
             f"({int(missing.any(axis=0).sum())} configurations); run the sweep further"
         )
-    store = RewardStore(store_path)
-    config = config_record(Task2VecConfig(**EMBEDDING, device="cpu"))  # type: ignore[arg-type]
-    vectors = []
-    for task, spec in table.tasks.items():
-        method = json.dumps(
-            {"dataset": DatasetSpec.parse(spec).identity, "task2vec": config}, sort_keys=True
-        )
-        vector = store.get_embedding(task, method)
-        if vector is None:
-            sys.exit(f"no Task2Vec vector of {task!r} in {store_path}: run `embed` first")
-        vectors.append(vector)
+    vectors, task2vec = table_vectors(store_path, table)
     created = [float(r["created"]) for r in rows if r.get("created")]
     day = lambda t: datetime.datetime.fromtimestamp(t, datetime.UTC).strftime("%Y-%m-%d %H:%M")  # noqa: E731
     measured = np.isfinite(arrays["reward"])
@@ -297,11 +384,7 @@ def package(
             for n, c in zip(*np.unique(measured.sum(axis=1), return_counts=True), strict=True)
         },  # fmt: skip
         "tasks": dict(table.tasks),
-        "task2vec": {
-            **EMBEDDING,
-            "procedure": "reference (t2s_env.task2vec defaults otherwise)",
-            "note": "random probe: not comparable with the paper's ImageNet-probe vectors",
-        },  # fmt: skip
+        "task2vec": task2vec,
         "source": f"benchmarks/results/{table.out.name}/measurements.csv",
         "built_by": "python benchmarks/cpu_table.py package"
         + ("" if table is TABLES["cpu-v0"] else f" --table {table.name}"),
@@ -347,40 +430,55 @@ def package(
           f"measurements, seeds per cell {provenance['seeds_per_cell']}")  # fmt: skip
 
 
-def untrained(dest: Path) -> None:
-    """Score each seed's untrained backbone on the packaged table's tasks (see the docstring)."""
+def untrained(dest: Path, table: Table = TABLE) -> None:
+    """Score each seed's untrained backbone on the table's tasks (see the docstring): v0's on
+    the packaged table's tasks and seeds, others' on their tasks and :attr:`Table.seeds` (so
+    that the reference exists before the table is packaged)."""
     import torch
 
-    from t2s_env.data import load_cpu_table
     from t2s_env.pipeline import prepare_task, score_model
     from t2s_env.pretrain import build_backbone, get_recipe
 
-    table = load_cpu_table()
-    recipe_id = table.provenance["recipe"]
+    if table is TABLES["cpu-v0"]:
+        from t2s_env.data import load_cpu_table
+
+        packaged = load_cpu_table()
+        recipe_id, seeds = packaged.provenance["recipe"], packaged.seeds
+        names, specs = packaged.tasks, packaged.provenance["tasks"]
+        unseen_names = packaged.split["unseen"]
+        what_table = "cpu_table.npz (the same tasks, their samples and the same seeds)"
+        name = "cpu_table_untrained.json"
+    else:
+        recipe_id, seeds = get_recipe(table.recipe).id, table.seeds
+        names, specs = tuple(table.tasks), table.tasks
+        unseen_names = live_task_split(table.tasks)["unseen"]
+        what_table = (f"{table.stem}.npz ({table.name}: the same tasks, their samples; seeds "
+                      f"{', '.join(map(str, seeds))})")  # fmt: skip
+        name = f"{table.stem}_untrained.json"
     recipe = get_recipe(recipe_id.split("@")[0])
     if recipe.id != recipe_id:
         sys.exit(f"the table was measured with recipe {recipe_id}, this checkout has {recipe.id}")
     # train_backbone builds the model with a head over the rendered classes (all recipe.classes
     # are rendered); the head's size changes the draws of the trunk's initialisation
     classes = max(int(recipe.classes), 2)
-    tasks = {t: DatasetSpec.parse(table.provenance["tasks"][t]) for t in table.tasks}
+    tasks = {t: DatasetSpec.parse(specs[t]) for t in names}
     t0 = time.process_time()
     accuracy = []
     for task, spec in tasks.items():
         prepared = prepare_task(spec, recipe)
         row = []
-        for seed in table.seeds:
+        for seed in seeds:
             model = build_backbone(recipe.arch, classes, seed).eval()
             acc, _ = score_model(model, prepared, recipe, torch.device("cpu"), progress=False)
             row.append(float(acc))
         accuracy.append(row)
         print(
             f"{task}: "
-            + ", ".join(f"seed {s} {100 * a:.2f} %" for s, a in zip(table.seeds, row, strict=True))
+            + ", ".join(f"seed {s} {100 * a:.2f} %" for s, a in zip(seeds, row, strict=True))
         )
     out = {
-        "tasks": list(table.tasks),
-        "seeds": list(table.seeds),
+        "tasks": list(names),
+        "seeds": list(seeds),
         "accuracy": accuracy,
         "provenance": {
             "what": "5-NN top-1 accuracy (fraction) of the recipe's backbone as each seed "
@@ -390,20 +488,21 @@ def untrained(dest: Path) -> None:
             "head_classes": classes,
             "initialisation": f"build_backbone({recipe.arch!r}, {classes}, seed), as "
             "train_backbone builds it before pre-training",
-            "table": "cpu_table.npz (the same tasks, their samples and the same seeds)",
-            "tasks": {t: table.provenance["tasks"][t] for t in table.tasks},
+            "table": what_table,
+            "tasks": {t: specs[t] for t in names},
             "torch": torch.__version__,
             "commit": _commit(),
             "machine": _machine(),
             "measured": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "cpu_seconds": round(time.process_time() - t0, 1),
-            "built_by": "python benchmarks/cpu_table.py untrained",
+            "built_by": "python benchmarks/cpu_table.py untrained"
+            + ("" if table is TABLES["cpu-v0"] else f" --table {table.name}"),
         },
     }
-    path = dest / "cpu_table_untrained.json"
+    path = dest / name
     path.write_text(json.dumps(out, indent=2) + "\n")
     acc = 100 * np.array(accuracy)
-    unseen = [table.tasks.index(t) for t in table.split["unseen"]]
+    unseen = [names.index(t) for t in unseen_names]
     print(f"wrote {path}: mean {acc.mean():.2f} % over the {len(tasks)} tasks, "
           f"{acc[unseen].mean():.2f} % over the unseen ones")  # fmt: skip
 
@@ -432,11 +531,12 @@ def main() -> None:
         n = import_measurements(out / "measurements.csv", RewardStore(store), table)
         print(f"imported {n} new measurements into {store}")
     elif args.step == "embed":
+        if table.vectors == "live":
+            sys.exit(f"embed: {table.name}'s vectors are the packaged live-probe ones "
+                     "(t2s_env/data/live_task2vec.npz); nothing to embed")  # fmt: skip
         embed(Path(store), table)
     elif args.step == "untrained":
-        if table is not TABLES["cpu-v0"]:
-            sys.exit("untrained: only --table cpu-v0 so far")
-        untrained(Path(args.dest))
+        untrained(Path(args.dest), table)
     else:
         package(Path(store), out, Path(args.dest), table, args.commit)
 

@@ -395,3 +395,76 @@ def test_exported_curve_arrays_read_back_through_the_table_loader(tmp_path):
     assert np.array_equal(table.curves, arrays["curves"])
     assert np.array_equal(table.cost_seconds, arrays["cost_seconds"])
     assert np.array_equal(table.reward, arrays["reward"])
+
+
+def _cpu_table_script():
+    import importlib.util
+    import sys
+
+    if "cpu_table_script" not in sys.modules:  # its dataclasses need it registered
+        spec = importlib.util.spec_from_file_location("cpu_table_script", SCRIPT)
+        sys.modules["cpu_table_script"] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules["cpu_table_script"])
+    return sys.modules["cpu_table_script"]
+
+
+def test_v1_packages_the_live_vectors_the_live_env_observes():
+    """``cpu-v1``'s packaged vectors are the live probe's (the ones ``Task2Sim-Live-v0`` reads
+    for these tasks), in the table's task order, with their settings as provenance."""
+    from t2s_env.data import load_live_task2vec
+    from t2s_env.datasets import LIVE_TASKS
+    from t2s_env.rewards.live import packaged_live_vector
+    from t2s_env.task2vec import LIVE_TASK2VEC
+
+    script = _cpu_table_script()
+    table = script.TABLES["cpu-v1"]
+    vectors, record = script.table_vectors(Path("unused.sqlite"), table)
+    assert len(vectors) == len(table.tasks) == 26
+    for task, vector in zip(table.tasks, vectors, strict=True):
+        live = packaged_live_vector(task, DatasetSpec.parse(LIVE_TASKS[task]), LIVE_TASK2VEC)
+        assert np.array_equal(vector, live), task
+    assert record["vector"] == load_live_task2vec()[1]["task2vec"]["vector"] == "conv-log-z"
+
+
+def test_export_status_gives_each_task_one_seeds_reliability():
+    """The export's status: a task whose seeds agree is reliable, one of pure seed noise is
+    listed below 0.5 (a third seed); a task not measured yet has no figure."""
+    script = _cpu_table_script()
+    table = script.TABLES["cpu-v1"]
+    rng = np.random.default_rng(0)
+    effect = rng.uniform(0.3, 0.7, 40)
+    rows = []
+    for seed in (0, 1):
+        for c in range(40):
+            for task, acc in (("fmnist-tops", effect[c] + 0.01 * rng.normal()),
+                              ("digits-0to4", rng.uniform(0.3, 0.7))):  # fmt: skip
+                key = EvaluationKey(task, f"c{c}", "embedded", "v1", "cpu2c@test", seed)
+                rows.append(Evaluation(key, float(acc)))
+    lines = "\n".join(script.reliability_lines(rows, table))
+    tops = next(x for x in lines.splitlines() if x.startswith("| fmnist-tops "))
+    assert float(tops.split("|")[4]) > 0.9
+    assert "Below 0.5 (a third seed, issue 24): 1 of 26: digits-0to4." in lines
+    assert "| fmnist-wear | 0 | 0 | - | - |" in lines and "early figures" in lines
+
+
+def test_v1_untrained_reference_is_the_cpu2c_initialisation_on_v1s_tasks():
+    """``cpu_table_v1_untrained.json`` (``cpu_table.py untrained --table cpu-v1``): V1's 26
+    tasks and their specs, seeds 0-2, the `cpu2c` recipe; one value recomputed exactly."""
+    import torch
+
+    from t2s_env.data import data_path, read_untrained_reference
+    from t2s_env.datasets import LIVE_TASKS
+    from t2s_env.datasets.live_tasks import V1_TASKS
+    from t2s_env.pipeline import prepare_task, score_model
+    from t2s_env.pretrain import build_backbone, get_recipe
+
+    ref = read_untrained_reference(data_path("cpu_table_v1_untrained.json"))
+    recipe = get_recipe("cpu2c")
+    assert ref.tasks == tuple(V1_TASKS) and ref.seeds == (0, 1, 2)
+    assert ref.provenance["recipe"] == recipe.id
+    assert ref.provenance["tasks"] == {t: LIVE_TASKS[t] for t in V1_TASKS}
+    task = "digits-0to4"  # the smallest: 50 + 175 images
+    model = build_backbone(recipe.arch, max(recipe.classes, 2), 1).eval()
+    prepared = prepare_task(DatasetSpec.parse(LIVE_TASKS[task]), recipe)
+    acc, _ = score_model(model, prepared, recipe, torch.device("cpu"), progress=False)
+    assert acc == ref.accuracy[ref.tasks.index(task), 1]

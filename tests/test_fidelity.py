@@ -459,3 +459,25 @@ def test_info_refuses_a_bad_table_in_one_line(tmp_path, table_path):
     rc, _, err = run_cli("info", "--table", bad)
     assert rc == 2 and "bad.npz" in err and "'fidelities'" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_signed_live_probe_vectors_read_only_when_the_provenance_says_so(tmp_path):
+    """A table packaged with the live probe's signed vectors (``conv-log-z``, as
+    ``Task2Sim-CPU-v1``) reads when its provenance names that vector form; the same negative
+    numbers without it are refused as a broken Fisher diagonal."""
+    arrays = curve_arrays()
+    arrays["embedding"] = arrays["embedding"] - 0.5  # signed, as z-scores are
+    signed = write_table(tmp_path, arrays, "signed", task2vec={"vector": "conv-log-z"})
+    table = read_replicate_table_file(signed)
+    assert (table.embedding < 0).any()
+    env = gym.make("Task2Sim-CPU-v0", table=str(signed), tasks="all")
+    obs, _ = env.reset(seed=0)
+    assert env.observation_space.contains(obs) and (obs < 0).any()
+    plain = write_table(tmp_path, arrays, "plain")
+    with pytest.raises(DataFileError, match="finite and >= 0"):
+        read_replicate_table_file(plain)
+    arrays["embedding"][0, 0] = np.nan
+    with pytest.raises(DataFileError, match="must be finite"):
+        read_replicate_table_file(
+            write_table(tmp_path, arrays, "nan", task2vec={"vector": "conv-log-z"})
+        )

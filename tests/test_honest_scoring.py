@@ -235,3 +235,16 @@ def test_cli_scoring_applies_to_replicate_tables_only(tmp_path, capsys):
     best = 100 * cpu.rewards.max(axis=1)  # the maximum of the means
     assert res["settings"]["per_task_best"]["unseen"] == pytest.approx(best[unseen].mean())
     assert "Scoring: mean" in out.with_suffix(".md").read_text()
+
+
+def test_cli_held_out_seed_scoring_is_accepted_by_its_spelling(tmp_path):
+    """``--scoring held-out-seed`` (the option's spelling) reaches the evaluation as the
+    held-out-seed scoring (it was once mistranslated to an unknown name)."""
+    from agents.cli import main
+
+    out = tmp_path / "cmp"
+    assert main(["evaluate", "--table", "cpu", "--scoring", "held-out-seed", "--agents", "oracle",
+                 "--seeds", "1", "--loto", "none", "--out", str(out), "--no-progress"]) == 0  # fmt: skip
+    assert (
+        json.loads(out.with_suffix(".json").read_text())["settings"]["scoring"] == "held-out seed"
+    )

@@ -228,7 +228,7 @@ def test_errors(table):
     with pytest.raises(ValueError, match="fill must be True or False"):
         ScreenTopKConfig(fill="yes")
     with pytest.raises(ValueError, match="unknown multi-fidelity advisor"):
-        make_multi_fidelity_advisor("hyperband")
+        make_multi_fidelity_advisor("bohb")
     with pytest.raises(ValueError, match="unknown hyperparameters"):
         make_multi_fidelity_advisor("screen-top-k", eta=2)
     with pytest.raises(ValueError, match="strictly ascending"):

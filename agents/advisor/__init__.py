@@ -16,7 +16,7 @@ multifidelity`) have their own registry, and any advisor above runs under such a
 trained:
 
 >>> sorted(MULTI_FIDELITY_ADVISORS)
-['screen-top-k', 'successive-halving']
+['hyperband', 'mf-gp', 'screen-top-k', 'successive-halving']
 >>> make_multi_fidelity_advisor("successive-halving", eta=3, inner="gp-fixed").config.eta
 3.0
 >>> make_multi_fidelity_advisor("gp-fixed").name
@@ -32,6 +32,12 @@ from typing import Any
 from agents.advisor.base import Advisor, is_advisor
 from agents.advisor.baselines import RandomAdvisor, StaticAdvisor, StaticConfig
 from agents.advisor.gp import GPAdvisor, GPConfig
+from agents.advisor.hyperband import (
+    HyperbandAdvisor,
+    HyperbandConfig,
+    ModelBasedAdvisor,
+    ModelBasedConfig,
+)
 from agents.advisor.multifidelity import (
     Budget,
     CostModel,
@@ -125,6 +131,8 @@ class MultiFidelitySpec:
     """``build(config, seed, inner)``: ``inner`` is the single-fidelity advisor it builds on."""
     config_type: type
     summary: str
+    needs_gp: bool = False
+    """Whether the inner advisor must be a GP (``gp`` or ``gp-fixed``): its prior is the model."""
 
 
 MULTI_FIDELITY_ADVISORS: dict[str, MultiFidelitySpec] = {
@@ -137,6 +145,18 @@ MULTI_FIDELITY_ADVISORS: dict[str, MultiFidelitySpec] = {
         lambda config, seed, inner: ScreenTopKAdvisor(inner, config, seed),
         ScreenTopKConfig,
         "every candidate at one low fidelity, the top k resumed to full (arXiv 2307.15422)",
+    ),
+    "hyperband": MultiFidelitySpec(
+        lambda config, seed, inner: HyperbandAdvisor(inner, config, seed),
+        HyperbandConfig,
+        "Hyperband's brackets of successive halving over the inner advisor's prior candidates",
+    ),
+    "mf-gp": MultiFidelitySpec(
+        lambda config, seed, inner: ModelBasedAdvisor(inner, config, seed),
+        ModelBasedConfig,
+        "Hyperband's brackets, entries and promotions by the GP posterior of the final reward "
+        "given every fidelity's values (needs the training curves)",
+        needs_gp=True,
     ),
 }
 """Multi-fidelity advisor name -> :class:`MultiFidelitySpec`."""
@@ -165,6 +185,8 @@ def make_multi_fidelity_advisor(
     if inner not in ADVISORS:
         raise ValueError(f"unknown inner advisor {inner!r}; choose from {sorted(ADVISORS)}")
     spec = MULTI_FIDELITY_ADVISORS[name]
+    if spec.needs_gp and inner not in ("gp", "gp-fixed"):
+        raise ValueError(f"{name!r} needs a GP inner advisor ('gp' or 'gp-fixed'), got {inner!r}")
     known = {f.name for f in fields(spec.config_type)}
     unknown = sorted(set(changes) - known)
     if unknown:
@@ -200,6 +222,10 @@ __all__ = [
     "SuccessiveHalvingConfig",
     "GPAdvisor",
     "GPConfig",
+    "HyperbandAdvisor",
+    "HyperbandConfig",
+    "ModelBasedAdvisor",
+    "ModelBasedConfig",
     "NestedAdvisor",
     "RandomAdvisor",
     "StaticAdvisor",

@@ -1,7 +1,8 @@
 """The few-shot protocol under a budget in CPU seconds (or evaluations), on a replicate table
 with learning curves, scored on held-out seeds.
 
-For a held-out task, an advisor fitted on the other tasks (one seed's full-fidelity rewards)
+For a held-out task, an advisor fitted on the other tasks (one seed's full-fidelity rewards;
+and that seed's learning curves for an advisor that declares ``uses_curves``: :func:`fit_advisor`)
 queries ``(configuration, fidelity)`` pairs of that seed's learning curves, each charged by the
 cost rule of :class:`~agents.advisor.multifidelity.CostModel` with that seed's CPU seconds,
 until it stops or nothing more fits; the ledger refuses a query over the budget. The
@@ -209,6 +210,17 @@ class CurveTable:
         return float(np.nanmedian(self.cost_seconds))
 
 
+def fit_advisor(advisor: Any, table: CurveTable, train: Sequence[int], seed: int) -> Any:
+    """Fit ``advisor`` on the training task rows ``train`` of observation seed position
+    ``seed``: their embeddings and full-fidelity rewards, plus their learning curves
+    (``curves=``, ``fidelities=``) for an advisor that declares ``uses_curves``."""
+    emb, reward = table.embeddings[train], table.reward[train, seed]
+    if getattr(advisor, "uses_curves", False):
+        curves = table.curves[train, seed]
+        return advisor.fit(emb, reward, table.keys, curves=curves, fidelities=table.fidelities)
+    return advisor.fit(emb, reward, table.keys)
+
+
 def held_out_cost_fewshot(
     entries: Mapping[str, Callable[[int], Any]],
     table: CurveTable,
@@ -250,7 +262,7 @@ def held_out_cost_fewshot(
             for name, factory in entries.items():
                 for b, seed in enumerate(seeds):
                     adv = factory(int(seed))
-                    adv.fit(table.embeddings[train], reward[train, s], table.keys)
+                    fit_advisor(adv, table, train, s)
                     for i, budget in enumerate(budgets):
                         run = run_cost_budget(
                             adv, table.embeddings[t], table.curves[t, s], costs, budget

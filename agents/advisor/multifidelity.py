@@ -26,6 +26,15 @@ advisor (known tasks' full-fidelity rewards), then
   resume the top ``k`` to full training; as many candidates as the budget leaves room for.
 - :class:`FullFidelityAdvisor`: any single-fidelity advisor (``gp``) under the same budget: each
   suggestion trained fully, while the next one fits.
+- :class:`~agents.advisor.hyperband.HyperbandAdvisor` (``hyperband``; Li et al., JMLR 2018):
+  brackets of successive halving starting at different fidelities over the same prior ranking,
+  fitted to a budget that may not cover a whole Hyperband iteration (how: its module).
+- :class:`~agents.advisor.hyperband.ModelBasedAdvisor` (``mf-gp``; BOHB-style in spirit): the
+  same brackets, whom to start and whom to promote chosen by the GP's posterior mean of the
+  final reward given the values seen at every fidelity, each fidelity mapped to the final
+  reward by a slope and noise learned on the training tasks' curves. Its ``fit`` takes those
+  curves (``curves=``, ``fidelities=``); an advisor that needs them says so with
+  ``uses_curves = True`` and :func:`agents.advisor.costloop.fit_advisor` passes them.
 
 >>> import numpy as np
 >>> costs = CostModel((0.5, 1.0, 2.0), np.array([100.0, 60.0]), ("a", "b"))
@@ -201,7 +210,10 @@ class MultiFidelityAdvisor(Protocol):
 
     name: str
 
-    def fit(self, embeddings: np.ndarray, rewards: np.ndarray, keys: Sequence[str]) -> Any: ...
+    def fit(self, embeddings: np.ndarray, rewards: np.ndarray, keys: Sequence[str]) -> Any:
+        """Learn from the known tasks' full-fidelity rewards (an advisor with ``uses_curves``
+        also takes their learning curves: ``curves=(N, C, F)``, ``fidelities=``)."""
+        ...
 
     def suggest(
         self,

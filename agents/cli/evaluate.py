@@ -158,11 +158,11 @@ def run(args: argparse.Namespace) -> int:
 def _scoring(args: argparse.Namespace) -> str | None:
     if args.scoring is None:
         return None
-    if args.table != "cpu":
+    if args.table == "paper":
         raise UsageError(
-            f"--scoring applies to a table of seed replicates (--table cpu), not --table {args.table}"
+            "--scoring applies to a table of seed replicates (--table cpu), not --table paper"
         )
-    return args.scoring.replace("-", " ")
+    return {"held-out-seed": "held-out seed"}.get(args.scoring, args.scoring)
 
 
 def _outputs(out_arg: str) -> tuple[Path, Path]:

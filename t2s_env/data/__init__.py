@@ -106,15 +106,24 @@ def _read_npz(
         raise DataFileError(f"cannot read data file {path}: {exc}") from exc
 
 
-def _check_embedding(path: object, emb: np.ndarray, n_tasks: int) -> None:
-    """Task2Vec vectors: one finite, non-negative, non-zero row of :data:`TASK2VEC_DIM`
-    numbers per task (a Fisher diagonal is a mean of squares)."""
+SIGNED_VECTORS = ("conv-log-z",)
+"""Task2Vec vector forms whose entries may be negative (``Task2VecConfig.vector``): the live
+probe's per-convolution z-scores of the log-Fisher. A table whose provenance names one of them
+(``provenance.task2vec.vector``) is read with signed vectors."""
+
+
+def _check_embedding(path: object, emb: np.ndarray, n_tasks: int, signed: bool = False) -> None:
+    """Task2Vec vectors: one finite, non-zero row of :data:`TASK2VEC_DIM` numbers per task,
+    non-negative unless ``signed`` (a Fisher diagonal is a mean of squares; a
+    :data:`SIGNED_VECTORS` form is not)."""
     if emb.shape != (n_tasks, TASK2VEC_DIM):
         raise DataFileError(
             f"data file {path}: the Task2Vec embedding has shape {emb.shape}, expected "
             f"({n_tasks} tasks, {TASK2VEC_DIM}) (a ResNet-18 probe's vector per task)"
         )
-    if not np.all(np.isfinite(emb)) or np.any(emb < 0):
+    if signed and not np.all(np.isfinite(emb)):
+        raise DataFileError(f"data file {path}: the Task2Vec embedding must be finite")
+    if not signed and (not np.all(np.isfinite(emb)) or np.any(emb < 0)):
         raise DataFileError(
             f"data file {path}: the Task2Vec embedding must be finite and >= 0 (a Fisher diagonal)"
         )
@@ -319,7 +328,9 @@ def read_replicate_table(
             f"{arrs['keys'][c]!r} has no measured seed"
         )
     emb = arrs["embedding"].astype(np.float32, copy=False)
-    _check_embedding(npz, emb, len(arrs["tasks"]))
+    task2vec = (info.get("provenance") or {}).get("task2vec")
+    signed = isinstance(task2vec, dict) and task2vec.get("vector") in SIGNED_VECTORS
+    _check_embedding(npz, emb, len(arrs["tasks"]), signed)
     tasks = tuple(arrs["tasks"].tolist())
     split = _check_split(meta, info["split"], tasks)
     fidelities, curves, cost = _read_curves(npz, reward, arrs["tasks"], arrs["keys"], seeds)
