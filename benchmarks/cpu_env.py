@@ -464,7 +464,7 @@ def loop_lines(table, res, seeds, epochs, recipe, folds, live_from) -> list[str]
     else:
         graded = (
             "other seeds (each complete pre-training seed in turn, graded on the mean of the "
-            "others; accuracy %)."
+            "others where they measured; accuracy %)."
         )
         first_label = (
             f"restricted to seed {first.train_seeds[0]}, graded on seeds "
@@ -483,7 +483,8 @@ def loop_lines(table, res, seeds, epochs, recipe, folds, live_from) -> list[str]
         f"`{command}`."
         f" Trained on the {len(seen)} seen live tasks ({', '.join(seen)}), `{recipe}` recipe, "
         f"pre-training seed {train_seeds}, {source_note}. **Scoring: held-out seed**: the "
-        f"answers on the unseen tasks ({', '.join(unseen)}) are graded by the packaged table's "
+        f"answers on the unseen tasks ({', '.join(unseen)}) are graded by "
+        + ("the packaged table's " if table.is_v0 else f"{table.title}'s ")
         + graded
         + (
             ""
@@ -494,7 +495,8 @@ def loop_lines(table, res, seeds, epochs, recipe, folds, live_from) -> list[str]
             f"would pre-train anew instead of looking up (`--live-from {live_from.name}`)."
         ),
         "",
-        "| seed | pre-training seed | unseen, graded on the other seed | reward queries | "
+        f"| seed | pre-training seed | unseen, graded on the other seed{'' if table.is_v0 else 's'} "
+        "| reward queries | "
         "distinct evaluations | store look-ups | new measurements | new pre-trainings | wall s |",
         "|---|---|---|---|---|---|---|---|---|",
         *(
@@ -504,7 +506,8 @@ def loop_lines(table, res, seeds, epochs, recipe, folds, live_from) -> list[str]
             for r in live_rows
         ),
         "",
-        "| on the unseen tasks, graded on the seed not trained on | accuracy % |",
+        f"| on the unseen tasks, graded on the seed{'' if table.is_v0 else 's'} not trained on "
+        "| accuracy % |",
         "|---|---|",
         f"| paper's agent, trained live (mean of {len(live_seed)} seeds, {folds_note}; per seed "
         f"{min(live_seed):.2f}-{max(live_seed):.2f}) | {np.mean(live_seed):.2f} |",
