@@ -37,7 +37,7 @@ import numpy as np
 
 from agents.advisor.multifidelity import Budget, CostModel, Query, check_fidelities, reached
 from t2s_env.rewards import CostLedger
-from t2s_env.rewards.signal import held_out_mean
+from t2s_env.rewards.signal import held_out_mean, held_out_reference
 
 
 class CostRun(NamedTuple):
@@ -280,7 +280,8 @@ def held_out_cost_fewshot(
             graded = held_out_mean(reward[t], s)
             best = graded[int(np.argmax(reward[t, s]))]
             if table.untrained is not None:
-                base[j, a] = np.nanmean(np.delete(np.asarray(table.untrained)[t], s)) / best
+                # graded as an answer is: the other seeds weighted as held_out_mean weights them
+                base[j, a] = held_out_reference(np.asarray(table.untrained)[t], reward[t], s) / best
             costs = CostModel(table.fidelities, table.cost_seconds[s], table.keys)
             shared: dict[tuple, Any] | None = {} if share_fits else None  # this fold's fits
             for name, factory in entries.items():
