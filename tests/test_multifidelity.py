@@ -331,3 +331,29 @@ def test_on_a_replicate_table_file_with_curves(tmp_path):
     for e in res["entries"].values():
         assert e["max_spent"][0] <= 1.0 and np.isfinite(e["mean"][0])
     assert "untrained" not in res  # the file has no untrained reference beside it
+
+
+def test_the_untrained_backbone_is_graded_as_the_answers_with_a_ragged_third_seed():
+    """A third seed that measured 4 of 64 configurations weighs in the untrained reference
+    as much as it does in the grades (``held_out_reference``), not as much as a full seed."""
+    from t2s_env.rewards.signal import held_out_mean, held_out_reference
+
+    two = synthetic_table()
+    curves = np.concatenate([two.curves, two.curves[:, :1]], axis=1)  # a copy of seed 0 ...
+    curves[:, 2, 4:] = np.nan  # ... that measured only the first 4 configurations
+    cost = np.concatenate([two.cost_seconds, two.cost_seconds[:1]])
+    untrained = np.tile([0.2, 0.3, 0.6], (len(two.tasks), 1))
+    table = CurveTable(two.tasks, KEYS, FIDELITIES, curves, cost, two.embeddings, untrained,
+                       two.splits)  # fmt: skip
+    res = held_out_cost_fewshot({"gp-fixed": ADVISORS["gp-fixed"]}, table,
+                                [Budget(evaluations=1)], "seen-unseen")  # fmt: skip
+    reward = table.reward
+    expected = [
+        held_out_reference(untrained[t], reward[t], s)
+        / held_out_mean(reward[t], s)[int(np.argmax(reward[t, s]))]
+        for t in (4, 5)
+        for s in (0, 1)
+    ]
+    assert res["untrained"]["mean"] == pytest.approx(np.mean(expected))
+    naive = [np.mean(np.delete(untrained[t], s)) for t in (4, 5) for s in (0, 1)]
+    assert np.mean(expected) < 0.8 * np.mean(naive) / 0.6  # the naive mean: seed 2 as full

@@ -227,6 +227,14 @@ def test_fewshot_on_a_table_in_evaluations_and_seconds(table):
     md = table.out("fewshot_seconds", "md").read_text()
     assert f"--budget-pretrainings 1.0 --table {table.flag}`" in md
     assert "on the table `v1like.npz`, a CPU-second budget" in md
+    assert "## Target" not in md  # no budget of 4 full pre-trainings asked
+    out = cpu_env.fewshot_seconds(table, 1, [], [4.0], [])
+    md = table.out("fewshot_seconds", "md").read_text()
+    per = out["seen-unseen"]["entries"]
+    d = [per[cpu_env.MF_PRIMARY]["per_task"][t][0] - g[0]
+         for t, g in per[cpu_env.SF_GP]["per_task"].items()]  # fmt: skip
+    assert f"{np.mean(d):+.3f} ± {np.std(d, ddof=1) / np.sqrt(len(d)):.3f}" in md
+    assert ("**Met**" if np.mean(d) > 0 else "**Not met**") in md.split("## Target")[1]
 
 
 # -- the live loop, store-only -------------------------------------------------------------------

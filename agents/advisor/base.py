@@ -20,8 +20,8 @@ ValueError: observed has keys not among the 2 fitted configurations: ['c']
 from __future__ import annotations
 
 import zlib
-from collections.abc import Mapping, Sequence
-from typing import Protocol, runtime_checkable
+from collections.abc import Hashable, Mapping, Sequence
+from typing import NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -80,6 +80,38 @@ def check_fit(
     if not np.linalg.norm(emb, axis=1).all():
         raise ValueError("an embedding is all zeros")
     return task_observation(emb, dtype=np.float64), rew, keys
+
+
+class FitRecord(NamedTuple):
+    """What an advisor was fitted on (its validated ``check_fit`` data) and under which
+    ``fit_key``: an advisor whose fit is a deterministic function of the two keeps one, and a
+    second fit on the same record is a no-op (so several wrappers can share one fitted advisor;
+    ``agents.advisor.costloop.fit_advisor``)."""
+
+    fit_key: Hashable
+    embeddings: np.ndarray
+    rewards: np.ndarray
+    keys: tuple[str, ...]
+
+    def same(self, other: FitRecord | None) -> bool:
+        """Whether ``other`` is the same fit: equal ``fit_key`` (not ``None``), keys and arrays."""
+        return (
+            other is not None
+            and self.fit_key is not None
+            and self.fit_key == other.fit_key
+            and self.keys == other.keys
+            and np.array_equal(self.embeddings, other.embeddings)
+            and np.array_equal(self.rewards, other.rewards)
+        )
+
+
+def hashable_or_none(key: object) -> Hashable | None:
+    """``key`` if it can key a dict, else ``None`` (a ``fit_key`` that cannot be shared)."""
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key  # type: ignore[return-value]
 
 
 def check_embedding(embedding: np.ndarray, dim: int) -> np.ndarray:

@@ -37,7 +37,7 @@ import numpy as np
 
 from agents.advisor.multifidelity import Budget, CostModel, Query, check_fidelities, reached
 from t2s_env.rewards import CostLedger
-from t2s_env.rewards.signal import held_out_mean
+from t2s_env.rewards.signal import held_out_mean, held_out_reference
 
 
 class CostRun(NamedTuple):
@@ -210,10 +210,27 @@ class CurveTable:
         return float(np.nanmedian(self.cost_seconds))
 
 
-def fit_advisor(advisor: Any, table: CurveTable, train: Sequence[int], seed: int) -> Any:
+def fit_advisor(
+    advisor: Any,
+    table: CurveTable,
+    train: Sequence[int],
+    seed: int,
+    shared: dict[tuple, Any] | None = None,
+) -> Any:
     """Fit ``advisor`` on the training task rows ``train`` of observation seed position
     ``seed``: their embeddings and full-fidelity rewards, plus their learning curves
-    (``curves=``, ``fidelities=``) for an advisor that declares ``uses_curves``."""
+    (``curves=``, ``fidelities=``) for an advisor that declares ``uses_curves``.
+
+    With ``shared`` (a dict the caller keeps across calls), a wrapper's inner advisor that has a
+    ``fit_key`` (``gp``, ``gp-fixed``) is fitted once per (``fit_key``, ``train``, ``seed``):
+    the wrapper is given the inner advisor already fitted there, whose second fit on the same
+    rows is a no-op (``agents.advisor.base.FitRecord``). Every wrapper then advises as it would
+    on its own fit, bit for bit (the fit is deterministic and advising is a pure function of
+    it), without the nested selection's cost each time."""
+    inner = getattr(advisor, "inner", None)
+    key = getattr(inner, "fit_key", None)
+    if shared is not None and key is not None:
+        advisor.inner = shared.setdefault((key, tuple(map(int, train)), int(seed)), inner)
     emb, reward = table.embeddings[train], table.reward[train, seed]
     if getattr(advisor, "uses_curves", False):
         curves = table.curves[train, seed]
@@ -227,10 +244,16 @@ def held_out_cost_fewshot(
     budgets: Sequence[Budget],
     split: str = "loto",
     seeds: Sequence[int] = (0,),
+    share_fits: bool = True,
 ) -> dict[str, Any]:
     """Every entry (``{name: factory(seed) -> multi-fidelity advisor}``) on every fold of
     ``split`` x observation seed x advisor seed, at every budget; held-out-seed scores as
     fractions of the cross-seed per-task best (see the module docstring).
+
+    ``share_fits``: the entries' inner advisors with a ``fit_key`` are fitted once per fold and
+    observation seed and shared by every entry and advisor seed that wraps one (``fit_advisor``;
+    the same results, bit for bit, for one ``gp`` nested selection per fold instead of one per
+    entry and seed).
 
     Returns a JSON-ready dict: ``entries[name]`` with ``mean`` and ``se`` (over held-out tasks x
     observation seeds x advisor seeds) per budget, ``per_task`` (mean per budget),
@@ -257,12 +280,14 @@ def held_out_cost_fewshot(
             graded = held_out_mean(reward[t], s)
             best = graded[int(np.argmax(reward[t, s]))]
             if table.untrained is not None:
-                base[j, a] = np.nanmean(np.delete(np.asarray(table.untrained)[t], s)) / best
+                # graded as an answer is: the other seeds weighted as held_out_mean weights them
+                base[j, a] = held_out_reference(np.asarray(table.untrained)[t], reward[t], s) / best
             costs = CostModel(table.fidelities, table.cost_seconds[s], table.keys)
+            shared: dict[tuple, Any] | None = {} if share_fits else None  # this fold's fits
             for name, factory in entries.items():
                 for b, seed in enumerate(seeds):
                     adv = factory(int(seed))
-                    fit_advisor(adv, table, train, s)
+                    fit_advisor(adv, table, train, s, shared)
                     for i, budget in enumerate(budgets):
                         run = run_cost_budget(
                             adv, table.embeddings[t], table.curves[t, s], costs, budget

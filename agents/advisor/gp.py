@@ -61,6 +61,7 @@ from scipy.special import ndtr, ndtri
 from scipy.stats import rankdata
 
 from agents.advisor.base import (
+    FitRecord,
     check_embedding,
     check_fit,
     check_observed,
@@ -230,9 +231,20 @@ class GPAdvisor:
         self.seed = int(seed)
         self.keys: tuple[str, ...] = ()
         self._prior_cache: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._fitted_on: FitRecord | None = None
+
+    @property
+    def fit_key(self) -> tuple:
+        """Two advisors with equal keys fitted on the same data are in the same state (the
+        seed plays no part)."""
+        return (type(self), self.config)
 
     def fit(self, embeddings, rewards, keys: Sequence[str]) -> GPAdvisor:
-        self._emb, rew, self.keys = check_fit(embeddings, rewards, keys)
+        record = FitRecord(self.fit_key, *check_fit(embeddings, rewards, keys))
+        if record.same(self._fitted_on):
+            return self  # fitted on these rows already (the fit is deterministic)
+        self._fitted_on = None  # until this fit completes
+        self._emb, rew, self.keys = record.embeddings, record.rewards, record.keys
         cfg = self.config
         self._z = normal_scores(rew) if cfg.rows == "normal-scores" else zscore_rows(rew)
         spread = float(np.median(rew.std(axis=1)))
@@ -247,6 +259,7 @@ class GPAdvisor:
         self._gains = np.asarray(cfg.knob_gains, dtype=np.float64)
         self._log_gain_prior = -0.5 * (np.log(self._gains) / cfg.gain_prior) ** 2
         self._prior_cache = {}
+        self._fitted_on = record
         return self
 
     # -- the model -------------------------------------------------------------------------------

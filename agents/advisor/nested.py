@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from agents.advisor.base import Advisor, check_fit
+from agents.advisor.base import Advisor, FitRecord, check_fit, hashable_or_none
 from agents.advisor.loop import check_budgets, loto_curve
 
 
@@ -55,9 +55,25 @@ class NestedAdvisor:
         """As the inner advisor's, when the inner runs are noise-free."""
         if self.inner_noise_std > 0:
             self.seed_independent_fit = False
+        self._fitted_on: FitRecord | None = None
+
+    @property
+    def fit_key(self) -> tuple | None:
+        """Two advisors with equal keys fitted on the same data select the same configuration
+        and fit the same inner advisor (the seed counts only where the fit depends on it);
+        ``None`` if the configurations cannot key a dict."""
+        seed = None if self.seed_independent_fit else self.seed
+        return hashable_or_none(
+            (type(self), self.build, tuple(self.configs), self.inner_budgets,
+             self.inner_noise_std, seed)
+        )  # fmt: skip
 
     def fit(self, embeddings, rewards, keys: Sequence[str]) -> NestedAdvisor:
-        emb, rew, keys = check_fit(embeddings, rewards, keys)
+        record = FitRecord(self.fit_key, *check_fit(embeddings, rewards, keys))
+        if record.same(self._fitted_on):
+            return self  # fitted on these rows already: the selection would be the same
+        self._fitted_on = None  # until this fit completes
+        emb, rew, keys = record.embeddings, record.rewards, record.keys
         if len(rew) < 3:
             raise ValueError("nested selection needs at least 3 known tasks")
         budgets = tuple(b for b in self.inner_budgets if b <= len(keys))
@@ -71,6 +87,7 @@ class NestedAdvisor:
         self.selected = self.configs[int(np.argmax(self.scores))]
         self.inner = self.build(self.selected, self.seed).fit(emb, rew, keys)
         self.keys = keys
+        self._fitted_on = record
         return self
 
     def selection(self) -> dict[str, Any]:
