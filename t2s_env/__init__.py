@@ -61,7 +61,9 @@ if CPU_ENV_ID not in registry:
         vector_entry_point="t2s_env.envs.cpu:make_cpu_vector_env",
     )
 CPU_V1_ENV_ID = "Task2Sim-CPU-v1"
-"""The v1 CPU table's env: 26 live tasks in transformation families, learning curves, costs."""
+"""The v1 CPU table's env: 26 live tasks in transformation families, learning curves, costs.
+Gymnasium now tells ``gym.make("Task2Sim-CPU-v0")`` callers that a v1 exists (a
+``DeprecationWarning``); v0 and its files stay as they were, so old results reproduce."""
 if CPU_V1_ENV_ID not in registry:
     register(
         id=CPU_V1_ENV_ID,
