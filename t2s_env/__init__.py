@@ -12,6 +12,7 @@ Importing the package registers the environments::
 | `Task2Sim-All-v0`    | all 20 tasks                 |
 | `Task2Sim-Seen-Discrete-v0`, `-Unseen-`, `-All-` | the same, with `Discrete(256)` actions (DQN) |
 | `Task2Sim-CPU-v0`    | the 8 live tasks (5 seen by default; `tasks="unseen"`, `"all"`), the packaged CPU table: each reward one measured seed replicate; `table="x.npz"`: another replicate table file, with `fidelity=` when it has learning curves |
+| `Task2Sim-CPU-v1`    | the 26 live tasks of `V1_TASKS` (15 seen by default; `tasks="unseen"`: 11, `"all"`), the packaged `cpu2c` table: each reward one measured seed replicate, learning curves (`fidelity=0.5`, `1.0`, `2.0` epochs) and each pre-training's CPU seconds in `info` |
 | `Task2Sim-Live-v0`   | your tasks, live reward (render, pre-train, 5-NN; `t2s_env.rewards.live`) |
 """
 
@@ -58,6 +59,17 @@ if CPU_ENV_ID not in registry:
         id=CPU_ENV_ID,
         entry_point="t2s_env.envs.cpu:make_cpu_env",
         vector_entry_point="t2s_env.envs.cpu:make_cpu_vector_env",
+    )
+CPU_V1_ENV_ID = "Task2Sim-CPU-v1"
+"""The v1 CPU table's env: 26 live tasks in transformation families, learning curves, costs.
+Gymnasium now tells ``gym.make("Task2Sim-CPU-v0")`` callers that a v1 exists (a
+``DeprecationWarning``); v0 and its files stay as they were, so old results reproduce."""
+if CPU_V1_ENV_ID not in registry:
+    register(
+        id=CPU_V1_ENV_ID,
+        entry_point="t2s_env.envs.cpu:make_cpu_env",
+        vector_entry_point="t2s_env.envs.cpu:make_cpu_vector_env",
+        kwargs={"table": "cpu-v1"},
     )
 if "Task2Sim-Live-v0" not in registry:
     register(id="Task2Sim-Live-v0", entry_point="t2s_env.envs.live:make_live_env")

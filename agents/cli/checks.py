@@ -287,11 +287,12 @@ def load_simulator(spec: str | None, option: str = "--simulator") -> Any:
     return sim
 
 
-TABLES = ("paper", "cpu")
-"""The packaged reward tables a ``--table`` option names."""
+TABLES = ("paper", "cpu", "cpu-v1")
+"""The packaged reward tables a ``--table`` option names (``cpu`` is ``Task2Sim-CPU-v0``)."""
 TABLE_HELP = (
-    "reward table: the paper's 20 tasks (default) or the measured CPU table's 8 live tasks "
-    "(Task2Sim-CPU-v0; each query draws one seed replicate)"
+    "reward table: the paper's 20 tasks (default), the measured CPU table's 8 live tasks "
+    "(cpu: Task2Sim-CPU-v0; each query draws one seed replicate) or v1's 26 live tasks in "
+    "transformation families, with learning curves (cpu-v1: Task2Sim-CPU-v1)"
 )
 
 
@@ -321,14 +322,17 @@ def _table_name(value: str) -> str:
 
 def table_source(table: str) -> Any:
     """The reward source of a ``--table`` value: a TableRewardSource for ``paper``, the
-    ReplicateRewardSource of the measured CPU table for ``cpu``, else that of the replicate
-    table file ``table`` (a bad file raises a DataFileError naming it)."""
+    ReplicateRewardSource of a measured CPU table for ``cpu`` (v0) and ``cpu-v1``, else that of
+    the replicate table file ``table`` (a bad file raises a DataFileError naming it)."""
+    from t2s_env.envs.cpu import table_source as cpu_table_source
     from t2s_env.rewards import ReplicateRewardSource, TableRewardSource
 
     if table == "paper":
         return TableRewardSource()
     if table == "cpu":
-        return ReplicateRewardSource()
+        return cpu_table_source("cpu-v0")
+    if table == "cpu-v1":
+        return cpu_table_source("cpu-v1")
     return ReplicateRewardSource.from_file(table)
 
 

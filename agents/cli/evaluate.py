@@ -160,7 +160,8 @@ def _scoring(args: argparse.Namespace) -> str | None:
         return None
     if args.table == "paper":
         raise UsageError(
-            "--scoring applies to a table of seed replicates (--table cpu), not --table paper"
+            "--scoring applies to a table of seed replicates (--table cpu or cpu-v1), not "
+            "--table paper"
         )
     return {"held-out-seed": "held-out seed"}.get(args.scoring, args.scoring)
 

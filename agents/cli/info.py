@@ -1,5 +1,6 @@
 """``t2s info``: the knob space, the packaged tasks and their table statistics
-(``--table cpu``: the measured CPU table, its tasks' families, seed noise and provenance;
+(``--table cpu`` / ``cpu-v1``: a measured CPU table, its tasks' families, seed noise, one
+seed's reliability and provenance;
 ``--table PATH.npz``: the same for a replicate table file, with its learning curves' fidelities
 and the cost of an evaluation when it has them)."""
 
@@ -53,7 +54,9 @@ def run(args: argparse.Namespace) -> int:
     dr = source.space.action_to_index(source.space.key_to_action(DOMAIN_RANDOMIZATION_KEY))
     what = "the packaged table"
     if replicates is not None:
-        table = "the measured CPU table" if args.table == "cpu" else f"the table {args.table}"
+        table = {"cpu": "the measured CPU table (Task2Sim-CPU-v0)",
+                 "cpu-v1": "the measured CPU table v1 (Task2Sim-CPU-v1)"}.get(
+            args.table, f"the table {args.table}")  # fmt: skip
         what = f"{table} (replicate means)"
     best_note = "best = the task's best configuration"
     held_out = untrained = None
@@ -68,21 +71,28 @@ def run(args: argparse.Namespace) -> int:
             "the backbone never pre-trained (each seed's initialisation); seed SD = one seed's "
             "noise (pooled over the cells); best configuration = by the replicate means"
         )
-    print(
-        f"\nDownstream 5-NN accuracy (%) from {what}: random = mean over the "
-        f"{source.space.size} configurations, DR = domain randomisation ({DOMAIN_RANDOMIZATION_KEY}), "
-        + best_note
-    )
     extra_head = family_head = ""
     families: dict[str, str] = {}
     if replicates is not None:
         from t2s_env.datasets import live_task_families
 
-        extra_head = f" {'untrained':>9} {'seeds':>5} {'seed SD':>7}"
-        family_head, families = f" {'family':<10}", live_task_families()
-        best_note += "; family = the live task's transformation family (- for other tasks)"
+        extra_head = f" {'untrained':>9} {'seeds':>5} {'seed SD':>7} {'r1':>5}"
+        families = live_task_families()
+        fw = max(10, *(len(f) for f in families.values()))
+        family_head = f" {'family':<{fw}}"
+        best_note += (
+            "; family = the live task's transformation family (- for other tasks); r1 = one "
+            "seed's reliability (the share of a seed's variance across configurations that is "
+            "the configurations', not the seed's)"
+        )
     print(
-        f"{'task':<18} {'split':<7}{family_head} {'random %':>9} {'DR %':>7} {'best %':>7}"
+        f"\nDownstream 5-NN accuracy (%) from {what}: random = mean over the "
+        f"{source.space.size} configurations, DR = domain randomisation ({DOMAIN_RANDOMIZATION_KEY}), "
+        + best_note
+    )
+    w = max(18, *(len(t) for t in source.tasks))
+    print(
+        f"{'task':<{w}} {'split':<7}{family_head} {'random %':>9} {'DR %':>7} {'best %':>7}"
         f"{extra_head}  best configuration"
     )
     for i, task in enumerate(source.tasks):
@@ -91,13 +101,15 @@ def run(args: argparse.Namespace) -> int:
         shown = row[best] if held_out is None else held_out[i]
         extra = family = ""
         if replicates is not None:
-            family = f" {families.get(task, '-'):<10}"
+            family = f" {families.get(task, '-'):<{fw}}"
             reps = 100 * replicates[task]
-            sd = seed_sd(reps)
+            sig = seed_signal(reps)
             base = np.nan if untrained is None else 100 * untrained[i].mean()
-            extra = f" {base:9.2f} {reps.shape[0]:>5} {sd:7.2f}"
+            extra = (
+                f" {base:9.2f} {reps.shape[0]:>5} {sig['seed_sd']:7.2f} {sig['reliability']:5.2f}"
+            )
         print(
-            f"{task:<18} {source.split(task):<7}{family} {row.mean():9.2f} {row[dr]:7.2f} "
+            f"{task:<{w}} {source.split(task):<7}{family} {row.mean():9.2f} {row[dr]:7.2f} "
             f"{shown:7.2f}{extra}  {source.table.keys[best]}"
         )
     if replicates is not None:
@@ -111,13 +123,24 @@ def seed_sd(reps: np.ndarray) -> float:
     """One seed's noise (pooled SD) in ``reps`` ``(seeds, configurations)``: over every
     configuration among the seeds that measured them all when two or more did (a third seed
     given to a few cells is left out), else over the configurations every seed measured."""
+    return seed_signal(reps)["seed_sd"]
+
+
+def seed_signal(reps: np.ndarray) -> dict[str, float]:
+    """``seed_sd`` (see :func:`seed_sd`) and ``reliability``, one seed's reliability (the share
+    of its variance across configurations that is the configurations', not the seed's:
+    :func:`~t2s_env.rewards.signal.replicate_signal`), over the same configurations; NaN when
+    fewer than 3 configurations are measured by 2 seeds."""
     from t2s_env.rewards.signal import replicate_signal
 
     complete = np.isfinite(reps).all(axis=1)
     if complete.sum() >= 2:
         reps = reps[complete]
     every = np.isfinite(reps).all(axis=0)
-    return replicate_signal(reps[:, every].T)["seed_sd"] if every.sum() >= 3 else np.nan
+    if every.sum() < 3 or reps.shape[0] < 2:
+        return {"seed_sd": np.nan, "reliability": np.nan}
+    sig = replicate_signal(reps[:, every].T)
+    return {"seed_sd": sig["seed_sd"], "reliability": sig["single_seed_reliability"]}
 
 
 def print_provenance(p: dict) -> None:
