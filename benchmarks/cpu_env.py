@@ -779,7 +779,8 @@ def held_out_lines(h: dict, n_seen: int = 5, n_configs: int = 256) -> list[str]:
         "## Selection graded on the seed it was not made on",
         "",
         "`t2s_env.rewards.signal.cross_seed_selection`: each choice is made on one seed and "
-        "graded on the other, both ways round; mean ± standard error over tasks x folds, points "
+        "graded on the task's other seeds, each seed that measured every task in turn (a seed "
+        "measured on some tasks only grades them); mean ± standard error over tasks x folds, points "
         f"of accuracy. Best fixed: one configuration for every task, chosen on all {n_tasks} "
         f"tasks ({on_all}), or for the unseen tasks on the {n_seen} seen ones ({on_seen}).",
         "",

@@ -177,11 +177,14 @@ def test_packaged_table_matches_its_export_bit_for_bit():
 def test_cpu_env_passes_both_env_checkers(tasks):
     from stable_baselines3.common.env_checker import check_env as sb3_check_env
 
+    # made outside the error filter: gymnasium's registry warns, as for CartPole-v0, that the
+    # id has a later version (Task2Sim-CPU-v1, another table); the env itself must not warn
     env = gym.make("t2s_env:Task2Sim-CPU-v0", tasks=tasks)
+    again = gym.make(t2s_env.CPU_ENV_ID, tasks=tasks)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         check_env(env.unwrapped, skip_render_check=True)
-        sb3_check_env(gym.make(t2s_env.CPU_ENV_ID, tasks=tasks).unwrapped, warn=True)
+        sb3_check_env(again.unwrapped, warn=True)
     split = live_task_split(V0_TASKS)
     assert set(env.unwrapped.tasks) == (set(V0_TASKS) if tasks == "all" else set(split[tasks]))
 

@@ -357,3 +357,19 @@ def test_the_untrained_backbone_is_graded_as_the_answers_with_a_ragged_third_see
     assert res["untrained"]["mean"] == pytest.approx(np.mean(expected))
     naive = [np.mean(np.delete(untrained[t], s)) for t in (4, 5) for s in (0, 1)]
     assert np.mean(expected) < 0.8 * np.mean(naive) / 0.6  # the naive mean: seed 2 as full
+
+
+def test_the_budget_unit_prices_the_seeds_an_advisor_observes():
+    """A third seed measured on some tasks only (Task2Sim-CPU-v1's, on another machine and
+    scoring fewer tasks) costs less; the budget unit is the median over the complete seeds."""
+    from agents.advisor.costloop import CurveTable
+
+    rng = np.random.default_rng(0)
+    t, c = 4, 6
+    curves = rng.uniform(0.2, 0.8, (t, 3, c, 2))
+    curves[:2, 2] = np.nan  # seed 2 on tasks 2 and 3 only
+    cost = np.array([[50.0] * c, [52.0] * c, [19.0] * c])
+    table = CurveTable(tasks=tuple("abcd"), keys=tuple(map(str, range(c))), fidelities=(1.0, 2.0),
+                       curves=curves, cost_seconds=cost, embeddings=rng.normal(size=(t, 3)))  # fmt: skip
+    assert table.observation_seeds() == [0, 1]
+    assert table.full_cost() == pytest.approx(51.0)

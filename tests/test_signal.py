@@ -145,3 +145,24 @@ def test_cross_seed_selection_choose_on_two_seeds():
         cross_seed_selection(acc, choose_on=0)
     with pytest.raises(ValueError, match="task 0 needs 4 seed"):
         cross_seed_selection(acc, choose_on=4)
+
+
+def test_cross_seed_selection_a_third_seed_on_some_tasks_grades_but_chooses_nothing():
+    """Task2Sim-CPU-v1's layout: seeds 0 and 1 on every task, seed 2 on a few. Every task is
+    graded on the folds of seeds 0 and 1 (each weighs the same, as the agents' scoring folds
+    give them); seed 2 only joins the grade of the tasks that have it."""
+    from t2s_env.rewards.signal import cross_seed_selection
+
+    rng = np.random.default_rng(3)
+    acc = rng.normal(0, 1, (4, 3, 16))
+    acc[:2, 2] = np.nan  # tasks 0 and 1 have no seed 2
+    out = cross_seed_selection(acc, untrained=np.zeros((4, 3)))
+    assert out["per_task_best"].shape == (4, 2) and np.isfinite(out["per_task_best"]).all()
+    assert sorted(out["fixed_choice"]) == [0, 1]
+    chosen = int(np.argmax(acc[3, 0]))  # task 3, fold 0: chosen on seed 0, graded on 1 and 2
+    assert out["per_task_best"][3, 0] == pytest.approx(acc[3, 1:, chosen].mean())
+    chosen = int(np.argmax(acc[0, 1]))  # task 0, fold 1: graded on seed 0 alone
+    assert out["per_task_best"][0, 1] == pytest.approx(acc[0, 0, chosen])
+    # equal weights: the summary is the mean of per-task means
+    per_task = out["per_task_best"].mean(axis=1)
+    assert out["summary"]["per_task_best"]["mean"] == pytest.approx(per_task.mean())

@@ -206,8 +206,11 @@ class CurveTable:
         return [int(s) for s in np.flatnonzero(ok)]
 
     def full_cost(self) -> float:
-        """The median CPU seconds of one full pre-training (a budget unit)."""
-        return float(np.nanmedian(self.cost_seconds))
+        """The median CPU seconds of one full pre-training (a budget unit) over the seeds an
+        advisor observes (:meth:`observation_seeds`), whose costs it spends: a seed measured on
+        some tasks only, perhaps on another machine, scores fewer tasks and is not priced in."""
+        seeds = self.observation_seeds() or list(range(self.cost_seconds.shape[0]))
+        return float(np.nanmedian(self.cost_seconds[seeds]))
 
 
 def fit_advisor(

@@ -106,7 +106,8 @@ def run(args: argparse.Namespace) -> int:
             sig = seed_signal(reps)
             base = np.nan if untrained is None else 100 * untrained[i].mean()
             extra = (
-                f" {base:9.2f} {reps.shape[0]:>5} {sig['seed_sd']:7.2f} {sig['reliability']:5.2f}"
+                f" {base:9.2f} {int(np.isfinite(reps).any(axis=1).sum()):>5} "
+                f"{sig['seed_sd']:7.2f} {sig['reliability']:5.2f}"
             )
         print(
             f"{task:<{w}} {source.split(task):<7}{family} {row.mean():9.2f} {row[dr]:7.2f} "
@@ -168,6 +169,12 @@ def print_fidelities(source) -> None:
         f"{cost.max():.1f}, {cost.size} pre-trainings; one serves every task); a first "
         "evaluation at a fidelity costs its share, a resumed one only the remainder."
     )
+    per_seed = source.cost_seconds
+    if per_seed.shape[0] > 1:  # CPU seconds depend on the machine, its load and the tasks scored
+        means = [f"seed {s}: {np.nanmean(row):.1f} s ({int(np.isfinite(row).sum())})"
+                 for s, row in zip(source.seeds, per_seed, strict=True) if np.isfinite(row).any()]  # fmt: skip
+        print("By seed (CPU seconds are those of the machine and load that measured them): "
+              + "; ".join(means))  # fmt: skip
     print(
         "mean acc % = over tasks and configurations; rank = Spearman over configurations between "
         "one seed's accuracy at the fidelity and the other seeds' at the full budget (each seed in "

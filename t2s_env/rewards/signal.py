@@ -202,7 +202,9 @@ def cross_seed_selection(
     A maximum over noisy means is no oracle: the best of 256 two-seed means is high partly
     because its seeds were lucky. Here every choice is made on one seed (a *fold*) and graded on
     the mean of the task's other seeds, then averaged over folds (each seed that measured every
-    configuration of the task is a fold):
+    configuration of every task is a fold, so that every task is graded on the same folds, as
+    :func:`~t2s_env.rewards.scoring_folds` grades agents; a seed measured on some tasks only, such
+    as a third seed given to the noisiest, grades those tasks' choices but makes none):
 
     - ``per_task_best``: per task, the configuration with the highest fold-seed accuracy (the
       cross-seed oracle: the best any method that measures every configuration once can do);
@@ -225,7 +227,7 @@ def cross_seed_selection(
 
     Returns:
         ``per_task_best``, ``best_fixed`` and (if given) ``untrained``: ``(tasks, folds)``
-        held-out scores (NaN where a task has fewer folds than the most); ``mean_of_max``:
+        held-out scores (the same folds for every task); ``mean_of_max``:
         ``(tasks,)`` the old optimistic figure (the maximum over configurations of the all-seed
         mean); ``fixed_choice``: ``{fold: configuration index}`` (a fold is a seed, or a tuple
         of ``choose_on`` seeds); ``summary``: the mean over
@@ -253,10 +255,19 @@ def cross_seed_selection(
                 f"task {t} needs {choose_on} seed(s) that measured every configuration and "
                 f"another seed to grade on; it has {len(f)} complete seed(s) of {n_seeds}"
             )
+    # every task is graded on the same folds (the seeds complete on every task, as
+    # t2s_env.rewards.scoring_folds grades agents), so that each task weighs the same; a task's
+    # other seeds, such as a third seed measured on a few tasks only, grade but choose nothing
+    shared = sorted(set.intersection(*(set(f) for f in complete)))
+    if len(shared) < choose_on:
+        raise ValueError(
+            f"choices need {choose_on} seed(s) that measured every configuration of every task; "
+            f"the tasks share {len(shared)}"
+        )
     if choose_on == 1:
-        folds = complete
+        folds = [shared] * n_tasks
     else:
-        folds = [list(itertools.combinations(f, choose_on)) for f in complete]
+        folds = [list(itertools.combinations(shared, choose_on))] * n_tasks
     mask = np.ones(n_tasks, bool) if fixed_from is None else np.asarray(fixed_from, bool)
     if mask.shape != (n_tasks,) or not mask.any():
         raise ValueError(f"fixed_from must be a boolean mask over the {n_tasks} tasks, not empty")
