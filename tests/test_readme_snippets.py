@@ -6,12 +6,13 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 from readme_snippets import readme_snippet, snippet_names
 
 IN_VENVS = {"rl-zoo", "rllib", "mabwiser"}  # run by tests/test_dropin_venvs.py
 IN_CI = {"quick-start-tests"}  # run by .ci/run, in a fresh venv
-HERE = ["sb3-ppo", "sb3-dqn", "cleanrl", "live-env"]
+HERE = ["sb3-ppo", "sb3-dqn", "cleanrl", "live-env", "cpu-v1-env"]
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -52,6 +53,11 @@ def test_snippet_runs_without_warnings(name, capsys, monkeypatch, tmp_path):
         assert info["task"] == "digits" and (tmp_path / "rewards.sqlite").is_file()
         meta = scope["env"].unwrapped.reward_source.store._query("SELECT meta FROM embeddings")
         assert '"random_probe": true' in meta[0][0]
+    elif name == "cpu-v1-env":  # one query at 0.5 epochs, charged a quarter of its pre-training
+        env, info = scope["env"].unwrapped, scope["info"]
+        assert info["fidelity"] == 2.0 and env.reward_queries == env.distinct_evaluations == 1
+        source = env.reward_source
+        assert 0 < env.cost_seconds_spent < float(np.nanmax(source.cost_seconds)) / 2
     else:
         out = capsys.readouterr().out
         assert out.startswith("regret ") and out.strip().endswith("accuracy points")
