@@ -317,7 +317,9 @@ def test_two_envs_with_one_seed_give_the_same_rollout(table_path):
 
 
 def test_the_table_argument_is_checked(table_path):
-    with pytest.raises(ValueError, match="table must name a packaged table .* or a ReplicateRewardSource"):
+    with pytest.raises(
+        ValueError, match="table must name a packaged table .* or a ReplicateRewardSource"
+    ):
         make_cpu_env(table=3)
     with pytest.raises(DataFileError, match="no replicate table file"):
         make_cpu_env(table=table_path.with_name("absent.npz"))
