@@ -66,8 +66,9 @@ def run(args: argparse.Namespace) -> int:
         sel = cross_seed_selection(np.stack(list(replicates.values())))
         held_out = 100 * np.nanmean(sel["per_task_best"], axis=1)
         best_note = (
-            "best = the task's best configuration chosen on one seed and graded on the other "
-            "(cross-seed, both ways round; not the maximum of the replicate means), untrained = "
+            "best = the task's best configuration chosen on one seed and graded on the task's "
+            "other seeds (cross-seed, each seed measured on every task in turn; not the maximum "
+            "of the replicate means), untrained = "
             "the backbone never pre-trained (each seed's initialisation); seed SD = one seed's "
             "noise (pooled over the cells); best configuration = by the replicate means"
         )
