@@ -168,11 +168,7 @@ def export(store: RewardStore, out: Path, table: Table = TABLE) -> None:
         f"{len(rows)} measurements from {len(backbones)} pre-trained backbones, over "
         f"{len(tasks)} tasks ({', '.join(tasks)}); the full table is "
         f"{PAPER_SPACE.size} configurations x 2 seeds = {2 * PAPER_SPACE.size} backbones"
-        + (
-            ", and a third seed on the tasks below 0.5 one-seed reliability (issue 24)."
-            if table.curves
-            else "."
-        ),  # fmt: skip
+        + (", and more seeds on some tasks." if len(per_seed) > 2 else "."),
         "",
         "| seed | measurements | configurations |",
         "|---|---|---|",
@@ -187,17 +183,17 @@ def export(store: RewardStore, out: Path, table: Table = TABLE) -> None:
     ]
     if table.curves:
         costs = [e.cpu_seconds for e in rows if e.cpu_seconds is not None]
+        by_seed: dict[int, list[float]] = {}
+        for e in rows:
+            if e.cpu_seconds is not None:
+                by_seed.setdefault(e.key.seed, []).append(e.cpu_seconds)
         lines[-1:-1] = [
             f"{sum(bool(e.curve) for e in rows)} measurements with a learning curve; CPU seconds "
             f"per pre-training: median {np.median(costs):.1f}, total "
             f"{sum({e.backbone: e.cpu_seconds for e in rows if e.cpu_seconds}.values()) / 3600:.2f}"
             " h; median by seed (the seconds of the machine, its load and the tasks its jobs "
             "scored): "
-            + ", ".join(
-                f"seed {s} {np.median([e.cpu_seconds for e in rows if e.key.seed == s and e.cpu_seconds is not None]):.1f}"
-                for s in sorted(per_seed)
-                if any(e.key.seed == s and e.cpu_seconds is not None for e in rows)
-            )
+            + ", ".join(f"seed {seed} {np.median(c):.1f}" for seed, c in sorted(by_seed.items()))
             + "."
             if costs
             else "No pre-training cost recorded yet.",

@@ -264,10 +264,7 @@ def cross_seed_selection(
             f"choices need {choose_on} seed(s) that measured every configuration of every task; "
             f"the tasks share {len(shared)}"
         )
-    if choose_on == 1:
-        folds = [shared] * n_tasks
-    else:
-        folds = [list(itertools.combinations(shared, choose_on))] * n_tasks
+    folds = shared if choose_on == 1 else list(itertools.combinations(shared, choose_on))
     mask = np.ones(n_tasks, bool) if fixed_from is None else np.asarray(fixed_from, bool)
     if mask.shape != (n_tasks,) or not mask.any():
         raise ValueError(f"fixed_from must be a boolean mask over the {n_tasks} tasks, not empty")
@@ -277,26 +274,19 @@ def cross_seed_selection(
             raise ValueError(
                 f"untrained must have shape {(n_tasks, n_seeds)}, got {untrained.shape}"
             )
-    common = sorted(set.intersection(*(set(folds[t]) for t in np.flatnonzero(mask))))
-    if not common:
-        raise ValueError(
-            "no seed measured every configuration of every task best-fixed is chosen on"
-        )
 
     def chosen_on(rows: np.ndarray, fold) -> np.ndarray:  # (..., seeds, configs) -> (..., configs)
         return rows[..., fold, :] if choose_on == 1 else rows[..., list(fold), :].mean(axis=-2)
 
-    width = max(len(f) for f in folds)
-    per_task = np.full((n_tasks, width), np.nan)
-    fixed = np.full((n_tasks, width), np.nan)
-    base = np.full((n_tasks, width), np.nan)
-    fixed_choice = {s: int(np.argmax(chosen_on(acc[mask], s).mean(axis=0))) for s in common}
+    per_task = np.full((n_tasks, len(folds)), np.nan)
+    fixed = np.full((n_tasks, len(folds)), np.nan)
+    base = np.full((n_tasks, len(folds)), np.nan)
+    fixed_choice = {s: int(np.argmax(chosen_on(acc[mask], s).mean(axis=0))) for s in folds}
     for t in range(n_tasks):
-        for j, s in enumerate(folds[t]):
+        for j, s in enumerate(folds):
             graded = held_out_mean(acc[t], s)
             per_task[t, j] = graded[int(np.argmax(chosen_on(acc[t], s)))]
-            choice = fixed_choice.get(s, fixed_choice[common[0]])
-            fixed[t, j] = graded[choice]
+            fixed[t, j] = graded[fixed_choice[s]]
             if untrained is not None:  # graded on the seeds the answers are, as weighted
                 base[t, j] = held_out_reference(untrained[t], acc[t], s)
     rows = {"per_task_best": per_task, "best_fixed": fixed}
